@@ -1,0 +1,41 @@
+# Entry points for developers and CI. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+PYTEST_ARGS ?=
+
+# Component makefiles (toolchain, container, simulator) add their own
+# install stamps to TEST_DEPS and their own targets.
+TEST_DEPS := $(VENV)/.stamp-dev
+-include mk/*.mk
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.stamp-dev: requirements/dev.txt | $(VENV)/bin/python
+	$(PIP) install -r requirements/dev.txt
+	touch $@
+
+.PHONY: help venv lint test test-python bench-router clean
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+venv: $(TEST_DEPS) ## create or update the virtual environment
+
+lint: $(VENV)/.stamp-dev ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(TEST_DEPS) lint ## every test suite (what CI runs)
+	$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; else exit $$rc; fi; }
+
+bench-router: $(VENV)/.stamp-dev ## router benchmark: AWS calls and cost per routed request
+	$(PY) bench/router_bench.py
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build
