@@ -1,0 +1,157 @@
+"""Parse and validate ``FLEET_CONFIG``: a bad config fails fast, naming the bad field."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from functools import lru_cache
+from typing import Any
+
+from .model import INVOCATION_MODES, STRATEGIES, EndpointSpec, FleetConfig
+
+CONFIG_ENV = "FLEET_CONFIG"
+TABLE_ENV = "STATE_TABLE"
+
+
+class ConfigError(ValueError):
+    """FLEET_CONFIG is missing or invalid; the message names the field."""
+
+
+def _require(raw: dict[str, Any], key: str, where: str) -> Any:
+    if key not in raw:
+        raise ConfigError(f"FLEET_CONFIG: {where}{key} is required")
+    return raw[key]
+
+
+def _integer(value: Any, field: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"FLEET_CONFIG: {field} must be an integer, got {type(value).__name__}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"FLEET_CONFIG: {field} must be an integer, got {value}")
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"FLEET_CONFIG: {field} must be >= {minimum}, got {number}")
+    return number
+
+
+def _number(value: Any, field: str, minimum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"FLEET_CONFIG: {field} must be a finite number")
+    if value < minimum:
+        raise ConfigError(f"FLEET_CONFIG: {field} must be >= {minimum}, got {value}")
+    return float(value)
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"FLEET_CONFIG: {field} must be a non-empty string")
+    return value
+
+
+def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(
+            f"FLEET_CONFIG: {field} must be one of {', '.join(choices)}, got {value!r}"
+        )
+    return str(value)
+
+
+def _endpoint(raw: Any, index: int, mode: str) -> EndpointSpec:
+    where = f"endpoints[{index}]."
+    if not isinstance(raw, dict):
+        raise ConfigError(f"FLEET_CONFIG: endpoints[{index}] must be an object")
+    name = _text(_require(raw, "name", where), f"{where}name")
+    spec = EndpointSpec(
+        name=name,
+        variant=_text(raw.get("variant", "AllTraffic"), f"{where}variant"),
+        capacity_per_instance=_integer(
+            raw.get("capacity_per_instance", 1), f"{where}capacity_per_instance", 1
+        ),
+        min_instances=_integer(raw.get("min_instances", 0), f"{where}min_instances", 0),
+        max_instances=_integer(raw.get("max_instances", 4), f"{where}max_instances", 0),
+        priority=_integer(raw.get("priority", index + 1), f"{where}priority", 1),
+        share=_number(raw.get("share", 1), f"{where}share", 0.0),
+    )
+    if spec.min_instances > spec.max_instances:
+        raise ConfigError(
+            f"FLEET_CONFIG: {where}min_instances ({spec.min_instances}) exceeds "
+            f"max_instances ({spec.max_instances})"
+        )
+    if mode == "realtime" and spec.min_instances < 1:
+        raise ConfigError(
+            f"FLEET_CONFIG: {where}min_instances must be >= 1 for a realtime fleet "
+            "(real-time endpoints cannot scale to zero instances)"
+        )
+    return spec
+
+
+def parse_config(text: str | None) -> FleetConfig:
+    """Parse the JSON that Terraform renders into a validated :class:`FleetConfig`."""
+    if text is None or not text.strip():
+        raise ConfigError(f"{CONFIG_ENV} is not set")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"FLEET_CONFIG is not valid JSON: {exc.msg} at {exc.pos}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("FLEET_CONFIG must be a JSON object")
+
+    fleet_name = _text(_require(raw, "fleet_name", ""), "fleet_name")
+    mode = _choice(raw.get("invocation_mode", "async"), "invocation_mode", INVOCATION_MODES)
+    raw_endpoints = _require(raw, "endpoints", "")
+    if not isinstance(raw_endpoints, list) or not raw_endpoints:
+        raise ConfigError("FLEET_CONFIG: endpoints must be a non-empty list")
+    endpoints = tuple(_endpoint(item, i, mode) for i, item in enumerate(raw_endpoints))
+    seen: set[str] = set()
+    for i, spec in enumerate(endpoints):
+        if spec.name in seen:
+            raise ConfigError(f"FLEET_CONFIG: endpoints[{i}].name {spec.name!r} is duplicated")
+        seen.add(spec.name)
+
+    config = FleetConfig(
+        fleet_name=fleet_name,
+        dimension_id=_text(raw.get("dimension_id", fleet_name), "dimension_id"),
+        invocation_mode=mode,  # type: ignore[arg-type]
+        strategy=_choice(raw.get("strategy", "race"), "strategy", STRATEGIES),  # type: ignore[arg-type]
+        min_capacity=_integer(_require(raw, "min_capacity", ""), "min_capacity", 0),
+        max_capacity=_integer(_require(raw, "max_capacity", ""), "max_capacity", 0),
+        activity_timeout_seconds=_integer(
+            raw.get("activity_timeout_seconds", 1500), "activity_timeout_seconds", 1
+        ),
+        endpoints=endpoints,
+        capacity_retry_seconds=_integer(
+            raw.get("capacity_retry_seconds", 900), "capacity_retry_seconds", 0
+        ),
+        router_cache_ttl_seconds=_number(
+            raw.get("router_cache_ttl_seconds", 5), "router_cache_ttl_seconds", 0.0
+        ),
+        max_failover_attempts=_integer(
+            raw.get("max_failover_attempts", 2), "max_failover_attempts", 0
+        ),
+    )
+    if config.min_capacity > config.max_capacity:
+        raise ConfigError(
+            f"FLEET_CONFIG: min_capacity ({config.min_capacity}) exceeds "
+            f"max_capacity ({config.max_capacity})"
+        )
+    ceiling = sum(spec.max_instances * spec.capacity_per_instance for spec in endpoints)
+    if config.max_capacity > ceiling:
+        raise ConfigError(
+            f"FLEET_CONFIG: max_capacity ({config.max_capacity}) exceeds what the endpoints "
+            f"can hold (sum of max_instances x capacity_per_instance = {ceiling})"
+        )
+    return config
+
+
+@lru_cache(maxsize=1)
+def load_config() -> FleetConfig:
+    """The container's config, parsed once from the environment."""
+    return parse_config(os.environ.get(CONFIG_ENV))
+
+
+def table_name() -> str:
+    name = os.environ.get(TABLE_ENV, "").strip()
+    if not name:
+        raise ConfigError(f"{TABLE_ENV} is not set")
+    return name

@@ -1,0 +1,169 @@
+"""Apply control decisions: read state, step, write conditionally, call SageMaker.
+
+Writes follow one rule: an update is *claimed* in the state item (a write
+conditional on the version read) before SageMaker is called, so concurrent
+functions never issue the same update twice, and its outcome is folded back
+with another conditional write. On a version conflict the whole decision is
+recomputed from the fresh item, after a jittered back-off, a bounded number
+of times.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from . import log
+from .control import Decision, initial_state, record_results, step
+from .events import EndpointChange
+from .http import Conflict
+from .model import EndpointObservation, FleetConfig, FleetState
+from .sagemaker import EndpointGateway
+from .state import StateStore, VersionConflict
+
+MAX_ATTEMPTS = 10
+BACKOFF_BASE_SECONDS = 0.02
+BACKOFF_CAP_SECONDS = 0.5
+
+Mutation = Callable[[FleetState, float], Decision]
+
+
+class FleetController:
+    def __init__(
+        self,
+        config: FleetConfig,
+        store: StateStore,
+        gateway: EndpointGateway,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._gateway = gateway
+        self._clock = clock
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+
+    # -- public operations, one per trigger -------------------------------------------------
+
+    def status(self) -> FleetState:
+        """The stored state; rebuilt from DescribeEndpoint when the item is missing."""
+        loaded = self._store.load()
+        if loaded is not None:
+            return loaded
+        return self._commit(lambda state, now: step(state, self.config, now))
+
+    def set_desired(self, desired: int) -> FleetState:
+        """Application Auto Scaling's PATCH: repeated values make no SageMaker call."""
+        loaded = self._store.load()
+        if loaded is not None and loaded.desired == desired and loaded.activity.status != "Failed":
+            log.info("desired capacity unchanged", fleet=self.config.fleet_name, desired=desired)
+            return loaded
+        observations = self._gateway.describe_all(self.config)
+        return self._commit(
+            lambda state, now: step(
+                state, self.config, now, observations=observations, desired=desired
+            ),
+            observations,
+        )
+
+    def endpoint_changed(self, change: EndpointChange) -> FleetState:
+        spec = self.config.endpoint(change.endpoint)
+        if spec is None:
+            raise ValueError(f"{change.endpoint} is not in the fleet")
+        observation = {spec.name: self._gateway.describe(spec)}
+        rolled_back = {spec.name} if change.rolled_back else set()
+        return self._commit(
+            lambda state, now: step(
+                state, self.config, now, observations=observation, rolled_back=rolled_back
+            )
+        )
+
+    def reconcile(self) -> FleetState:
+        """Re-read every endpoint, repair drift, time out stalled activities."""
+        observations = self._gateway.describe_all(self.config)
+        return self._commit(
+            lambda state, now: step(
+                state, self.config, now, observations=observations, check_timeout=True
+            ),
+            observations,
+        )
+
+    # -- the write protocol ------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> None:
+        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2**attempt))
+        self._sleep(random.uniform(0, ceiling))  # full jitter
+
+    def _transact(self, mutate: Mutation, observations: Mapping[str, EndpointObservation] | None):
+        for attempt in range(self._max_attempts):
+            now = self._clock()
+            loaded = self._store.load()
+            try:
+                if loaded is None:
+                    seen = observations or self._gateway.describe_all(self.config)
+                    observations = seen
+                    decision = mutate(initial_state(self.config, seen, now), now)
+                    stored = self._store.create(decision.state, now)
+                    log.info(
+                        "state item created from DescribeEndpoint",
+                        fleet=self.config.fleet_name,
+                        desired=stored.desired,
+                    )
+                    return replace(decision, state=stored)
+                decision = mutate(loaded, now)
+                if decision.state == loaded and not decision.actions:
+                    return decision
+                stored = self._store.save(decision.state, loaded.version, now)
+                return replace(decision, state=stored)
+            except VersionConflict:
+                log.info(
+                    "state changed concurrently; retrying",
+                    fleet=self.config.fleet_name,
+                    attempt=attempt + 1,
+                )
+                self._backoff(attempt)
+        raise Conflict(
+            f"fleet {self.config.fleet_name}: state kept changing; gave up after "
+            f"{self._max_attempts} attempts"
+        )
+
+    def _commit(
+        self, mutate: Mutation, observations: Mapping[str, EndpointObservation] | None = None
+    ) -> FleetState:
+        decision = self._transact(mutate, observations)
+        self._log_decision(decision)
+        if not decision.actions:
+            return decision.state
+        results = {
+            action.endpoint: self._gateway.update_instances(action) for action in decision.actions
+        }
+        for name, error in results.items():
+            if error is not None:
+                log.warning(
+                    "update rejected", fleet=self.config.fleet_name, endpoint=name, error=error
+                )
+        final = self._transact(
+            lambda state, now: Decision(state=record_results(state, results, now)), None
+        )
+        return final.state
+
+    def _log_decision(self, decision: Decision) -> None:
+        state = decision.state
+        log.info(
+            "fleet decision",
+            fleet=self.config.fleet_name,
+            strategy=self.config.strategy,
+            desired=state.desired,
+            planned=state.planned,
+            actual=state.actual,
+            status=state.activity.status,
+            activity=state.activity.number,
+            targets={name: ep.target for name, ep in state.endpoints.items()},
+            endpoint_status={name: ep.status for name, ep in state.endpoints.items()},
+            updates=[(a.endpoint, a.instances) for a in decision.actions],
+            failure_reason=state.activity.failure_reason,
+        )

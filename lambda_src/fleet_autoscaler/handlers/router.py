@@ -1,0 +1,251 @@
+"""Weighted front door: POST /endpoints/{fleet} -> InvokeEndpointAsync (or InvokeEndpoint).
+
+Reads only: the fleet view is cached per container, so a routed request costs
+one SageMaker runtime call and, once per cache TTL, one DynamoDB read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import aws, log, runtime
+from ..config import load_config
+from ..fleet_view import FleetSnapshot
+from ..http import (
+    BadGateway,
+    BadRequest,
+    FailedDependency,
+    MethodNotAllowed,
+    NotFound,
+    ServiceUnavailable,
+    header_map,
+    http_method,
+    json_response,
+    path_parameter,
+)
+from ..model import SERVING_STATUSES, FleetConfig
+from ._common import api_call
+
+RETRY_AFTER_SECONDS = "60"
+RETRYABLE_CODES = frozenset(
+    {
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ThrottlingException",
+        "Throttling",
+        "ModelNotReadyException",
+        "InternalFailure",
+        "InternalDependencyException",
+        "InternalServerError",
+        "InternalServerException",
+    }
+)
+
+# Header -> (InvokeEndpointAsync/InvokeEndpoint parameter, maximum length).
+_TEXT_HEADERS: dict[str, tuple[str, int]] = {
+    "contenttype": ("ContentType", 1024),
+    "accept": ("Accept", 1024),
+    "customattributes": ("CustomAttributes", 1024),
+    "inferenceid": ("InferenceId", 64),
+}
+_ASYNC_INT_HEADERS: dict[str, tuple[str, int, int]] = {
+    "invocationtimeoutseconds": ("InvocationTimeoutSeconds", 1, 3600),
+    "requestttlseconds": ("RequestTTLSeconds", 60, 21600),
+}
+
+
+class Retryable(Exception):
+    """This endpoint could not take the call; another one may."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What the caller asked for, already validated (never logged or echoed)."""
+
+    parameters: Mapping[str, Any]
+    body: bytes | None
+
+
+def parse_invocation(event: dict[str, Any], config: FleetConfig) -> Invocation:
+    headers = header_map(event)
+    if "contenttype" not in headers and "content-type" in headers:
+        headers["contenttype"] = headers["content-type"]
+    parameters: dict[str, Any] = {}
+    for header, (parameter, limit) in _TEXT_HEADERS.items():
+        value = headers.get(header)
+        if value is None:
+            continue
+        if not value or len(value) > limit:
+            raise BadRequest(f"header {parameter} must be 1 to {limit} characters")
+        parameters[parameter] = value
+    if config.invocation_mode == "async":
+        location = headers.get("inputlocation")
+        if not location:
+            raise BadRequest("header InputLocation is required (an s3:// URI of the payload)")
+        if not location.startswith("s3://") or len(location) > 1024:
+            raise BadRequest("header InputLocation must be an s3:// URI of at most 1024 characters")
+        parameters["InputLocation"] = location
+        for header, (parameter, low, high) in _ASYNC_INT_HEADERS.items():
+            raw = headers.get(header)
+            if raw is None:
+                continue
+            if not raw.strip().isdigit() or not low <= int(raw) <= high:
+                raise BadRequest(f"header {parameter} must be an integer from {low} to {high}")
+            parameters[parameter] = int(raw)
+        return Invocation(parameters=parameters, body=None)
+    return Invocation(parameters=parameters, body=_request_body(event))
+
+
+def _request_body(event: dict[str, Any]) -> bytes:
+    raw = event.get("body")
+    if raw is None or raw == "":
+        raise BadRequest("a request body is required for a real-time fleet")
+    if not isinstance(raw, str):
+        raise BadRequest("request body must be a string")
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(raw, validate=True)
+        except binascii.Error:
+            raise BadRequest("request body is not valid base64") from None
+    return raw.encode("utf-8")
+
+
+def _invoke(config: FleetConfig, endpoint: str, invocation: Invocation) -> dict[str, Any]:
+    """One runtime call; raises Retryable when another endpoint should be tried."""
+    runtime_client = aws.client("sagemaker-runtime")
+    try:
+        if config.invocation_mode == "async":
+            return runtime_client.invoke_endpoint_async(
+                EndpointName=endpoint, **invocation.parameters
+            )
+        return runtime_client.invoke_endpoint(
+            EndpointName=endpoint, Body=invocation.body, **invocation.parameters
+        )
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message", ""))
+        if code in RETRYABLE_CODES or (code == "ValidationException" and "not found" in message):
+            raise Retryable(code) from None
+        if code == "ModelError":
+            raise FailedDependency(
+                f"the model behind endpoint {endpoint} returned an error"
+            ) from None
+        if code == "ValidationException":
+            raise BadRequest(f"endpoint {endpoint} rejected the request parameters") from None
+        log.warning("invoke failed", fleet=config.fleet_name, endpoint=endpoint, code=code)
+        raise BadGateway(f"invoking endpoint {endpoint} failed ({code or 'error'})") from None
+    except BotoCoreError as exc:
+        raise Retryable(type(exc).__name__) from None
+
+
+def _candidates(config: FleetConfig, snapshot: FleetSnapshot, tried: list[str]) -> str | None:
+    """The next endpoint to try: weighted while there is capacity, else the wake order."""
+    if snapshot.capacity > 0:
+        return runtime.fleet_view().selector.pick(exclude=tried)
+    if config.invocation_mode != "async":
+        return None
+    order = [snapshot.wake] if snapshot.wake else []
+    order += [
+        spec.name
+        for spec in config.by_priority
+        if (ep := snapshot.endpoints.get(spec.name)) is not None and ep.status in SERVING_STATUSES
+    ]
+    for name in order:
+        if name not in tried:
+            return name
+    return None
+
+
+def _respond(config: FleetConfig, endpoint: str, response: dict[str, Any]) -> dict[str, Any]:
+    if config.invocation_mode == "async":
+        body = {
+            "EndpointName": endpoint,
+            "InferenceId": response.get("InferenceId"),
+            "OutputLocation": response.get("OutputLocation"),
+        }
+        if response.get("FailureLocation"):
+            body["FailureLocation"] = response["FailureLocation"]
+        return json_response(200, body)
+    payload = response.get("Body")
+    data = payload.read() if hasattr(payload, "read") else (payload or b"")
+    headers = {
+        "Content-Type": str(response.get("ContentType") or "application/octet-stream"),
+        "X-Fleet-Endpoint": endpoint,
+    }
+    if response.get("CustomAttributes"):
+        headers["X-Amzn-SageMaker-Custom-Attributes"] = str(response["CustomAttributes"])
+    try:
+        return {
+            "statusCode": 200,
+            "headers": headers,
+            "body": data.decode("utf-8"),
+            "isBase64Encoded": False,
+        }
+    except UnicodeDecodeError:
+        return {
+            "statusCode": 200,
+            "headers": headers,
+            "body": base64.b64encode(data).decode("ascii"),
+            "isBase64Encoded": True,
+        }
+
+
+def _handle(event: dict[str, Any]) -> dict[str, Any]:
+    config = load_config()
+    if http_method(event) != "POST":
+        raise MethodNotAllowed("use POST to send a request to the fleet")
+    if path_parameter(event, "fleet") != config.fleet_name:
+        raise NotFound("no such fleet")
+    invocation = parse_invocation(event, config)
+    snapshot = runtime.fleet_view().snapshot()
+    tried: list[str] = []
+    failures: list[str] = []
+    for _ in range(1 + config.max_failover_attempts):
+        endpoint = _candidates(config, snapshot, tried)
+        if endpoint is None:
+            break
+        tried.append(endpoint)
+        try:
+            response = _invoke(config, endpoint, invocation)
+        except Retryable as exc:
+            failures.append(exc.code)
+            continue
+        log.info(
+            "routed",
+            fleet=config.fleet_name,
+            endpoint=endpoint,
+            attempts=len(tried),
+            failed_attempts=list(zip(tried, failures, strict=False)),
+            fleet_capacity=snapshot.capacity,
+        )
+        return _respond(config, endpoint, response)
+    if failures:
+        runtime.fleet_view().invalidate()
+        log.warning(
+            "no endpoint took the request",
+            fleet=config.fleet_name,
+            attempts=list(zip(tried, failures, strict=True)),
+        )
+        raise ServiceUnavailable(
+            "no endpoint of the fleet could take the request; retry later",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    raise ServiceUnavailable(
+        "the fleet has no in-service capacity; retry later",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    return api_call("router", _handle, event)

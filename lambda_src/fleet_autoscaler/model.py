@@ -1,0 +1,172 @@
+"""Plain data shared by every layer: the static fleet definition and its dynamic state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+Strategy = Literal["race", "priority", "proportional"]
+InvocationMode = Literal["async", "realtime"]
+ScalingStatus = Literal["Pending", "InProgress", "Successful", "Failed"]
+
+STRATEGIES: tuple[str, ...] = ("race", "priority", "proportional")
+INVOCATION_MODES: tuple[str, ...] = ("async", "realtime")
+
+# SageMaker EndpointStatus values (DescribeEndpoint spelling) and their meaning here.
+IN_SERVICE = "InService"
+UPDATING = "Updating"
+CREATING = "Creating"
+SYSTEM_UPDATING = "SystemUpdating"
+ROLLING_BACK = "RollingBack"
+FAILED = "Failed"
+OUT_OF_SERVICE = "OutOfService"
+DELETING = "Deleting"
+UPDATE_ROLLBACK_FAILED = "UpdateRollbackFailed"
+DELETED = "Deleted"  # ours: DescribeEndpoint answers that the endpoint does not exist
+
+# Statuses whose instances count toward actual capacity (DESIGN 3.6) and take traffic.
+SERVING_STATUSES = frozenset({IN_SERVICE, UPDATING})
+# Statuses of an endpoint that exists and can hold planned capacity.
+PLANNABLE_STATUSES = frozenset({IN_SERVICE, UPDATING, CREATING, SYSTEM_UPDATING, ROLLING_BACK})
+# The only status in which SageMaker accepts UpdateEndpointWeightsAndCapacities.
+UPDATABLE_STATUS = IN_SERVICE
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One endpoint of the fleet as Terraform configured it."""
+
+    name: str
+    variant: str = "AllTraffic"
+    capacity_per_instance: int = 1
+    min_instances: int = 0
+    max_instances: int = 4
+    priority: int = 1
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """The static fleet definition (``FLEET_CONFIG``)."""
+
+    fleet_name: str
+    dimension_id: str
+    invocation_mode: InvocationMode
+    strategy: Strategy
+    min_capacity: int
+    max_capacity: int
+    activity_timeout_seconds: int
+    endpoints: tuple[EndpointSpec, ...]
+    capacity_retry_seconds: int = 900
+    router_cache_ttl_seconds: float = 5.0
+    max_failover_attempts: int = 2
+
+    def endpoint(self, name: str) -> EndpointSpec | None:
+        for spec in self.endpoints:
+            if spec.name == name:
+                return spec
+        return None
+
+    @property
+    def endpoint_names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.endpoints)
+
+    @property
+    def by_priority(self) -> tuple[EndpointSpec, ...]:
+        """Endpoints from the highest priority (1) to the lowest; ties keep config order."""
+        return tuple(sorted(self.endpoints, key=lambda spec: spec.priority))
+
+
+@dataclass(frozen=True)
+class EndpointObservation:
+    """What DescribeEndpoint says about one endpoint right now."""
+
+    name: str
+    status: str
+    current_instances: int
+    desired_instances: int | None = None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointState:
+    """What the control plane remembers about one endpoint."""
+
+    name: str
+    status: str = IN_SERVICE
+    current: int = 0
+    target: int | None = None  # the count the plan wants
+    requested: int | None = None  # count of an update believed to be in flight
+    requested_at: float = 0.0
+    blocked_until: float = 0.0  # until then the endpoint may not grow (capacity failure)
+    rolled_back: bool = False  # a rollback was seen since the last request
+    last_error: str | None = None
+
+    @property
+    def serving(self) -> int:
+        """Instances that count toward actual capacity (InService or Updating)."""
+        return self.current if self.status in SERVING_STATUSES else 0
+
+    @property
+    def expected(self) -> int:
+        """Instances the endpoint has once the update in flight (if any) lands."""
+        return self.requested if self.requested is not None else self.current
+
+    def is_blocked(self, now: float) -> bool:
+        return self.blocked_until > now
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The scaling activity Application Auto Scaling is waiting on."""
+
+    number: int = 0
+    status: ScalingStatus = "Successful"
+    started_at: float = 0.0
+    progress_at: float = 0.0
+    updates_issued: int = 0
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FleetState:
+    """The single state item of a fleet; ``version`` guards every write."""
+
+    fleet_name: str
+    desired: int
+    planned: int
+    actual: int
+    activity: Activity
+    endpoints: dict[str, EndpointState] = field(default_factory=dict)
+    version: int = 0
+    updated_at: float = 0.0
+
+    def endpoint(self, name: str) -> EndpointState:
+        return self.endpoints.get(name, EndpointState(name=name, status=DELETED))
+
+    def with_endpoint(self, endpoint: EndpointState) -> FleetState:
+        endpoints = dict(self.endpoints)
+        endpoints[endpoint.name] = endpoint
+        return replace(self, endpoints=endpoints)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> FleetState:
+        raw: dict[str, Any] = json.loads(text)
+        endpoints = {
+            name: EndpointState(**values) for name, values in raw.pop("endpoints", {}).items()
+        }
+        activity = Activity(**raw.pop("activity"))
+        return cls(activity=activity, endpoints=endpoints, **raw)
+
+
+@dataclass(frozen=True)
+class UpdateAction:
+    """One UpdateEndpointWeightsAndCapacities call the plan asks for."""
+
+    endpoint: str
+    variant: str
+    instances: int

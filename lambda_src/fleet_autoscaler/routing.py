@@ -1,0 +1,95 @@
+"""Which endpoint gets the next request (pure; no clients, no clock).
+
+Smooth weighted round robin: every pick adds each endpoint's weight to its
+running score, takes the endpoint with the highest score and lowers that score
+by the total weight. Over ``sum(weights)`` picks every endpoint is chosen
+exactly ``weight`` times, interleaved rather than in bursts (weights 5:1:1 give
+``a a b a c a a``, not ``a a a a a b c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from .model import SERVING_STATUSES, EndpointState, FleetConfig
+
+
+class SmoothWeightedRoundRobin:
+    """Per-container selector; keeps running scores across weight changes."""
+
+    __slots__ = ("_names", "_scores", "_total", "_weights")
+
+    def __init__(self, weights: Mapping[str, int] | None = None) -> None:
+        self._names: list[str] = []
+        self._weights: list[int] = []
+        self._scores: list[int] = []
+        self._total = 0
+        if weights:
+            self.set_weights(weights)
+
+    @property
+    def weights(self) -> dict[str, int]:
+        return dict(zip(self._names, self._weights, strict=True))
+
+    def set_weights(self, weights: Mapping[str, int]) -> None:
+        """Replace the weights; endpoints that stay keep their running score."""
+        previous = dict(zip(self._names, self._scores, strict=True))
+        self._names = [name for name, weight in weights.items() if weight > 0]
+        self._weights = [int(weights[name]) for name in self._names]
+        self._scores = [previous.get(name, 0) for name in self._names]
+        self._total = sum(self._weights)
+
+    def pick(self, exclude: Collection[str] = ()) -> str | None:
+        """The next endpoint, skipping ``exclude``; ``None`` when none has weight."""
+        names, weights, scores = self._names, self._weights, self._scores
+        best = -1
+        best_score = 0
+        total = 0
+        for i, weight in enumerate(weights):
+            if exclude and names[i] in exclude:
+                continue
+            score = scores[i] + weight
+            scores[i] = score
+            total += weight
+            if best < 0 or score > best_score:
+                best, best_score = i, score
+        if best < 0:
+            return None
+        scores[best] -= total
+        return names[best]
+
+
+def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState]) -> dict[str, int]:
+    """Weight of each endpoint = its serving capacity (instances x capacity per instance)."""
+    weights: dict[str, int] = {}
+    for spec in config.endpoints:
+        state = endpoints.get(spec.name)
+        if state is not None and state.status in SERVING_STATUSES:
+            weights[spec.name] = state.current * spec.capacity_per_instance
+        else:
+            weights[spec.name] = 0
+    return weights
+
+
+def wake_endpoint(
+    config: FleetConfig, endpoints: Mapping[str, EndpointState], now: float
+) -> str | None:
+    """Where an async fleet at zero sends work: the highest-priority endpoint that may grow.
+
+    Its queue fills, ``HasBacklogWithoutCapacity`` rises and scale-from-zero fires.
+    """
+    for spec in config.by_priority:
+        state = endpoints.get(spec.name)
+        if (
+            state is not None
+            and state.status in SERVING_STATUSES
+            and spec.max_instances > 0
+            and not state.is_blocked(now)
+        ):
+            return spec.name
+    return None
+
+
+def failover_order(first: str, others: Sequence[str]) -> list[str]:
+    """``first`` followed by the other candidates, without repeats."""
+    return [first, *[name for name in others if name != first]]

@@ -1,0 +1,69 @@
+"""SageMaker adapter: what an endpoint looks like now, and capacity updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .model import DELETED, EndpointObservation, EndpointSpec, FleetConfig, UpdateAction
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _is_missing_endpoint(exc: ClientError) -> bool:
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return _error_code(exc) == "ValidationException" and "Could not find endpoint" in message
+
+
+def observation_from_description(
+    spec: EndpointSpec, described: dict[str, Any]
+) -> EndpointObservation:
+    variant: dict[str, Any] = {}
+    for candidate in described.get("ProductionVariants") or []:
+        if candidate.get("VariantName") == spec.variant:
+            variant = candidate
+            break
+    desired = variant.get("DesiredInstanceCount")
+    return EndpointObservation(
+        name=spec.name,
+        status=str(described.get("EndpointStatus", DELETED)),
+        current_instances=int(variant.get("CurrentInstanceCount") or 0),
+        desired_instances=int(desired) if desired is not None else None,
+        failure_reason=described.get("FailureReason") or None,
+    )
+
+
+class EndpointGateway:
+    """Thin wrapper over the SageMaker control-plane client."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def describe(self, spec: EndpointSpec) -> EndpointObservation:
+        try:
+            described = self._client.describe_endpoint(EndpointName=spec.name)
+        except ClientError as exc:
+            if _is_missing_endpoint(exc):
+                return EndpointObservation(name=spec.name, status=DELETED, current_instances=0)
+            raise
+        return observation_from_description(spec, described)
+
+    def describe_all(self, config: FleetConfig) -> dict[str, EndpointObservation]:
+        return {spec.name: self.describe(spec) for spec in config.endpoints}
+
+    def update_instances(self, action: UpdateAction) -> str | None:
+        """Ask for a new instance count; ``None`` when accepted, else the reason it was not."""
+        try:
+            self._client.update_endpoint_weights_and_capacities(
+                EndpointName=action.endpoint,
+                DesiredWeightsAndCapacities=[
+                    {"VariantName": action.variant, "DesiredInstanceCount": action.instances}
+                ],
+            )
+        except ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", ""))[:300]
+            return f"{_error_code(exc) or 'Error'}: {message}"
+        return None
