@@ -154,7 +154,9 @@ def _race_counts(capacity: int, endpoints: Sequence[PlanEndpoint]) -> tuple[dict
     """Race targets, and whether they are final (serving capacity already covers the plan)."""
     serving = sum(ep.serving * ep.capacity_per_instance for ep in endpoints)
     if serving >= capacity:
-        counts = {ep.name: _clamp(ep.serving, ep) for ep in endpoints}
+        # Updates in flight cannot be cancelled: count what they bring and trim the
+        # total lowest priority first, so each endpoint is trimmed in one update.
+        counts = {ep.name: _clamp(ep.base, ep) for ep in endpoints}
         return _trim_lowest_first(counts, endpoints, capacity), True
     gap = capacity - serving
     counts = {

@@ -1,0 +1,1 @@
+"""Test support: AWS-shaped events, a fake clock and a SageMaker that takes its time."""
