@@ -152,7 +152,8 @@ def _proportional_ideal(capacity: int, endpoints: Sequence[PlanEndpoint]) -> dic
 
 def _race_counts(capacity: int, endpoints: Sequence[PlanEndpoint]) -> tuple[dict[str, int], bool]:
     """Race targets, and whether they are final (serving capacity already covers the plan)."""
-    serving = sum(ep.serving * ep.capacity_per_instance for ep in endpoints)
+    # Instances above an endpoint's bound will be removed: they do not count.
+    serving = sum(_clamp(ep.serving, ep) * ep.capacity_per_instance for ep in endpoints)
     if serving >= capacity:
         # Updates in flight cannot be cancelled: count what they bring and trim the
         # total lowest priority first, so each endpoint is trimmed in one update.
@@ -160,7 +161,7 @@ def _race_counts(capacity: int, endpoints: Sequence[PlanEndpoint]) -> tuple[dict
         return _trim_lowest_first(counts, endpoints, capacity), True
     gap = capacity - serving
     counts = {
-        ep.name: _clamp(ep.serving + math.ceil(gap / ep.capacity_per_instance), ep)
+        ep.name: _clamp(_clamp(ep.serving, ep) + math.ceil(gap / ep.capacity_per_instance), ep)
         for ep in endpoints
     }
     return counts, False

@@ -184,8 +184,9 @@ def test_failover_to_another_endpoint_on_a_retryable_error(make_fleet):
 
 
 def test_failover_is_bounded_and_ends_in_503_with_retry_after(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
-                       max_failover_attempts=1)
+    fleet = make_fleet(
+        instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, max_failover_attempts=1
+    )
     spy = install_runtime_spy()
     for name in fleet.endpoint_names:
         spy.failures[name] = "ThrottlingException"
@@ -226,8 +227,11 @@ def test_router_never_invokes_an_endpoint_outside_the_fleet(make_fleet):
 
 
 def test_weights_are_cached_for_the_ttl_then_refreshed(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0}, strategy="priority",
-                       router_cache_ttl_seconds=5)
+    fleet = make_fleet(
+        instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0},
+        strategy="priority",
+        router_cache_ttl_seconds=5,
+    )
     fleet.get()
     spy = install_runtime_spy()
     fleet.route(ASYNC_HEADERS)
@@ -243,11 +247,11 @@ def test_weights_are_cached_for_the_ttl_then_refreshed(make_fleet):
 
 
 def test_realtime_request_passes_the_body_and_returns_the_model_response(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
-                       **realtime_config())
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
     spy = install_runtime_spy()
-    response = fleet.route({"Content-Type": "text/csv", "Accept": "application/json"},
-                           body="100,50")
+    response = fleet.route(
+        {"Content-Type": "text/csv", "Accept": "application/json"}, body="100,50"
+    )
     assert response["statusCode"] == 200
     assert response["body"] == "body"  # moto's canned model response
     assert response["headers"]["X-Fleet-Endpoint"] in fleet.endpoint_names
@@ -256,22 +260,23 @@ def test_realtime_request_passes_the_body_and_returns_the_model_response(make_fl
 
 
 def test_realtime_binary_body_is_decoded(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
-                       **realtime_config())
+    make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
     spy = install_runtime_spy()
     from fleet_autoscaler.handlers import router
     from tests.support.events import router_event
 
-    event = router_event("demo", {"Content-Type": "application/octet-stream"},
-                         body=base64.b64encode("café".encode()).decode())
+    event = router_event(
+        "demo",
+        {"Content-Type": "application/octet-stream"},
+        body=base64.b64encode("café".encode()).decode(),
+    )
     event["isBase64Encoded"] = True
     assert router.handler(event, None)["statusCode"] == 200
     assert spy.calls[0]["Body"] == "café".encode()
 
 
 def test_realtime_fleet_without_capacity_is_503_with_retry_after(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
-                       **realtime_config())
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
     for name in fleet.endpoint_names:
         fleet.sm.set_status(name, "OutOfService")
     spy = install_runtime_spy()
@@ -283,6 +288,5 @@ def test_realtime_fleet_without_capacity_is_503_with_retry_after(make_fleet):
 
 
 def test_realtime_request_without_body_is_400(make_fleet):
-    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
-                       **realtime_config())
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
     assert fleet.route({"Content-Type": "text/csv"})["statusCode"] == 400

@@ -30,12 +30,30 @@ def default_config(**overrides: Any) -> dict[str, Any]:
         "max_capacity": 12,
         "activity_timeout_seconds": 1500,
         "endpoints": [
-            {"name": "demo-g5", "variant": "AllTraffic", "capacity_per_instance": 1,
-             "min_instances": 0, "max_instances": 4, "priority": 1},
-            {"name": "demo-g6", "variant": "AllTraffic", "capacity_per_instance": 1,
-             "min_instances": 0, "max_instances": 4, "priority": 2},
-            {"name": "demo-g4dn", "variant": "AllTraffic", "capacity_per_instance": 1,
-             "min_instances": 0, "max_instances": 4, "priority": 3},
+            {
+                "name": "demo-g5",
+                "variant": "AllTraffic",
+                "capacity_per_instance": 1,
+                "min_instances": 0,
+                "max_instances": 4,
+                "priority": 1,
+            },
+            {
+                "name": "demo-g6",
+                "variant": "AllTraffic",
+                "capacity_per_instance": 1,
+                "min_instances": 0,
+                "max_instances": 4,
+                "priority": 2,
+            },
+            {
+                "name": "demo-g4dn",
+                "variant": "AllTraffic",
+                "capacity_per_instance": 1,
+                "min_instances": 0,
+                "max_instances": 4,
+                "priority": 3,
+            },
         ],
     }
     config.update(overrides)
@@ -151,9 +169,11 @@ class Fleet:
             TableName=TABLE, Key={"id": {"S": item_key(self.name)}}, ConsistentRead=True
         )
         item = response.get("Item")
-        return {} if item is None else json.loads(item["state"]["S"]) | {
-            "version": int(item["version"]["N"])
-        }
+        return (
+            {}
+            if item is None
+            else json.loads(item["state"]["S"]) | {"version": int(item["version"]["N"])}
+        )
 
     def delete_item(self) -> None:
         boto3.client("dynamodb").delete_item(
@@ -178,7 +198,9 @@ def build_fleet(
     counts = instances or {}
     for endpoint in config["endpoints"]:
         create_endpoint(
-            sagemaker, endpoint["name"], endpoint.get("variant", "AllTraffic"),
+            sagemaker,
+            endpoint["name"],
+            endpoint.get("variant", "AllTraffic"),
             counts.get(endpoint["name"], 0),
         )
     for name, count in (extra_endpoints or {}).items():

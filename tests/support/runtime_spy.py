@@ -21,8 +21,10 @@ class RuntimeSpy:
         code = self.failures.get(params["EndpointName"])
         if code is not None:
             raise ClientError(
-                {"Error": {"Code": code, "Message": f"{code} for {params['EndpointName']}"},
-                 "ResponseMetadata": {"HTTPStatusCode": 503}},
+                {
+                    "Error": {"Code": code, "Message": f"{code} for {params['EndpointName']}"},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
                 operation,
             )
 

@@ -67,7 +67,9 @@ class SlowSageMaker:
             if endpoint.endpoint_status != "InService" or name in self.reject_next:
                 self.reject_next.discard(name)
                 self.rejected.append(name)
-                raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
+                raise ValidationError(
+                    message=f'Cannot update in-progress endpoint "{endpoint.arn}".'
+                )
             for change in desired:
                 variant = self._variant(endpoint, change["VariantName"])
                 variant["DesiredInstanceCount"] = change["DesiredInstanceCount"]
@@ -107,7 +109,9 @@ class SlowSageMaker:
 
     def updating(self) -> list[str]:
         return sorted(
-            name for name, ep in self._backend().endpoints.items() if ep.endpoint_status == "Updating"
+            name
+            for name, ep in self._backend().endpoints.items()
+            if ep.endpoint_status == "Updating"
         )
 
     def complete(self, name: str) -> list[str]:

@@ -1,0 +1,105 @@
+"""Which endpoint gets the next request (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fleet_autoscaler.config import parse_config
+from fleet_autoscaler.model import EndpointState
+from fleet_autoscaler.routing import SmoothWeightedRoundRobin, routing_weights, wake_endpoint
+from tests.support.harness import default_config
+
+
+def picks(weights, n):
+    selector = SmoothWeightedRoundRobin(weights)
+    return [selector.pick() for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("weights", "sequence"),
+    [
+        ({"a": 1}, "aaa"),
+        ({"a": 1, "b": 1}, "abab"),
+        ({"a": 2, "b": 1}, "abaaba"),
+        ({"a": 5, "b": 1, "c": 1}, "aabacaa"),  # not aaaaabc
+        ({"a": 3, "b": 0, "c": 1}, "aaca"),  # zero weight is never picked
+    ],
+)
+def test_smooth_weighted_round_robin_sequences(weights, sequence):
+    assert "".join(picks(weights, len(sequence))) == sequence
+
+
+def test_no_weight_picks_nothing():
+    assert SmoothWeightedRoundRobin({"a": 0}).pick() is None
+    assert SmoothWeightedRoundRobin().pick() is None
+
+
+def test_excluded_endpoints_are_skipped():
+    selector = SmoothWeightedRoundRobin({"a": 5, "b": 1})
+    assert selector.pick(exclude={"a"}) == "b"
+    assert selector.pick(exclude={"a", "b"}) is None
+
+
+def test_weight_change_keeps_running_scores_of_remaining_endpoints():
+    selector = SmoothWeightedRoundRobin({"a": 1, "b": 1})
+    assert selector.pick() == "a"
+    selector.set_weights({"a": 1, "b": 1, "c": 0})
+    assert selector.pick() == "b"  # not "a" again: a's score was kept
+    assert selector.weights == {"a": 1, "b": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdef"), st.integers(1, 12), min_size=1))
+def test_each_endpoint_gets_its_weight_per_round_and_never_a_burst(weights):
+    total = sum(weights.values())
+    sequence = picks(weights, 3 * total)
+    assert Counter(sequence) == {name: 3 * w for name, w in weights.items()}
+    # After every pick each endpoint is close to its exact share: bursts (weight-many
+    # picks in a row, as plain weighted round robin does) would break this.
+    bound = 1 if len(weights) <= 3 else 2
+    seen: Counter[str] = Counter()
+    for n, name in enumerate(sequence, start=1):
+        seen[name] += 1
+        for other, weight in weights.items():
+            assert abs(seen[other] - n * weight / total) < bound
+
+
+CONFIG = parse_config(json.dumps(default_config()))
+
+
+def test_weights_are_serving_capacity():
+    endpoints = {
+        "demo-g5": EndpointState("demo-g5", status="InService", current=3),
+        "demo-g6": EndpointState("demo-g6", status="Updating", current=2),
+        "demo-g4dn": EndpointState("demo-g4dn", status="Failed", current=4),
+    }
+    assert routing_weights(CONFIG, endpoints) == {"demo-g5": 3, "demo-g6": 2, "demo-g4dn": 0}
+
+
+def test_weights_scale_with_capacity_per_instance():
+    config = parse_config(
+        json.dumps(
+            default_config(endpoints=[{"name": "a", "capacity_per_instance": 4}, {"name": "b"}])
+        )
+    )
+    endpoints = {
+        "a": EndpointState("a", current=1),
+        "b": EndpointState("b", current=2),
+    }
+    assert routing_weights(config, endpoints) == {"a": 4, "b": 2}
+
+
+def test_wake_endpoint_is_the_highest_priority_that_may_grow():
+    endpoints = {
+        "demo-g5": EndpointState("demo-g5", current=0, blocked_until=200.0),
+        "demo-g6": EndpointState("demo-g6", status="OutOfService"),
+        "demo-g4dn": EndpointState("demo-g4dn", current=0),
+    }
+    assert wake_endpoint(CONFIG, endpoints, now=100.0) == "demo-g4dn"
+    assert wake_endpoint(CONFIG, endpoints, now=300.0) == "demo-g5"
+    assert wake_endpoint(CONFIG, {}, now=0.0) is None
