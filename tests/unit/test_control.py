@@ -1,0 +1,147 @@
+"""The fleet state machine (pure): observations and commands in, state and updates out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fleet_autoscaler.config import parse_config
+from fleet_autoscaler.control import (
+    UPDATE_GRACE_SECONDS,
+    initial_state,
+    record_results,
+    step,
+)
+from fleet_autoscaler.model import EndpointObservation, UpdateAction
+from tests.support.harness import default_config
+
+NOW = 10_000.0
+
+
+def config(**overrides):
+    return parse_config(json.dumps(default_config(**overrides)))
+
+
+def observe(name, status="InService", current=1, desired=None, reason=None):
+    return EndpointObservation(name, status, current, desired, reason)
+
+
+def fleet_state(cfg, **counts):
+    observations = {
+        spec.name: observe(spec.name, current=counts.get(spec.name.removeprefix("demo-"), 0))
+        for spec in cfg.endpoints
+    }
+    return step(initial_state(cfg, observations, NOW), cfg, NOW).state
+
+
+def test_initial_state_takes_observed_capacity_as_desired():
+    cfg = config()
+    state = fleet_state(cfg, g5=2, g6=1)
+    assert (state.desired, state.actual, state.planned) == (3, 3, 3)
+    assert state.activity.status == "Successful"
+
+
+def test_initial_desired_is_clamped_into_the_configured_range():
+    cfg = config(min_capacity=4)
+    state = initial_state(cfg, {"demo-g5": observe("demo-g5", current=1)}, NOW)
+    assert state.desired == 4
+
+
+def test_new_desired_claims_updates_before_they_are_issued():
+    cfg = config(strategy="priority")
+    decision = step(fleet_state(cfg, g5=1), cfg, NOW + 1, desired=3)
+    assert decision.actions == (UpdateAction("demo-g5", "AllTraffic", 3),)
+    g5 = decision.state.endpoints["demo-g5"]
+    assert (g5.target, g5.requested, g5.requested_at) == (3, 3, NOW + 1)
+    assert decision.state.activity.status == "InProgress"
+    assert decision.state.activity.number == 2
+
+
+def test_claimed_update_is_not_issued_twice():
+    cfg = config(strategy="priority")
+    first = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3)
+    again = step(first.state, cfg, NOW + 5, observations={"demo-g5": observe("demo-g5", current=1)})
+    assert again.actions == ()
+
+
+def test_shrinking_waits_until_growth_elsewhere_has_landed():
+    cfg = config(strategy="proportional")
+    observations = {
+        "demo-g5": observe("demo-g5", current=0),
+        "demo-g6": observe("demo-g6", current=0),
+        "demo-g4dn": observe("demo-g4dn", current=3),
+    }
+    decision = step(initial_state(cfg, observations, NOW), cfg, NOW)
+    # Proportional moves two instances off g4dn, but only after g5 and g6 have them.
+    assert {a.endpoint for a in decision.actions} == {"demo-g5", "demo-g6"}
+    assert decision.state.endpoints["demo-g4dn"].target == 1
+    landed = {
+        "demo-g5": observe("demo-g5", current=1),
+        "demo-g6": observe("demo-g6", current=1),
+    }
+    after = step(decision.state, cfg, NOW + 600, observations=landed)
+    assert after.actions == (UpdateAction("demo-g4dn", "AllTraffic", 1),)
+
+
+def test_rollback_blocks_growth_for_the_retry_period():
+    cfg = config(strategy="priority", capacity_retry_seconds=600)
+    claimed = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    back = step(
+        claimed,
+        cfg,
+        NOW + 300,
+        observations={"demo-g5": observe("demo-g5", current=1, reason="InsufficientCapacity")},
+    )
+    g5 = back.state.endpoints["demo-g5"]
+    assert g5.requested is None
+    assert g5.blocked_until == NOW + 900
+    assert back.actions == (UpdateAction("demo-g6", "AllTraffic", 2),)
+
+
+def test_an_unconfirmed_claim_is_released_after_the_grace_period():
+    cfg = config(strategy="priority")
+    claimed = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    quiet = observe("demo-g5", current=1)
+    early = step(claimed, cfg, NOW + 10, observations={"demo-g5": quiet})
+    assert early.actions == ()
+    late = step(claimed, cfg, NOW + UPDATE_GRACE_SECONDS + 1, observations={"demo-g5": quiet})
+    assert late.actions == (UpdateAction("demo-g5", "AllTraffic", 3),)
+
+
+def test_an_update_nobody_recorded_is_tracked_from_describe_endpoint():
+    cfg = config(strategy="priority")
+    state = fleet_state(cfg, g5=1)
+    seen = observe("demo-g5", status="Updating", current=1, desired=4)
+    decision = step(state, cfg, NOW, observations={"demo-g5": seen})
+    assert decision.state.endpoints["demo-g5"].requested == 4
+
+
+@pytest.mark.parametrize("status", ["Failed", "OutOfService", "Deleting", "Deleted"])
+def test_gone_endpoints_count_zero_and_get_no_target(status):
+    cfg = config(strategy="priority")
+    state = fleet_state(cfg, g5=2, g6=1)
+    decision = step(state, cfg, NOW, observations={"demo-g5": observe("demo-g5", status, 2)})
+    assert decision.state.actual == 1
+    assert decision.state.endpoints["demo-g5"].target is None
+    assert all(a.endpoint != "demo-g5" for a in decision.actions)
+
+
+def test_rejected_results_release_claims_and_leave_the_activity_pending():
+    cfg = config(strategy="priority")
+    claimed = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    after = record_results(claimed, {"demo-g5": "ValidationException: busy"}, NOW)
+    assert after.endpoints["demo-g5"].requested is None
+    assert after.endpoints["demo-g5"].last_error == "ValidationException: busy"
+    assert after.activity.status == "Pending"
+    accepted = record_results(claimed, {"demo-g5": None}, NOW)
+    assert accepted.endpoints["demo-g5"].requested == 3
+    assert accepted.activity.status == "InProgress"
+
+
+def test_state_round_trips_through_json():
+    cfg = config(strategy="priority")
+    state = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    from fleet_autoscaler.model import FleetState
+
+    assert FleetState.from_json(state.to_json()) == state
