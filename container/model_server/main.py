@@ -42,7 +42,8 @@ def _shutdown(server: ModelHTTPServer, app: App, pool: WorkerPool, grace_s: floa
         pool.abort()
         if not app.wait_idle(ABORT_WAIT_S + pool.slice_ms / 1000.0):
             log.warning("%d request(s) still open; exiting anyway", app.inflight())
-    pool.close()
+    if not pool.close():
+        log.warning("workers did not stop in time and were killed")
 
 
 def run(settings: Settings) -> int:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-CONTAINER_DIR = Path(__file__).resolve().parents[2] / "container"
-if str(CONTAINER_DIR) not in sys.path:
-    sys.path.insert(0, str(CONTAINER_DIR))
+from tests.container.container_support import (
+    ENDPOINT_NAME,
+    INSTANCE_ID,
+    MAX_BODY_BYTES,
+    MAX_LATENCY_MS,
+    add_container_to_path,
+)
+
+add_container_to_path()
 
 from model_server.launcher import LocalServer  # noqa: E402
-
-# Ceilings small enough that the tests can exceed them cheaply.
-MAX_LATENCY_MS = 3000
-MAX_CPU_PERCENT = 100
-MAX_BODY_BYTES = 256
-ENDPOINT_NAME = "fleet-test-endpoint"
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +31,7 @@ def server() -> Iterator[LocalServer]:
             "--max-body-bytes",
             str(MAX_BODY_BYTES),
         ],
-        env={"INSTANCE_ID": "i-test-0001"},
+        env={"INSTANCE_ID": INSTANCE_ID},
     )
     srv.start()
     yield srv

@@ -6,9 +6,10 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import MAX_BODY_BYTES, MAX_LATENCY_MS
-from container_http import call, invoke
 from model_server.launcher import LocalServer
+
+from tests.container.container_http import call, invoke
+from tests.container.container_support import MAX_BODY_BYTES, MAX_LATENCY_MS
 
 
 @pytest.mark.parametrize(

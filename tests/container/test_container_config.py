@@ -8,10 +8,11 @@ import sys
 import threading
 
 import pytest
-from conftest import CONTAINER_DIR
 from model_server import work
 from model_server.config import DEFAULT_PORT, ConfigError, load_settings
 from model_server.payload import Limits, PayloadError, check_content_type, parse_csv
+
+from tests.container.container_support import CONTAINER_DIR
 
 SERVE = str(CONTAINER_DIR / "serve")
 

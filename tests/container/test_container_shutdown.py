@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
-from container_http import Reply, call, invoke
 from model_server.launcher import LocalServer
+
+from tests.container.container_http import Reply, call, invoke
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def _refuses_connections(server: LocalServer) -> bool:
     assert server.port is not None
     try:
         socket.create_connection((server.host, server.port), timeout=1).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
+        # Reset: the SYN raced the listener's close; either way nothing accepted it.
         return True
     return False
 
@@ -112,5 +114,15 @@ def test_work_past_the_grace_period_is_aborted_with_503(pool: ThreadPoolExecutor
         assert server.wait(15) == 0, server.log_text()
         assert time.monotonic() - started < 8
         assert "aborting" in server.log_text()
+    finally:
+        server.cleanup()
+
+
+def test_workers_do_not_outlive_a_killed_server() -> None:
+    server = _start(workers=1)
+    try:
+        worker_pid = invoke(server.url, "0,0").json()["worker_pid"]
+        server.kill()  # SIGKILL: no chance to shut the pool down
+        assert _gone(worker_pid), "orphaned worker process left running"
     finally:
         server.cleanup()

@@ -37,10 +37,15 @@ def _file_entries(config: Json) -> list[Entry]:
         if not path.is_file():
             raise ArchiveError(f"could not archive missing file: {path}")
         entries.append(Entry(path.name, path.read_bytes(), path.stat().st_mode & 0o777))
-    if config.get("source_content_filename") is not None or config.get("source_content") is not None:
+    if (
+        config.get("source_content_filename") is not None
+        or config.get("source_content") is not None
+    ):
         if config.get("source_content_filename") is None or config.get("source_content") is None:
             raise ArchiveError("source_content and source_content_filename must be set together")
-        entries.append(Entry(config["source_content_filename"], config["source_content"].encode(), 0o644))
+        entries.append(
+            Entry(config["source_content_filename"], config["source_content"].encode(), 0o644)
+        )
     for src in config.get("source") or []:
         entries.append(Entry(src["filename"], src["content"].encode(), 0o644))
     if config.get("source_dir"):
@@ -95,7 +100,9 @@ def read_archive_file(config: Json) -> Json:
         raise ArchiveError(f"archive type not supported by the stand-in: {config.get('type')!r}")
     entries = _file_entries(config)
     if not entries:
-        raise ArchiveError("one of source, source_content_filename, source_dir, source_file is required")
+        raise ArchiveError(
+            "one of source, source_content_filename, source_dir, source_file is required"
+        )
     data = build_zip(entries, Path(config["output_path"]), config.get("output_file_mode"))
     sha1 = hashlib.sha1(data).hexdigest()
     sha256 = hashlib.sha256(data).digest()

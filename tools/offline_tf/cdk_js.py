@@ -153,12 +153,14 @@ def parse_dts(src: str) -> dict[str, dict[str, bool]]:
     """``export interface X { readonly a?: ...}`` -> {"X": {"a": False}} (True = required)."""
     out: dict[str, dict[str, bool]] = {}
     for m in _INTERFACE_RE.finditer(src):
-        out[m.group(1)] = {pm.group(1): pm.group(2) is None for pm in _DTS_PROP_RE.finditer(m.group(2))}
+        out[m.group(1)] = {
+            pm.group(1): pm.group(2) is None for pm in _DTS_PROP_RE.finditer(m.group(2))
+        }
     return out
 
 
 def parse_module(js: str, dts: str = "") -> JsModule:
-    js = js.split("\n//# sourceMappingURL=")[0]
+    js = js.split("\n//# sourceMappingURL=", maxsplit=1)[0]
     mod = JsModule(interfaces=parse_dts(dts) if dts else {})
     for chunk in re.split(r"\n(?=(?:class|function) )", js):
         if chunk.startswith("function "):

@@ -88,7 +88,9 @@ def extract_wheel(wheel: Path, only: Iterable[str] | None = None) -> ProviderSch
     wanted = None if only is None else {*only, "provider"}
     # Two passes: the tarball lists every index.js before the index.d.ts files.
     dts_by_lib = {
-        lib: src for lib, src in _iter_members(tarball, "index.d.ts") if wanted is None or lib in wanted
+        lib: src
+        for lib, src in _iter_members(tarball, "index.d.ts")
+        if wanted is None or lib in wanted
     }
     schema: Json = {
         "provider": {"version": 0, "block": {"attributes": {}}},

@@ -27,7 +27,9 @@ def walk_block(block: Json, value: Any, fn: AttrFn, path: tuple[str, ...] = ()) 
         new = fn(name, attr, out.get(name), (*path, name))
         if "nested_type" in attr and new is not None and new is not UNKNOWN:
             nt = attr["nested_type"]
-            new = _walk_nested(nt["nesting_mode"], {"attributes": nt["attributes"]}, new, fn, (*path, name))
+            new = _walk_nested(
+                nt["nesting_mode"], {"attributes": nt["attributes"]}, new, fn, (*path, name)
+            )
         out[name] = new
     for name, bt in block.get("block_types", {}).items():
         v = out.get(name)
@@ -46,7 +48,9 @@ def _walk_nested(mode: str, block: Json, value: Any, fn: AttrFn, path: tuple[str
     return value
 
 
-def plan_create(block: Json, proposed: Json, region: str | None, default_tags: dict[str, str]) -> Json:
+def plan_create(
+    block: Json, proposed: Json, region: str | None, default_tags: dict[str, str]
+) -> Json:
     """A new resource: every computed attribute left unset is unknown until apply."""
 
     def unknown_if_unset(name: str, attr: Json, value: Any, path: tuple[str, ...]) -> Any:

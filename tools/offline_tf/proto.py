@@ -108,7 +108,9 @@ def metadata_response(pb: ModuleType, provider: Json) -> Any:
     meta = pb.GetMetadata
     return meta.Response(
         server_capabilities=_capabilities(pb),
-        resources=[meta.ResourceMetadata(type_name=n) for n in provider.get("resource_schemas", {})],
+        resources=[
+            meta.ResourceMetadata(type_name=n) for n in provider.get("resource_schemas", {})
+        ],
         data_sources=[
             meta.DataSourceMetadata(type_name=n) for n in provider.get("data_source_schemas", {})
         ],

@@ -29,7 +29,9 @@ class ProviderError(Exception):
 class StandinProvider:
     """Method names are the tfplugin6 RPC names; each takes (request, grpc context)."""
 
-    def __init__(self, pb: ModuleType, schema_json: Path, schema_pb: Path, metadata_pb: Path) -> None:
+    def __init__(
+        self, pb: ModuleType, schema_json: Path, schema_pb: Path, metadata_pb: Path
+    ) -> None:
         self.pb = pb
         self._schema_json = schema_json
         self._schema_pb = schema_pb

@@ -152,7 +152,10 @@ class BlockBuilder:
             entry = hcl.get(name)
             flags = _flags(member)
             if not _is_complex(entry, member):
-                attributes[name] = {"type": self._primitive_type(entry, member, where, name), **flags}
+                attributes[name] = {
+                    "type": self._primitive_type(entry, member, where, name),
+                    **flags,
+                }
                 continue
             self._complex(name, entry, member, flags, where, attributes, block_types)
         out: Json = {"attributes": attributes}
@@ -160,7 +163,9 @@ class BlockBuilder:
             out["block_types"] = block_types
         return out
 
-    def _primitive_type(self, entry: HclEntry | None, member: Member, where: str, name: str) -> CtyType:
+    def _primitive_type(
+        self, entry: HclEntry | None, member: Member, where: str, name: str
+    ) -> CtyType:
         if entry is not None:
             return storage_to_cty(entry.kind, entry.storage)
         ty = getter_to_cty(member.getter or "")
@@ -193,7 +198,9 @@ class BlockBuilder:
                     kind = "set" if member.is_set == "true" else "list"
             single = member.wrapper == child_cls  # new XOutputReference(this, "n")
         child = self.module.classes.get(child_cls or "")
-        child_hcl = self.module.hcl_functions.get(entry.child_fn, {}) if entry and entry.child_fn else {}
+        child_hcl = (
+            self.module.hcl_functions.get(entry.child_fn, {}) if entry and entry.child_fn else {}
+        )
         inner = self.block(
             child.members if child else None,
             child_hcl,
@@ -203,7 +210,10 @@ class BlockBuilder:
         if member.computed or kind == "map":
             attributes[name] = self._nested_attribute(kind, inner, flags)
             return
-        bt: Json = {"nesting_mode": {"set": "set", "struct": "single"}.get(kind or "", "list"), "block": inner}
+        bt: Json = {
+            "nesting_mode": {"set": "set", "struct": "single"}.get(kind or "", "list"),
+            "block": inner,
+        }
         if bt["nesting_mode"] == "set" and contains_dynamic(block_object_type(inner)):
             bt["nesting_mode"] = "list"
             self.warnings.append(f"{where}.{name}: set block with dynamic content -> list")
