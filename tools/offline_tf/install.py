@@ -30,7 +30,7 @@ SCHEMA_PACKAGES = ("cdktn-provider-aws", "cdktf-cdktf-provider-archive")
 
 LAUNCHER = """#!/bin/sh
 # Offline stand-in for {source} {version}: serves the provider's schema, no AWS API.
-# Terraform starts it when run through scripts/tf (see docs/testing-offline.md).
+# Terraform starts it when run through scripts/tf (see README.md, "Testing offline").
 if [ -z "${{OFFLINE_TF_PYTHON:-}}" ]; then
   echo "offline stand-in provider: run Terraform through scripts/tf," \\
     "or run 'terraform init -upgrade' to install the real provider" >&2
