@@ -9,7 +9,7 @@ exactly ``weight`` times, interleaved rather than in bursts (weights 5:1:1 give
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 
 from .model import SERVING_STATUSES, EndpointState, FleetConfig
 
@@ -60,15 +60,26 @@ class SmoothWeightedRoundRobin:
 
 
 def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState]) -> dict[str, int]:
-    """Weight of each endpoint = its serving capacity (instances x capacity per instance)."""
-    weights: dict[str, int] = {}
+    """Weight of each endpoint: the capacity that serves now and stays.
+
+    The base is serving capacity (instances x capacity per instance of endpoints
+    that are InService or Updating). An endpoint the plan is draining counts only
+    the instances it keeps, so new work stops going to instances about to be
+    removed: on an async fleet, work queued on an endpoint that is then scaled to
+    zero would wait for its next scale-out. When nothing that stays is serving,
+    the plain serving capacity is used (a draining endpoint still serves).
+    """
+    serving: dict[str, int] = {}
+    staying: dict[str, int] = {}
     for spec in config.endpoints:
         state = endpoints.get(spec.name)
-        if state is not None and state.status in SERVING_STATUSES:
-            weights[spec.name] = state.current * spec.capacity_per_instance
-        else:
-            weights[spec.name] = 0
-    return weights
+        if state is None or state.status not in SERVING_STATUSES:
+            serving[spec.name] = staying[spec.name] = 0
+            continue
+        serving[spec.name] = state.current * spec.capacity_per_instance
+        kept = state.current if state.target is None else min(state.current, state.target)
+        staying[spec.name] = kept * spec.capacity_per_instance
+    return staying if any(staying.values()) else serving
 
 
 def wake_endpoint(
@@ -90,6 +101,3 @@ def wake_endpoint(
     return None
 
 
-def failover_order(first: str, others: Sequence[str]) -> list[str]:
-    """``first`` followed by the other candidates, without repeats."""
-    return [first, *[name for name in others if name != first]]

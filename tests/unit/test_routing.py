@@ -81,6 +81,24 @@ def test_weights_are_serving_capacity():
     assert routing_weights(CONFIG, endpoints) == {"demo-g5": 3, "demo-g6": 2, "demo-g4dn": 0}
 
 
+def test_draining_instances_get_no_new_work_while_others_serve():
+    endpoints = {
+        "demo-g5": EndpointState("demo-g5", current=2, target=4),
+        "demo-g6": EndpointState("demo-g6", current=3, target=1),
+        "demo-g4dn": EndpointState("demo-g4dn", current=2, target=0),
+    }
+    assert routing_weights(CONFIG, endpoints) == {"demo-g5": 2, "demo-g6": 1, "demo-g4dn": 0}
+
+
+def test_draining_endpoints_still_serve_when_nothing_else_does():
+    endpoints = {
+        "demo-g5": EndpointState("demo-g5", status="Updating", current=0, target=1),
+        "demo-g6": EndpointState("demo-g6", current=0, target=0),
+        "demo-g4dn": EndpointState("demo-g4dn", current=1, target=0),
+    }
+    assert routing_weights(CONFIG, endpoints) == {"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 1}
+
+
 def test_weights_scale_with_capacity_per_instance():
     config = parse_config(
         json.dumps(

@@ -1,0 +1,107 @@
+"""``python -m simulator``: run a scenario and show what the fleet did."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import report
+from .engine import simulate
+from .scenario import ScenarioError, available, load
+
+CONTROLS = ("fleet", "aws-sample")
+
+
+def _credentials() -> None:
+    # moto needs credentials to sign with; never real ones.
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ[name] = value
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+
+
+def progress_printer(label: str):
+    started = time.monotonic()
+    interactive = sys.stderr.isatty()
+
+    def show(minute: int, total: int) -> None:
+        if interactive:
+            width = 30
+            done = int(width * minute / total)
+            sys.stderr.write(
+                f"\r{label} [{'#' * done}{'.' * (width - done)}] minute {minute}/{total} "
+                f"({time.monotonic() - started:.1f}s)"
+            )
+            if minute == total:
+                sys.stderr.write("\n")
+        elif minute % 15 == 0 or minute == total:
+            sys.stderr.write(f"{label}: minute {minute}/{total}\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="Run the fleet control loop on a simulated fleet (no AWS account needed).",
+    )
+    parser.add_argument(
+        "--scenario", default="step", help=f"a name ({', '.join(available())}) or a .toml path"
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=("race", "priority", "proportional"),
+        help="override the scenario's strategy",
+    )
+    parser.add_argument(
+        "--control",
+        choices=CONTROLS,
+        default="fleet",
+        help="fleet = this project; aws-sample = the sample's algorithm",
+    )
+    parser.add_argument("--seed", type=int, help="override the scenario's random seed")
+    parser.add_argument(
+        "--out", type=Path, default=Path("build/demo"), help="output folder (default build/demo)"
+    )
+    parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for name in available():
+            print(f"{name:20} {load(name).description}")
+        return 0
+    try:
+        scenario = load(args.scenario, strategy=args.strategy, seed=args.seed)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _credentials()
+    label = f"{scenario.name}/{scenario.strategy if args.control == 'fleet' else args.control}"
+    folder = args.out / label.replace("/", "-")
+    outcome = simulate(
+        scenario,
+        control=args.control,
+        log_path=folder / "decisions.log",
+        progress=progress_printer(label),
+    )
+    paths = report.write(outcome, folder, with_plot=not args.no_plot)
+    if not args.quiet:
+        print("\n".join(report.timeline_lines(outcome)))
+    summary = report.summarise(outcome)
+    print()
+    for key, value in summary.items():
+        print(f"{key:28} {value}")
+    print()
+    for kind, path in paths.items():
+        print(f"{kind:10} {path}")
+    return 0

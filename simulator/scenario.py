@@ -1,0 +1,266 @@
+"""Scenarios: small TOML files over a shared set of defaults (``scenarios/_defaults.toml``)."""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+DEFAULTS_FILE = SCENARIO_DIR / "_defaults.toml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file is missing or invalid; the message names the field."""
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    name: str
+    provisioning_seconds: float
+    deprovisioning_seconds: float
+    requests_per_minute: float  # served per instance
+
+
+@dataclass(frozen=True)
+class SimEndpoint:
+    name: str
+    instance_type: str
+    initial_instances: int
+    min_instances: int
+    max_instances: int
+    priority: int
+    capacity_per_instance: int = 1
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    target_backlog_per_instance: float
+    scale_out_cooldown_seconds: float
+    scale_in_cooldown_seconds: float
+    scale_out_datapoints: int
+    scale_in_datapoints: int
+    scale_in_ratio: float
+    scale_from_zero_capacity: int
+    scale_from_zero_datapoints: int
+    scale_from_zero_cooldown_seconds: float
+    reconcile_minutes: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    instance_type: str
+    start_minute: float
+    end_minute: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    endpoint: str
+    at_minute: float
+    action: str  # "fail" | "delete"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    duration_minutes: int
+    seed: int
+    strategy: str
+    fleet_name: str
+    min_capacity: int
+    max_capacity: int
+    activity_timeout_seconds: int
+    capacity_retry_seconds: int
+    demand: tuple[tuple[float, float], ...]
+    demand_shape: str
+    endpoints: tuple[SimEndpoint, ...]
+    instance_types: dict[str, InstanceType]
+    autoscaling: Autoscaling
+    shortages: tuple[Shortage, ...]
+    incidents: tuple[Incident, ...]
+    rollback_seconds: float
+    event_delay_seconds: float
+
+    def rate_at(self, minute: float) -> float:
+        """Requests per minute at ``minute`` (step or linear between the points)."""
+        points = self.demand
+        if minute <= points[0][0]:
+            return points[0][1]
+        for (m0, r0), (m1, r1) in itertools.pairwise(points):
+            if m0 <= minute < m1:
+                if self.demand_shape == "linear":
+                    return r0 + (r1 - r0) * (minute - m0) / (m1 - m0)
+                return r0
+        return points[-1][1]
+
+    def in_shortage(self, instance_type: str, minute: float) -> bool:
+        return any(
+            s.instance_type == instance_type and s.start_minute <= minute < s.end_minute
+            for s in self.shortages
+        )
+
+    def fleet_config(self) -> dict[str, Any]:
+        """FLEET_CONFIG as the Terraform module renders it."""
+        return {
+            "fleet_name": self.fleet_name,
+            "dimension_id": self.fleet_name,
+            "invocation_mode": "async",
+            "strategy": self.strategy,
+            "min_capacity": self.min_capacity,
+            "max_capacity": self.max_capacity,
+            "activity_timeout_seconds": self.activity_timeout_seconds,
+            "capacity_retry_seconds": self.capacity_retry_seconds,
+            "endpoints": [
+                {
+                    "name": ep.name,
+                    "variant": "AllTraffic",
+                    "capacity_per_instance": ep.capacity_per_instance,
+                    "min_instances": ep.min_instances,
+                    "max_instances": ep.max_instances,
+                    "priority": ep.priority,
+                    "share": ep.share,
+                }
+                for ep in self.endpoints
+            ],
+        }
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml") if not p.stem.startswith("_"))
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _get(raw: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str = "") -> Any:
+    if key not in raw:
+        raise ScenarioError(f"scenario: {where}{key} is required")
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ScenarioError(f"scenario: {where}{key} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _path(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def load(name_or_path: str, strategy: str | None = None, seed: int | None = None) -> Scenario:
+    """A scenario by name (``step``) or path (``my.toml``), merged over the defaults."""
+    path = _path(name_or_path)
+    if not path.exists():
+        raise ScenarioError(
+            f"no scenario {name_or_path!r}; available: {', '.join(available())} (or a .toml path)"
+        )
+    with DEFAULTS_FILE.open("rb") as handle:
+        defaults = tomllib.load(handle)
+    try:
+        with path.open("rb") as handle:
+            raw = _merge(defaults, tomllib.load(handle))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    if strategy is not None:
+        raw["strategy"] = strategy
+    if seed is not None:
+        raw["seed"] = seed
+    return _build(raw, path.stem)
+
+
+def _build(raw: dict[str, Any], stem: str) -> Scenario:
+    number = (int, float)
+    types = {
+        name: InstanceType(
+            name=name,
+            provisioning_seconds=float(_get(spec, "provisioning_seconds", number, f"{name}.")),
+            deprovisioning_seconds=float(_get(spec, "deprovisioning_seconds", number, f"{name}.")),
+            requests_per_minute=float(_get(spec, "requests_per_minute", number, f"{name}.")),
+        )
+        for name, spec in _get(raw, "instance_types", dict).items()
+    }
+    endpoints = []
+    for i, spec in enumerate(_get(raw, "endpoints", list)):
+        where = f"endpoints[{i}]."
+        instance_type = _get(spec, "instance_type", str, where)
+        if instance_type not in types:
+            raise ScenarioError(f"scenario: {where}instance_type {instance_type!r} is not defined")
+        endpoints.append(
+            SimEndpoint(
+                name=_get(spec, "name", str, where),
+                instance_type=instance_type,
+                initial_instances=int(spec.get("initial_instances", 0)),
+                min_instances=int(spec.get("min_instances", 0)),
+                max_instances=int(_get(spec, "max_instances", int, where)),
+                priority=int(spec.get("priority", i + 1)),
+                capacity_per_instance=int(spec.get("capacity_per_instance", 1)),
+                share=float(spec.get("share", 1)),
+            )
+        )
+    demand = tuple(
+        (
+            float(_get(p, "at_minute", number, f"demand[{i}].")),
+            float(_get(p, "rate", number, f"demand[{i}].")),
+        )
+        for i, p in enumerate(_get(raw, "demand", list))
+    )
+    if not demand or any(b[0] <= a[0] for a, b in itertools.pairwise(demand)):
+        raise ScenarioError("scenario: demand needs points with increasing at_minute")
+    scaling = _get(raw, "autoscaling", dict)
+    autoscaling = Autoscaling(
+        target_backlog_per_instance=float(scaling["target_backlog_per_instance"]),
+        scale_out_cooldown_seconds=float(scaling["scale_out_cooldown_seconds"]),
+        scale_in_cooldown_seconds=float(scaling["scale_in_cooldown_seconds"]),
+        scale_out_datapoints=int(scaling["scale_out_datapoints"]),
+        scale_in_datapoints=int(scaling["scale_in_datapoints"]),
+        scale_in_ratio=float(scaling["scale_in_ratio"]),
+        scale_from_zero_capacity=int(scaling["scale_from_zero_capacity"]),
+        scale_from_zero_datapoints=int(scaling["scale_from_zero_datapoints"]),
+        scale_from_zero_cooldown_seconds=float(scaling["scale_from_zero_cooldown_seconds"]),
+        reconcile_minutes=int(scaling["reconcile_minutes"]),
+    )
+    strategy = _get(raw, "strategy", str)
+    if strategy not in ("race", "priority", "proportional"):
+        raise ScenarioError(
+            f"scenario: strategy must be race, priority or proportional, not {strategy!r}"
+        )
+    return Scenario(
+        name=str(raw.get("name", stem)),
+        description=str(raw.get("description", "")),
+        duration_minutes=int(_get(raw, "duration_minutes", int)),
+        seed=int(_get(raw, "seed", int)),
+        strategy=strategy,
+        fleet_name=str(raw.get("fleet_name", "demo")),
+        min_capacity=int(_get(raw, "min_capacity", int)),
+        max_capacity=int(_get(raw, "max_capacity", int)),
+        activity_timeout_seconds=int(_get(raw, "activity_timeout_seconds", int)),
+        capacity_retry_seconds=int(_get(raw, "capacity_retry_seconds", int)),
+        demand=demand,
+        demand_shape=str(raw.get("demand_shape", "step")),
+        endpoints=tuple(endpoints),
+        instance_types=types,
+        autoscaling=autoscaling,
+        shortages=tuple(
+            Shortage(str(s["instance_type"]), float(s["start_minute"]), float(s["end_minute"]))
+            for s in raw.get("shortages", [])
+        ),
+        incidents=tuple(
+            Incident(str(i["endpoint"]), float(i["at_minute"]), str(i["action"]))
+            for i in raw.get("incidents", [])
+        ),
+        rollback_seconds=float(raw.get("rollback_seconds", 300)),
+        event_delay_seconds=float(raw.get("event_delay_seconds", 5)),
+    )
