@@ -7,10 +7,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
+SCENARIO ?= step
+STRATEGY ?=
+CONTROL ?= fleet
 
 # Component makefiles (toolchain, container, simulator) add their own
 # install stamps to TEST_DEPS and their own targets.
-TEST_DEPS := $(VENV)/.stamp-dev
+TEST_DEPS := $(VENV)/.stamp-dev $(VENV)/.stamp-sim
 -include mk/*.mk
 
 $(VENV)/bin/python:
@@ -20,12 +23,19 @@ $(VENV)/.stamp-dev: requirements/dev.txt | $(VENV)/bin/python
 	$(PIP) install -r requirements/dev.txt
 	touch $@
 
-.PHONY: help venv lint test test-python bench-router clean
+$(VENV)/.stamp-sim: requirements/sim.txt $(VENV)/.stamp-dev
+	$(PIP) install -r requirements/sim.txt
+	touch $@
+
+.PHONY: help venv demo lint test bench-router bench-scaling clean
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
 venv: $(TEST_DEPS) ## create or update the virtual environment
+
+demo: $(VENV)/.stamp-sim ## run the fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample)
+	$(PY) -m simulator --scenario $(SCENARIO) --control $(CONTROL) $(if $(STRATEGY),--strategy $(STRATEGY),)
 
 lint: $(VENV)/.stamp-dev ## ruff lint and format check
 	$(VENV)/bin/ruff check .
@@ -36,6 +46,9 @@ test: $(TEST_DEPS) lint ## every test suite (what CI runs)
 
 bench-router: $(VENV)/.stamp-dev ## router benchmark: AWS calls and cost per routed request
 	$(PY) bench/router_bench.py
+
+bench-scaling: $(VENV)/.stamp-sim ## every scenario x strategy and the AWS sample's algorithm, one table
+	$(PY) bench/scaling_bench.py
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build
