@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 SCENARIO ?= step
 STRATEGY ?=
 CONTROL ?= fleet
+WITH_CONTAINER ?=
 
 # Component makefiles (toolchain, container, simulator) add their own
 # install stamps to TEST_DEPS and their own targets.
@@ -34,8 +35,9 @@ help: ## list the targets
 
 venv: $(TEST_DEPS) ## create or update the virtual environment
 
-demo: $(VENV)/.stamp-sim ## run the fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample)
-	$(PY) -m simulator --scenario $(SCENARIO) --control $(CONTROL) $(if $(STRATEGY),--strategy $(STRATEGY),)
+demo: $(VENV)/.stamp-sim ## fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample WITH_CONTAINER=1)
+	$(PY) -m simulator --scenario $(SCENARIO) --control $(CONTROL) \
+	  $(if $(STRATEGY),--strategy $(STRATEGY),) $(if $(WITH_CONTAINER),--with-container,)
 
 lint: $(VENV)/.stamp-dev ## ruff lint and format check
 	$(VENV)/bin/ruff check .

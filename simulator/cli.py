@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=Path("build/demo"), help="output folder (default build/demo)"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    parser.add_argument(
+        "--with-container",
+        action="store_true",
+        help="send every served request to a real model server from container/",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
@@ -93,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         control=args.control,
         log_path=folder / "decisions.log",
         progress=progress_printer(label),
+        with_container=args.with_container,
     )
     paths = report.write(outcome, folder, with_plot=not args.no_plot)
     if not args.quiet:

@@ -9,11 +9,11 @@ import math
 import os
 import random
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto import mock_aws
@@ -26,6 +26,9 @@ from .controls import Control, FleetControl
 from .inference import InferenceModel
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from .container_link import ContainerLink
 
 TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
@@ -142,6 +145,7 @@ class World:
         self.log_path = log_path
         self.control: Control
         self.requested = 0
+        self.link: ContainerLink | None = None
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -312,7 +316,10 @@ class World:
                     self.inference.arrive(endpoint, self.now)
             self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
-            self.inference.serve(self.serving_instances(), self.now, TICK_SECONDS)
+            finished = self.inference.serve(self.serving_instances(), self.now, TICK_SECONDS)
+            if self.link is not None:
+                for name, count in finished.items():
+                    self.link.serve(name, count)
             if tick % ticks_per_minute:
                 continue
             minute = tick // ticks_per_minute
@@ -419,12 +426,24 @@ def simulate(
     control: str = "fleet",
     log_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    with_container: bool = False,
 ) -> Outcome:
-    """Run one scenario with ``control`` ("fleet" = this project, "aws-sample" = baseline)."""
-    with _isolated_aws(log_path):
+    """Run one scenario with ``control`` ("fleet" = this project, "aws-sample" = baseline).
+
+    ``with_container`` starts a real model server (``container/``) per endpoint and
+    sends every served request to it.
+    """
+    with _isolated_aws(log_path), ExitStack() as stack:
         world = World(scenario, control, log_path)
+        if with_container:
+            from .container_link import ContainerLink  # noqa: PLC0415  (starts processes)
+
+            world.link = stack.enter_context(ContainerLink([ep.name for ep in scenario.endpoints]))
         world.sagemaker.install()
         try:
-            return world.run(progress)
+            outcome = world.run(progress)
         finally:
             world.sagemaker.uninstall()
+    if world.link is not None:
+        outcome.extras.update(world.link.summary())
+    return outcome

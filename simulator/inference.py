@@ -40,9 +40,13 @@ class InferenceModel:
     def arrive(self, endpoint: str, now: float) -> None:
         self.queues[endpoint].waiting.append(now)
 
-    def serve(self, instances: dict[str, int], now: float, seconds: float) -> None:
+    def serve(self, instances: dict[str, int], now: float, seconds: float) -> dict[str, int]:
+        """Serve every queue for ``seconds``; how many requests each endpoint finished."""
+        done = {}
         for name, queue in self.queues.items():
-            self.served += queue.serve(instances.get(name, 0), now, seconds, self.waits)
+            done[name] = queue.serve(instances.get(name, 0), now, seconds, self.waits)
+            self.served += done[name]
+        return done
 
     def drop(self, endpoint: str) -> None:
         """An endpoint failed or was deleted: its queued requests fail."""

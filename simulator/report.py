@@ -81,6 +81,7 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         "final_actual": last.actual,
         "final_instances": last.instances,
         "final_backlog": sum(last.backlog.values()),
+        **outcome.extras,
     }
 
 

@@ -123,3 +123,13 @@ def test_cli_writes_timeline_summary_plot_and_decision_log(tmp_path, capsys):
 def test_cli_rejects_an_unknown_scenario(capsys):
     assert cli.main(["--scenario", "nope"]) == 2
     assert "no scenario 'nope'" in capsys.readouterr().err
+
+
+def test_with_container_every_served_request_reaches_a_real_model_server(tmp_path):
+    path = write_scenario(tmp_path, "real", BURST.replace("70", "12"))
+    outcome = simulate(load(path, strategy="priority"), with_container=True)
+    summary = summarise(outcome)
+    assert summary["served"] > 0
+    assert sum(summary["container_requests"].values()) == summary["served"]
+    assert summary["container_errors"] == 0
+    assert set(summary["container_exit_codes"].values()) == {0}
