@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -98,3 +100,21 @@ def http_method(event: dict[str, Any]) -> str:
         context = event.get("requestContext")
         method = context.get("httpMethod") if isinstance(context, dict) else None
     return method.upper() if isinstance(method, str) else ""
+
+
+def request_body(event: dict[str, Any], missing: str) -> bytes:
+    """The request body as bytes (base64 decoded when API Gateway encoded it).
+
+    Raises BadRequest with ``missing`` when there is no body.
+    """
+    raw = event.get("body")
+    if raw is None or raw == "":
+        raise BadRequest(missing)
+    if not isinstance(raw, str):
+        raise BadRequest("request body must be a string")
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(raw, validate=True)
+        except binascii.Error:
+            raise BadRequest("request body is not valid base64") from None
+    return raw.encode("utf-8")

@@ -99,5 +99,3 @@ def wake_endpoint(
         ):
             return spec.name
     return None
-
-

@@ -7,7 +7,6 @@ one SageMaker runtime call and, once per cache TTL, one DynamoDB read.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from ..http import (
     http_method,
     json_response,
     path_parameter,
+    request_body,
 )
 from ..model import SERVING_STATUSES, FleetConfig
 from ._common import api_call
@@ -103,21 +103,8 @@ def parse_invocation(event: dict[str, Any], config: FleetConfig) -> Invocation:
                 raise BadRequest(f"header {parameter} must be an integer from {low} to {high}")
             parameters[parameter] = int(raw)
         return Invocation(parameters=parameters, body=None)
-    return Invocation(parameters=parameters, body=_request_body(event))
-
-
-def _request_body(event: dict[str, Any]) -> bytes:
-    raw = event.get("body")
-    if raw is None or raw == "":
-        raise BadRequest("a request body is required for a real-time fleet")
-    if not isinstance(raw, str):
-        raise BadRequest("request body must be a string")
-    if event.get("isBase64Encoded"):
-        try:
-            return base64.b64decode(raw, validate=True)
-        except binascii.Error:
-            raise BadRequest("request body is not valid base64") from None
-    return raw.encode("utf-8")
+    body = request_body(event, "a request body is required for a real-time fleet")
+    return Invocation(parameters=parameters, body=body)
 
 
 def _invoke(config: FleetConfig, endpoint: str, invocation: Invocation) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from typing import Any
@@ -17,6 +15,7 @@ from ..http import (
     http_method,
     json_response,
     path_parameter,
+    request_body,
 )
 from ..model import FleetConfig, FleetState
 from ._common import api_call
@@ -40,19 +39,10 @@ def dimension_body(config: FleetConfig, state: FleetState) -> dict[str, Any]:
 
 
 def _request_json(event: dict[str, Any]) -> Any:
-    raw = event.get("body")
-    if raw is None or raw == "":
-        raise BadRequest('request body is required: {"desiredCapacity": <integer>}')
-    if not isinstance(raw, str):
-        raise BadRequest("request body must be a JSON string")
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(raw, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise BadRequest("request body is not valid base64-encoded UTF-8") from None
+    raw = request_body(event, 'request body is required: {"desiredCapacity": <integer>}')
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequest("request body is not valid JSON") from None
 
 
