@@ -20,8 +20,9 @@ TEST_DEPS := $(VENV)/.stamp-dev $(VENV)/.stamp-sim
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.stamp-dev: requirements/dev.txt | $(VENV)/bin/python
+$(VENV)/.stamp-dev: requirements/dev.txt pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -r requirements/dev.txt
+	$(PIP) install --no-deps -e .
 	touch $@
 
 $(VENV)/.stamp-sim: requirements/sim.txt $(VENV)/.stamp-dev

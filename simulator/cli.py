@@ -77,6 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="send every served request to a real model server from container/",
     )
+    parser.add_argument(
+        "--serve",
+        type=int,
+        metavar="PORT",
+        help="serve the simulated fleet's router and scaling API on this loopback port "
+        "(0 = any free port) while the simulation runs",
+    )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        help="real seconds per simulated minute (default 0, or 2 with --serve)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
@@ -99,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         log_path=folder / "decisions.log",
         progress=progress_printer(label),
         with_container=args.with_container,
+        serve_port=args.serve,
+        pace=args.pace if args.pace is not None else (2.0 if args.serve is not None else 0.0),
     )
     paths = report.write(outcome, folder, with_plot=not args.no_plot)
     if not args.quiet:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Protocol
 
 from fleet_autoscaler import runtime
@@ -31,8 +32,9 @@ class Control(Protocol):
 class FleetControl:
     """This project's control plane, called exactly as AWS would call it."""
 
-    def __init__(self, scenario: Scenario, table: str) -> None:
+    def __init__(self, scenario: Scenario, table: str, lock: threading.Lock) -> None:
         self.label = scenario.strategy
+        self.lock = lock  # shared with the local API when the fleet is served over HTTP
         self._fleet = scenario.fleet_name
         os.environ["STATE_TABLE"] = table
         os.environ["FLEET_CONFIG"] = json.dumps(scenario.fleet_config())
@@ -44,13 +46,16 @@ class FleetControl:
             "Content-Type": "text/csv",
             "InferenceId": f"req-{request_id}",
         }
-        response = router.handler(router_event(self._fleet, headers), None)
+        with self.lock:
+            response = router.handler(router_event(self._fleet, headers), None)
         if response["statusCode"] != 200:
             return None
         return str(json.loads(response["body"])["EndpointName"])
 
     def status(self) -> tuple[int, int, str]:
-        answer = json.loads(scaling_api.handler(scaling_event("GET", self._fleet), None)["body"])
+        with self.lock:
+            response = scaling_api.handler(scaling_event("GET", self._fleet), None)
+        answer = json.loads(response["body"])
         return (
             int(answer["desiredCapacity"]),
             int(answer["actualCapacity"]),
@@ -59,14 +64,17 @@ class FleetControl:
 
     def patch(self, desired: int) -> None:
         event = scaling_event("PATCH", self._fleet, {"desiredCapacity": desired})
-        response = scaling_api.handler(event, None)
+        with self.lock:
+            response = scaling_api.handler(event, None)
         if response["statusCode"] != 200:
             raise RuntimeError(
                 f"PATCH {desired} answered {response['statusCode']}: {response['body']}"
             )
 
     def on_event(self, endpoint: str, status: str) -> None:
-        endpoint_events.handler(endpoint_state_change(endpoint, status), None)
+        with self.lock:
+            endpoint_events.handler(endpoint_state_change(endpoint, status), None)
 
     def reconcile(self) -> None:
-        reconciler.handler(scheduled_event(), None)
+        with self.lock:
+            reconciler.handler(scheduled_event(), None)

@@ -8,6 +8,8 @@ import logging
 import math
 import os
 import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -125,6 +127,10 @@ class Outcome:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+def autoscaler_for(scenario: Scenario) -> TargetTracking:
+    return TargetTracking(scenario.autoscaling, scenario.min_capacity, scenario.max_capacity)
+
+
 class World:
     """Everything on the simulated clock, wired to one control plane."""
 
@@ -146,6 +152,10 @@ class World:
         self.control: Control
         self.requested = 0
         self.link: ContainerLink | None = None
+        self.lock = threading.Lock()
+        self.serve_port: int | None = None
+        self.on_serve: Callable[[str], None] | None = None
+        self.pace = 0.0  # real seconds per simulated minute (0 = as fast as possible)
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -291,11 +301,30 @@ class World:
         self.control = (
             SampleControl(scenario)
             if self.control_name == "aws-sample"
-            else FleetControl(scenario, TABLE)
+            else FleetControl(scenario, TABLE, self.lock)
         )
-        autoscaler = TargetTracking(
-            scenario.autoscaling, scenario.min_capacity, scenario.max_capacity
-        )
+        api = None
+        if self.serve_port is not None and isinstance(self.control, FleetControl):
+            from .serve import start_api  # noqa: PLC0415  (only when serving)
+
+            api = start_api(
+                self.serve_port,
+                self.lock,
+                lambda endpoint: self.inference.arrive(endpoint, self.now),
+                scenario.fleet_name,
+                self.on_serve,
+            )
+        try:
+            return self._loop(autoscaler_for(scenario), progress)
+        finally:
+            if api is not None:
+                api.stop()
+
+    def _loop(
+        self, autoscaler: TargetTracking, progress: Callable[[int, int], None] | None
+    ) -> Outcome:
+        scenario = self.scenario
+        started = time.monotonic()
         self._incidents()
         timeline: list[Minute] = []
         failed_activities = 0
@@ -323,6 +352,8 @@ class World:
             if tick % ticks_per_minute:
                 continue
             minute = tick // ticks_per_minute
+            if self.pace:
+                time.sleep(max(0.0, started + minute * self.pace - time.monotonic()))
             self.publish_metrics()
             desired, actual, status = self.control.status()
             if status == "Failed" and previous_status != "Failed":
@@ -427,6 +458,9 @@ def simulate(
     log_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     with_container: bool = False,
+    serve_port: int | None = None,
+    pace: float = 0.0,
+    on_serve: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Run one scenario with ``control`` ("fleet" = this project, "aws-sample" = baseline).
 
@@ -435,6 +469,7 @@ def simulate(
     """
     with _isolated_aws(log_path), ExitStack() as stack:
         world = World(scenario, control, log_path)
+        world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         if with_container:
             from .container_link import ContainerLink  # noqa: PLC0415  (starts processes)
 

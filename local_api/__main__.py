@@ -1,0 +1,101 @@
+"""``python -m local_api`` (``make serve-local``): a local fleet API in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+from .world import BUCKET, LocalWorld, PortInUse
+
+
+def _log(text: str) -> None:
+    sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+    sys.stderr.flush()
+
+
+def banner(world: LocalWorld) -> str:
+    url = world.api_url
+    fleet = world.fleet
+    py = ".venv/bin/python"
+    return f"""
+Local fleet API (API Gateway REST, AWS_IAM) for fleet "{fleet}":
+  router       POST  {url}/endpoints/{fleet}
+  scaling API  GET|PATCH  {url}/scalableTargetDimensions/{fleet}
+  moto (S3, SageMaker, DynamoDB)  {world.moto_url}
+  endpoints: {", ".join(f"{name}={count}" for name, count in world.instances.items())} instances
+
+In another shell, copy-paste:
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL={world.moto_url}   # S3 payloads and results live in moto
+export FLEET_API_URL={url} FLEET_NAME={fleet} FLEET_S3_PREFIX=s3://{BUCKET}/in/
+
+echo '{{"prompt": "hi"}}' > /tmp/payload.json
+{py} -m fleet_client invoke --upload /tmp/payload.json --wait
+{py} -m fleet_client status
+{py} -m fleet_client scale --desired 4 && sleep 6 && {py} -m fleet_client status
+.venv/bin/awscurl --service execute-api --region us-east-1 -X POST \\
+  -H 'InputLocation: {world.example_input}' {url}/endpoints/{fleet}
+curl -i -X POST {url}/endpoints/{fleet}     # unsigned: 403 Missing Authentication Token
+
+Ctrl-C stops the server.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local_api",
+        description="Serve the router and scaling API on loopback with moto behind them.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787, help="API port (default 8787, 0 = any)")
+    parser.add_argument(
+        "--moto-port", type=int, default=8788, help="moto server port (default 8788, 0 = any)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=2.0, help="simulated inference time in s (default 2)"
+    )
+    parser.add_argument(
+        "--reconcile-every", type=float, default=5.0, help="reconciler period in s (default 5)"
+    )
+    parser.add_argument(
+        "--no-verify", action="store_true", help="accept any well-formed SigV4 header"
+    )
+    args = parser.parse_args(argv)
+    world = LocalWorld(
+        host=args.host,
+        port=args.port,
+        moto_port=args.moto_port,
+        latency_seconds=args.latency,
+        reconcile_seconds=args.reconcile_every,
+        verify_signatures=not args.no_verify,
+        log=_log,
+    )
+    try:
+        world.start()
+    except (PortInUse, OSError) as exc:
+        sys.stderr.write(f"local_api: error: {exc} (choose another with --port/--moto-port)\n")
+        world.stop()
+        return 1
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(banner(world), flush=True)
+    try:
+        stopped.wait()
+    finally:
+        world.stop()
+    _log("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""A stand-in for SageMaker's async inference: reads the input, writes the output to S3.
+
+moto's InvokeEndpointAsync returns an OutputLocation and stores a canned placeholder
+there at once. This stand-in removes that placeholder while the request is being
+answered (so a client never reads it) and, ``latency_seconds`` later, writes a JSON
+result, or a failure object when the payload starts with ``fail_marker``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .invocations import RoutedInvocation
+
+S3Factory = Callable[[], Any]
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+class SimulatedAsyncEndpoint:
+    """An :data:`InvocationListener` that completes every async request it is told about."""
+
+    def __init__(
+        self,
+        s3_factory: S3Factory = lambda: boto3.client("s3"),
+        latency_seconds: float = 0.5,
+        fail_marker: bytes = b"FAIL",
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self._s3_factory = s3_factory
+        self._s3: Any = None
+        self.latency_seconds = latency_seconds
+        self.fail_marker = fail_marker
+        self._log = log
+        self._queue: queue.Queue[tuple[float, RoutedInvocation] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.completed: list[RoutedInvocation] = []
+
+    def start(self) -> SimulatedAsyncEndpoint:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._work, name="simulated-async-endpoint", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def __call__(self, invocation: RoutedInvocation) -> None:
+        s3 = self._client()
+        for uri in (invocation.output_location, invocation.failure_location):
+            if uri:
+                bucket, key = _split(uri)
+                with contextlib.suppress(ClientError, BotoCoreError):
+                    s3.delete_object(Bucket=bucket, Key=key)
+        self._queue.put((time.monotonic() + self.latency_seconds, invocation))
+
+    def _client(self) -> Any:
+        if self._s3 is None:
+            self._s3 = self._s3_factory()
+        return self._s3
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            due, invocation = item
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                self._complete(invocation)
+            except (ClientError, BotoCoreError) as exc:
+                self._say(f"async endpoint: could not complete {invocation.inference_id}: {exc}")
+
+    def _complete(self, invocation: RoutedInvocation) -> None:
+        s3 = self._client()
+        bucket, key = _split(invocation.input_location)
+        try:
+            payload: bytes | None = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError:
+            payload = None
+        if payload is None or payload.startswith(self.fail_marker):
+            reason = "input not found" if payload is None else "the payload asked to fail"
+            target = invocation.failure_location or invocation.output_location
+            document: dict[str, Any] = {
+                "error": reason,
+                "endpoint": invocation.endpoint_name,
+                "inferenceId": invocation.inference_id,
+            }
+        else:
+            target = invocation.output_location
+            document = {
+                "endpoint": invocation.endpoint_name,
+                "inferenceId": invocation.inference_id,
+                "inputLocation": invocation.input_location,
+                "inputBytes": len(payload),
+                "input": payload[:200].decode("utf-8", errors="replace"),
+            }
+        out_bucket, out_key = _split(target)
+        s3.put_object(
+            Bucket=out_bucket,
+            Key=out_key,
+            Body=json.dumps(document).encode(),
+            ContentType="application/json",
+        )
+        self.completed.append(invocation)
+        self._say(
+            f"async endpoint {invocation.endpoint_name}: wrote "
+            f"{'failure' if 'error' in document else 'output'} s3://{out_bucket}/{out_key}"
+        )
+
+    def _say(self, text: str) -> None:
+        if self._log is not None:
+            self._log(text)

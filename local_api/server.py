@@ -1,0 +1,236 @@
+"""LocalApi: the router and scaling API behind a loopback HTTP server, like API Gateway.
+
+Each request is checked for SigV4 (403 like AWS_IAM auth otherwise), matched to a
+resource under an optional stage prefix, turned into a REST proxy event and handed to
+the handler; one request at a time per handler, as in one Lambda container.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .events import HttpReply, HttpRequest, http_reply, json_reply, proxy_event
+from .invocations import InvocationListener, routed_invocation
+from .routes import ROUTER_RESOURCE, SCALING_RESOURCE, Handler, Route, match
+from .sigv4 import MISSING_TOKEN, AuthError, Caller, SignedRequest, authenticate
+
+DEFAULT_CREDENTIALS: Mapping[str, str] = {"testing": "testing"}
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+# (access key, HTTP method, resource path after the stage) -> allowed?
+Authorizer = Callable[[str, str, str], bool]
+Logger = Callable[[str], None]
+
+
+class LocalApi:
+    """``start()`` serves on a background thread and returns the stage URL."""
+
+    def __init__(
+        self,
+        router_handler: Handler,
+        scaling_handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verify_signatures: bool = True,
+        *,
+        region: str = "us-east-1",
+        stage: str = "v1",
+        credentials: Mapping[str, str] | None = None,
+        authorize: Authorizer | None = None,
+        on_invocation: InvocationListener | None = None,
+        log: Logger | None = None,
+    ) -> None:
+        self.routes = [
+            Route("router", ROUTER_RESOURCE, router_handler),
+            Route("scaling", SCALING_RESOURCE, scaling_handler),
+        ]
+        self.host = host
+        self.port = port
+        self.region = region
+        self.stage = stage
+        self.verify_signatures = verify_signatures
+        self.credentials = dict(DEFAULT_CREDENTIALS if credentials is None else credentials)
+        self.authorize = authorize
+        self.on_invocation = on_invocation
+        self._log = log
+        self._locks = {route.name: threading.Lock() for route in self.routes}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.url
+        server = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self.port = int(server.server_address[1])
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> LocalApi:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The stage URL, like ``https://{api-id}.execute-api.{region}.amazonaws.com/{stage}``."""
+        return f"{self.root_url}/{self.stage}"
+
+    # -- one request ------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest) -> HttpReply:
+        found = match(self.routes, request.raw_path, self.stage)
+        if found is None:
+            # API Gateway answers an unknown resource or stage exactly like an unsigned call.
+            return json_reply(403, {"message": MISSING_TOKEN})
+        try:
+            caller = self._authenticate(request)
+        except AuthError as exc:
+            return json_reply(403, {"message": exc.message})
+        if self.authorize is not None and not self.authorize(
+            caller.access_key, request.method, found.path
+        ):
+            arn = (
+                f"arn:aws:execute-api:{self.region}:123456789012:local/{found.stage}/"
+                f"{request.method}{found.path}"
+            )
+            return json_reply(
+                403,
+                {
+                    "message": f"User: arn:aws:iam::123456789012:user/{caller.access_key} is not "
+                    f"authorized to perform: execute-api:Invoke on resource: {arn}"
+                },
+            )
+        event = proxy_event(
+            request,
+            found.route.resource,
+            found.path,
+            found.parameters,
+            found.stage,
+            caller.access_key,
+        )
+        with self._locks[found.route.name]:
+            try:
+                response = found.route.handler(event, None)
+            except Exception:
+                self._say("handler raised:\n" + traceback.format_exc())
+                return json_reply(502, {"message": "Internal server error"})
+        reply = http_reply(response)
+        if found.route.name == "router":
+            self._notify(found.parameters.get("fleet", ""), event, reply)
+        self._say(
+            f"{request.method} {request.raw_path} -> {reply.status} {_summary(found.route, reply)}"
+        )
+        return reply
+
+    def _authenticate(self, request: HttpRequest) -> Caller:
+        signed = SignedRequest(
+            request.method, request.raw_path, request.raw_query, request.headers, request.body
+        )
+        secrets = self.credentials if self.verify_signatures else None
+        return authenticate(signed, self.region, secrets)
+
+    def _notify(self, fleet: str, event: dict[str, Any], reply: HttpReply) -> None:
+        if self.on_invocation is None:
+            return
+        try:
+            body = json.loads(reply.body) if reply.body else None
+        except ValueError:
+            return
+        invocation = routed_invocation(fleet, event.get("headers") or {}, reply.status, body)
+        if invocation is not None:
+            try:
+                self.on_invocation(invocation)
+            except Exception:
+                self._say("invocation listener raised:\n" + traceback.format_exc())
+
+    def _say(self, text: str) -> None:
+        if self._log is not None:
+            self._log(text)
+
+
+def _summary(route: Route, reply: HttpReply) -> str:
+    try:
+        body = json.loads(reply.body) if reply.body else {}
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    if "message" in body:
+        return str(body["message"])
+    if route.name == "router":
+        return f"routed to {body.get('EndpointName')}"
+    return (
+        f"desired={body.get('desiredCapacity')} actual={body.get('actualCapacity')} "
+        f"{body.get('scalingStatus')}"
+    )
+
+
+def _make_handler(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "fleet-local-api"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                self._send(json_reply(413, {"message": "Request Too Long"}))
+                return
+            body = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            request = HttpRequest(
+                method=self.command,
+                raw_path=parts.path,
+                raw_query=parts.query,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+            )
+            self._send(api.handle(request))
+
+        def _send(self, reply: HttpReply) -> None:
+            self.send_response(reply.status)
+            names = {name.lower() for name, _ in reply.headers}
+            for name, value in reply.headers:
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            if "x-amzn-requestid" not in names:
+                self.send_header("x-amzn-RequestId", "local")
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return _Handler
