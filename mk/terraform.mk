@@ -13,7 +13,8 @@ POLICY_VENV ?= build/policy-venv
 POLICY_STAMP := $(POLICY_VENV)/.stamp-policy
 TF_PLAN_DIR := build/tf-plan
 TF_FIXTURE := tests/toolchain/fixture
-COMPLIANCE_FEATURES ?= policy/terraform-compliance
+# The module's features live in tests/compliance; the fixture keeps policy/terraform-compliance.
+COMPLIANCE_FEATURES ?= $(if $(wildcard *.tf),tests/compliance,policy/terraform-compliance)
 
 TF_MODULE := $(if $(wildcard *.tf),.,$(TF_FIXTURE))
 TF_SUBMODULES := $(patsubst %/,%,$(sort $(dir $(wildcard $(TF_MODULE)/modules/*/*.tf))))
@@ -72,11 +73,12 @@ tf-test: $(TF_STAMP) ## terraform test: tests/*.tftest.hcl of the module and sub
 	  $(TF) -chdir=$$d test $(TF_NO_COLOR); \
 	done
 
-tf-plan: $(TF_STAMP) ## plan JSON of every example into build/tf-plan/
+tf-plan: $(TF_STAMP) ## plan JSON of every example into build/tf-plan/ (with terraform.tfvars.example when there is no terraform.tfvars)
 	@set -e; mkdir -p $(TF_PLAN_DIR); for d in $(TF_EXAMPLES); do \
 	  name=$$(basename $$d); echo "tf-plan: $$d -> $(TF_PLAN_DIR)/$$name.json"; \
 	  $(call tf_init,$$d,); \
-	  $(TF) -chdir=$$d plan -input=false -lock=false $(TF_NO_COLOR) -out=$(CURDIR)/$(TF_PLAN_DIR)/$$name.tfplan >/dev/null; \
+	  vars=$$( [ -f $$d/terraform.tfvars.example ] && [ ! -f $$d/terraform.tfvars ] && echo -var-file=terraform.tfvars.example || true); \
+	  $(TF) -chdir=$$d plan -input=false -lock=false $(TF_NO_COLOR) $$vars -out=$(CURDIR)/$(TF_PLAN_DIR)/$$name.tfplan >/dev/null; \
 	  $(TF) -chdir=$$d show -json $(CURDIR)/$(TF_PLAN_DIR)/$$name.tfplan > $(TF_PLAN_DIR)/$$name.json; \
 	done
 

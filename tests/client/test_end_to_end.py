@@ -10,6 +10,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import boto3
@@ -110,11 +111,19 @@ def awscurl() -> str:
 
 
 def test_awscurl_reaches_the_router_and_the_result_appears(client_env: LocalWorld) -> None:
+    # moto answers InvokeEndpointAsync with the same OutputLocation for the same
+    # InputLocation, so this request gets an input of its own.
+    source_bucket, _, source_key = client_env.example_input.removeprefix("s3://").partition("/")
+    own_key = f"awscurl/{uuid.uuid4()}.json"
+    boto3.client("s3").copy_object(
+        Bucket=source_bucket, Key=own_key, CopySource={"Bucket": source_bucket, "Key": source_key}
+    )
+    own_input = f"s3://{source_bucket}/{own_key}"
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
     run = subprocess.run(
         [
             awscurl(), "--service", "execute-api", "--region", "us-east-1", "-X", "POST",
-            "-H", f"InputLocation: {client_env.example_input}", "-H", "InferenceId: via-awscurl",
+            "-H", f"InputLocation: {own_input}", "-H", "InferenceId: via-awscurl",
             f"{client_env.api_url}/endpoints/{client_env.fleet}",
         ],
         capture_output=True, text=True, timeout=60, env=env, check=False,

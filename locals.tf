@@ -1,0 +1,34 @@
+locals {
+  name_prefix = coalesce(var.name_prefix, "${var.fleet.name}-fleet")
+
+  tags = merge(var.tags, {
+    "fleet-autoscaler:fleet" = var.fleet.name
+  })
+
+  # FLEET_CONFIG: every field of the control plane's contract, defaults filled in.
+  fleet_config = {
+    fleet_name               = var.fleet.name
+    dimension_id             = coalesce(var.fleet.dimension_id, var.fleet.name)
+    invocation_mode          = var.fleet.invocation_mode
+    strategy                 = var.fleet.strategy
+    min_capacity             = var.fleet.min_capacity
+    max_capacity             = var.fleet.max_capacity
+    activity_timeout_seconds = var.fleet.activity_timeout_seconds
+    capacity_retry_seconds   = var.fleet.capacity_retry_seconds
+    router_cache_ttl_seconds = var.fleet.router_cache_ttl_seconds
+    max_failover_attempts    = var.fleet.max_failover_attempts
+    endpoints = [
+      for index, endpoint in var.fleet.endpoints : {
+        name                  = endpoint.name
+        variant               = endpoint.variant
+        capacity_per_instance = endpoint.capacity_per_instance
+        min_instances         = endpoint.min_instances
+        max_instances         = endpoint.max_instances
+        priority              = coalesce(endpoint.priority, index + 1)
+        share                 = endpoint.share
+      }
+    ]
+  }
+
+  endpoint_names = [for endpoint in var.fleet.endpoints : endpoint.name]
+}

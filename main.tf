@@ -1,0 +1,211 @@
+# SageMaker fleet autoscaler: several SageMaker endpoints scaled as one fleet by
+# Application Auto Scaling through a custom-resource API. See README.md.
+
+module "state_table" {
+  source = "./modules/state-table"
+
+  name                        = "${local.name_prefix}-state"
+  kms_key_arn                 = var.kms_key_arn
+  deletion_protection_enabled = var.state_table_deletion_protection
+  tags                        = local.tags
+}
+
+module "functions" {
+  source = "./modules/functions"
+
+  name_prefix           = local.name_prefix
+  fleet_config          = local.fleet_config
+  state_table_name      = module.state_table.name
+  runtime               = var.lambda.runtime
+  architecture          = var.lambda.architecture
+  tracing_mode          = var.lambda.tracing_mode
+  application_log_level = var.lambda.application_log_level
+  router                = var.lambda.router
+  scaling_api           = var.lambda.scaling_api
+  endpoint_events       = var.lambda.endpoint_events
+  reconciler            = var.lambda.reconciler
+  log_retention_days    = var.log_retention_days
+  kms_key_arn           = var.kms_key_arn
+  tags                  = local.tags
+}
+
+module "router_api" {
+  source = "./modules/router-api"
+
+  name                   = "${local.name_prefix}-router"
+  fleet_name             = var.fleet.name
+  function_name          = module.functions.function_names["router"]
+  function_invoke_arn    = module.functions.function_invoke_arns["router"]
+  allowed_principal_arns = var.router_api.allowed_principal_arns
+  stage_name             = var.router_api.stage_name
+  throttling_burst_limit = var.router_api.throttling_burst_limit
+  throttling_rate_limit  = var.router_api.throttling_rate_limit
+  logging_level          = var.router_api.logging_level
+  xray_tracing_enabled   = var.router_api.xray_tracing_enabled
+  log_retention_days     = var.log_retention_days
+  kms_key_arn            = var.kms_key_arn
+  tags                   = local.tags
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+module "scaling_api" {
+  source = "./modules/scaling-api"
+
+  name                    = "${local.name_prefix}-scaling"
+  dimension_id            = local.fleet_config.dimension_id
+  function_name           = module.functions.function_names["scaling_api"]
+  function_invoke_arn     = module.functions.function_invoke_arns["scaling_api"]
+  deployer_principal_arns = var.scaling_api.deployer_principal_arns
+  stage_name              = var.scaling_api.stage_name
+  throttling_burst_limit  = var.scaling_api.throttling_burst_limit
+  throttling_rate_limit   = var.scaling_api.throttling_rate_limit
+  logging_level           = var.scaling_api.logging_level
+  xray_tracing_enabled    = var.scaling_api.xray_tracing_enabled
+  log_retention_days      = var.log_retention_days
+  kms_key_arn             = var.kms_key_arn
+  tags                    = local.tags
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+module "autoscaling" {
+  source = "./modules/fleet-autoscaling"
+
+  name_prefix                        = local.name_prefix
+  resource_id                        = module.scaling_api.resource_id
+  invocation_mode                    = var.fleet.invocation_mode
+  endpoints                          = [for e in local.fleet_config.endpoints : { name = e.name, variant = e.variant }]
+  min_capacity                       = var.fleet.min_capacity
+  max_capacity                       = var.fleet.max_capacity
+  scaling_metric                     = var.scaling_metric
+  target_value                       = var.target_backlog_per_instance
+  scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds
+  scale_in_cooldown_seconds          = var.scale_in_cooldown_seconds
+  disable_scale_in                   = var.disable_scale_in
+  scale_from_zero_capacity           = var.scale_from_zero_capacity
+  scale_from_zero_evaluation_periods = var.scale_from_zero_evaluation_periods
+  tags                               = local.tags
+
+  # Registering the target calls the scaling API, which describes every endpoint.
+  depends_on = [module.endpoints, module.endpoint_events]
+}
+
+module "endpoint_events" {
+  source = "./modules/endpoint-events"
+
+  name_prefix               = local.name_prefix
+  endpoint_names            = local.endpoint_names
+  events_function_arn       = module.functions.function_arns["endpoint_events"]
+  events_function_name      = module.functions.function_names["endpoint_events"]
+  reconciler_function_arn   = module.functions.function_arns["reconciler"]
+  reconciler_function_name  = module.functions.function_names["reconciler"]
+  reconcile_schedule        = var.reconcile_schedule
+  maximum_retry_attempts    = var.event_retry_attempts
+  maximum_event_age_seconds = var.event_maximum_age_seconds
+  kms_key_arn               = var.kms_key_arn
+  tags                      = local.tags
+}
+
+module "observability" {
+  source = "./modules/observability"
+
+  name_prefix         = local.name_prefix
+  fleet_name          = var.fleet.name
+  endpoint_names      = local.endpoint_names
+  scaling_metric_name = coalesce(var.scaling_metric.metric_name, var.fleet.invocation_mode == "async" ? "ApproximateBacklogSizePerInstance" : "InvocationsPerInstance")
+  function_names      = module.functions.function_names
+  decision_log_group_names = {
+    for role, group in module.functions.log_group_names : role => group if role != "router"
+  }
+  dead_letter_queue_names = {
+    functions = module.functions.dead_letter_queue_name
+    events    = module.endpoint_events.dead_letter_queue_name
+  }
+  router_api_name   = module.router_api.rest_api_name
+  router_stage_name = module.router_api.stage_name
+  alarm_actions     = var.alarm_actions
+  create_alarms     = var.create_alarms
+  create_dashboard  = var.create_dashboard
+  tags              = local.tags
+}
+
+# Optional: the fleet's endpoints as asynchronous SageMaker endpoints.
+resource "terraform_data" "endpoint_deployment_check" {
+  count = var.create_endpoints ? 1 : 0
+
+  lifecycle {
+    precondition {
+      condition     = var.endpoint_deployment != null
+      error_message = "create_endpoints = true needs endpoint_deployment (image_uri, execution_role_arn, instance_types, s3_output_path)."
+    }
+    precondition {
+      condition     = var.fleet.invocation_mode == "async"
+      error_message = "create_endpoints creates asynchronous endpoints: fleet.invocation_mode must be \"async\"."
+    }
+    precondition {
+      condition     = alltrue([for name in local.endpoint_names : contains(keys(try(var.endpoint_deployment.instance_types, {})), name)])
+      error_message = "endpoint_deployment.instance_types must name an instance type for every fleet endpoint."
+    }
+  }
+}
+
+module "endpoints" {
+  source = "./modules/async-endpoints"
+  count  = var.create_endpoints ? 1 : 0
+
+  endpoints = [
+    for e in var.fleet.endpoints : {
+      name                   = e.name
+      variant                = e.variant
+      instance_type          = try(var.endpoint_deployment.instance_types[e.name], "ml.unset")
+      initial_instance_count = max(try(var.endpoint_deployment.initial_instance_count, 1), e.min_instances, 1)
+    }
+  ]
+  image_uri                               = try(var.endpoint_deployment.image_uri, "")
+  model_data_url                          = try(var.endpoint_deployment.model_data_url, null)
+  execution_role_arn                      = try(var.endpoint_deployment.execution_role_arn, "")
+  environment                             = try(var.endpoint_deployment.environment, {})
+  enable_network_isolation                = try(var.endpoint_deployment.enable_network_isolation, true)
+  s3_output_path                          = try(var.endpoint_deployment.s3_output_path, "")
+  s3_failure_path                         = try(var.endpoint_deployment.s3_failure_path, null)
+  success_topic_arn                       = try(var.endpoint_deployment.success_topic_arn, null)
+  error_topic_arn                         = try(var.endpoint_deployment.error_topic_arn, null)
+  max_concurrent_invocations_per_instance = try(var.endpoint_deployment.max_concurrent_invocations_per_instance, 1)
+  kms_key_arn                             = try(coalesce(var.endpoint_deployment.kms_key_arn, var.kms_key_arn), null)
+  tags                                    = local.tags
+
+  depends_on = [terraform_data.endpoint_deployment_check]
+}
+
+# Optional, account-wide: the role API Gateway uses to write access and execution logs.
+resource "aws_iam_role" "api_gateway_cloudwatch" {
+  count = var.create_api_gateway_account_role ? 1 : 0
+
+  name = "${local.name_prefix}-apigw-cloudwatch"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
+  count = var.create_api_gateway_account_role ? 1 : 0
+
+  role       = aws_iam_role.api_gateway_cloudwatch[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.create_api_gateway_account_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
+  depends_on          = [aws_iam_role_policy_attachment.api_gateway_cloudwatch]
+}
+
+data "aws_partition" "current" {}

@@ -1,0 +1,19 @@
+output "endpoint_names" {
+  description = "Names of the endpoints, in input order."
+  value       = [for endpoint in var.endpoints : aws_sagemaker_endpoint.this[endpoint.name].name]
+}
+
+output "endpoint_arns" {
+  description = "ARNs of the endpoints by name."
+  value       = { for name, endpoint in aws_sagemaker_endpoint.this : name => endpoint.arn }
+}
+
+output "endpoint_config_names" {
+  description = "Endpoint configuration names by endpoint name."
+  value       = { for name, config in aws_sagemaker_endpoint_configuration.this : name => config.name }
+}
+
+output "model_names" {
+  description = "Model names by endpoint name."
+  value       = { for name, model in aws_sagemaker_model.this : name => model.name }
+}

@@ -1,0 +1,147 @@
+variable "name_prefix" {
+  description = "Prefix of the policy and alarm names."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$", var.name_prefix))
+    error_message = "name_prefix must be 1-64 letters, digits or '-'."
+  }
+}
+
+variable "resource_id" {
+  description = "The scalable target's resource id: the scaling API stage invoke URL + /scalableTargetDimensions/<dimension_id>."
+  type        = string
+}
+
+variable "invocation_mode" {
+  description = "async or realtime: picks the default scaling metric and whether scale-from-zero is set up."
+  type        = string
+  default     = "async"
+
+  validation {
+    condition     = contains(["async", "realtime"], var.invocation_mode)
+    error_message = "invocation_mode must be \"async\" or \"realtime\"."
+  }
+}
+
+variable "endpoints" {
+  description = "The fleet's endpoints (name and production variant); one metric per endpoint. CloudWatch allows at most 10 metrics in a metric-math alarm, hence 1-10."
+  type = list(object({
+    name    = string
+    variant = optional(string, "AllTraffic")
+  }))
+
+  validation {
+    condition     = length(var.endpoints) >= 1 && length(var.endpoints) <= 10
+    error_message = "endpoints must hold 1 to 10 endpoints: CloudWatch allows at most 10 metrics in a metric-math alarm, one per endpoint."
+  }
+}
+
+variable "min_capacity" {
+  description = "Minimum desired capacity of the fleet, in capacity units."
+  type        = number
+
+  validation {
+    condition     = var.min_capacity >= 0 && floor(var.min_capacity) == var.min_capacity
+    error_message = "min_capacity must be a whole number >= 0."
+  }
+}
+
+variable "max_capacity" {
+  description = "Maximum desired capacity of the fleet, in capacity units."
+  type        = number
+
+  validation {
+    condition     = var.max_capacity >= 1 && floor(var.max_capacity) == var.max_capacity
+    error_message = "max_capacity must be a whole number >= 1."
+  }
+}
+
+variable "scaling_metric" {
+  description = "The per-endpoint metric of target tracking and how it is combined. metric_name null: ApproximateBacklogSizePerInstance (async) or InvocationsPerInstance (realtime); variant_dimension null: true for realtime."
+  type = object({
+    namespace         = optional(string, "AWS/SageMaker")
+    metric_name       = optional(string)
+    statistic         = optional(string, "Average")
+    aggregation       = optional(string, "MAX")
+    variant_dimension = optional(bool)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["Average", "Maximum", "Minimum", "Sum", "SampleCount"], var.scaling_metric.statistic)
+    error_message = "scaling_metric.statistic must be Average, Maximum, Minimum, Sum or SampleCount."
+  }
+
+  validation {
+    condition     = contains(["MAX", "MIN", "AVG", "SUM"], var.scaling_metric.aggregation)
+    error_message = "scaling_metric.aggregation must be MAX, MIN, AVG or SUM (a metric-math function over the endpoints)."
+  }
+}
+
+variable "target_value" {
+  description = "Target value of the fleet metric (default: 5 requests in backlog per instance)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.target_value > 0
+    error_message = "target_value must be greater than 0."
+  }
+}
+
+variable "scale_out_cooldown_seconds" {
+  description = "Cooldown after a scale-out (target tracking and scale-from-zero step), seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.scale_out_cooldown_seconds >= 0
+    error_message = "scale_out_cooldown_seconds must be 0 or more."
+  }
+}
+
+variable "scale_in_cooldown_seconds" {
+  description = "Cooldown after a scale-in, seconds."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.scale_in_cooldown_seconds >= 0
+    error_message = "scale_in_cooldown_seconds must be 0 or more."
+  }
+}
+
+variable "disable_scale_in" {
+  description = "Let target tracking only scale out."
+  type        = bool
+  default     = false
+}
+
+variable "scale_from_zero_capacity" {
+  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.scale_from_zero_capacity >= 1 && floor(var.scale_from_zero_capacity) == var.scale_from_zero_capacity
+    error_message = "scale_from_zero_capacity must be a whole number >= 1."
+  }
+}
+
+variable "scale_from_zero_evaluation_periods" {
+  description = "60-second periods (all breaching) before the scale-from-zero alarm fires."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = contains([1, 2, 3, 4, 5], var.scale_from_zero_evaluation_periods)
+    error_message = "scale_from_zero_evaluation_periods must be 1 to 5."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the scalable target and the alarm."
+  type        = map(string)
+  default     = {}
+}

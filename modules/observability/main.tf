@@ -1,0 +1,226 @@
+# What the fleet does, at a glance: metrics from the control plane's decision logs
+# (desired, actual, failed activities), operational alarms and a dashboard.
+
+data "aws_region" "current" {}
+
+locals {
+  region = data.aws_region.current.region
+
+  # Every "fleet decision" log line carries desired, planned, actual and status.
+  decision_metrics = {
+    desired = { metric = "DesiredCapacity", pattern = "{ $.message = \"fleet decision\" }", value = "$.desired" }
+    actual  = { metric = "ActualCapacity", pattern = "{ $.message = \"fleet decision\" }", value = "$.actual" }
+    failed  = { metric = "FailedScalingActivities", pattern = "{ ($.message = \"fleet decision\") && ($.status = \"Failed\") }", value = "1" }
+  }
+  decision_filters = merge([
+    for role, group in var.decision_log_group_names : {
+      for key, m in local.decision_metrics : "${role}-${key}" => merge(m, { log_group = group })
+    }
+  ]...)
+
+  alarm_actions = var.alarm_actions
+
+  endpoint_names = var.endpoint_names
+  function_keys  = sort(keys(var.function_names))
+  query_sources  = join(" | ", [for group in values(var.decision_log_group_names) : "SOURCE '${group}'"])
+  target_fields = join(", ", [
+    for index, name in local.endpoint_names : "max(`targets.${name}`) as endpoint${index + 1}"
+  ])
+  endpoint_legend = join(", ", [for index, name in local.endpoint_names : "endpoint${index + 1} = ${name}"])
+
+  widgets = concat(
+    [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title   = "${var.scaling_metric_name} per endpoint"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Average"
+          period  = 60
+          metrics = [for name in local.endpoint_names : ["AWS/SageMaker", var.scaling_metric_name, "EndpointName", name, { label = name }]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title  = "Fleet desired vs actual capacity (capacity units)"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Maximum"
+          period = 60
+          metrics = [
+            [var.metric_namespace, "DesiredCapacity", "Fleet", var.fleet_name, { label = "desired" }],
+            [var.metric_namespace, "ActualCapacity", "Fleet", var.fleet_name, { label = "actual" }],
+          ]
+        }
+      },
+      {
+        type = "log", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Planned instances per endpoint (${local.endpoint_legend})"
+          region = local.region
+          view   = "timeSeries"
+          query  = "${local.query_sources} | filter message = \"fleet decision\" | stats ${local.target_fields} by bin(1m)"
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title   = "HasBacklogWithoutCapacity per endpoint (async)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Maximum"
+          period  = 60
+          metrics = [for name in local.endpoint_names : ["AWS/SageMaker", "HasBacklogWithoutCapacity", "EndpointName", name, { label = name }]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title  = "Routing: router API requests and errors"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Sum"
+          period = 60
+          metrics = [
+            ["AWS/ApiGateway", "Count", "ApiName", var.router_api_name, "Stage", var.router_stage_name, { label = "requests" }],
+            ["AWS/ApiGateway", "4XXError", "ApiName", var.router_api_name, "Stage", var.router_stage_name, { label = "4XX" }],
+            ["AWS/ApiGateway", "5XXError", "ApiName", var.router_api_name, "Stage", var.router_stage_name, { label = "5XX" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 12, width = 12, height = 6
+        properties = {
+          title   = "Function errors"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Sum"
+          period  = 60
+          metrics = [for key in local.function_keys : ["AWS/Lambda", "Errors", "FunctionName", var.function_names[key], { label = key }]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 18, width = 12, height = 6
+        properties = {
+          title   = "Dead-letter queues (messages visible)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Maximum"
+          period  = 300
+          metrics = [for key, queue in var.dead_letter_queue_names : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue, { label = key }]]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 18, width = 12, height = 6
+        properties = {
+          title   = "Failed scaling activities"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Sum"
+          period  = 300
+          metrics = [[var.metric_namespace, "FailedScalingActivities", "Fleet", var.fleet_name, { label = "failed decisions" }]]
+        }
+      },
+    ],
+  )
+}
+
+resource "aws_cloudwatch_log_metric_filter" "decision" {
+  for_each = var.create_metric_filters ? local.decision_filters : {}
+
+  name           = "${var.name_prefix}-${each.key}"
+  log_group_name = each.value.log_group
+  pattern        = each.value.pattern
+
+  metric_transformation {
+    namespace  = var.metric_namespace
+    name       = each.value.metric
+    value      = each.value.value
+    dimensions = { Fleet = "$.fleet" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = var.create_alarms ? var.function_names : {}
+
+  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}-errors"
+  alarm_description   = "The ${each.key} function of fleet ${var.fleet_name} failed."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  for_each = var.create_alarms ? var.dead_letter_queue_names : {}
+
+  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}-dead-letters"
+  alarm_description   = "Events or invocations of fleet ${var.fleet_name} were dead-lettered to ${each.value}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_scaling" {
+  count = var.create_alarms && var.create_metric_filters ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-failed-scaling-activities"
+  alarm_description   = "A scaling activity of fleet ${var.fleet_name} failed (no progress within activity_timeout_seconds, or no endpoint can take the capacity)."
+  namespace           = var.metric_namespace
+  metric_name         = "FailedScalingActivities"
+  dimensions          = { Fleet = var.fleet_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "router_5xx" {
+  count = var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-router-5xx"
+  alarm_description   = "The router of fleet ${var.fleet_name} answered 5XX (no capacity or every endpoint failed)."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  dimensions          = { ApiName = var.router_api_name, Stage = var.router_stage_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.router_5xx_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_dashboard" "fleet" {
+  count = var.create_dashboard ? 1 : 0
+
+  dashboard_name = "${var.name_prefix}-fleet"
+  dashboard_body = jsonencode({ widgets = local.widgets })
+}

@@ -1,0 +1,24 @@
+output "alarm_names" {
+  description = "Names of the operational alarms."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.alarm_name],
+    aws_cloudwatch_metric_alarm.failed_scaling[*].alarm_name,
+    aws_cloudwatch_metric_alarm.router_5xx[*].alarm_name,
+  )
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard, or null."
+  value       = one(aws_cloudwatch_dashboard.fleet[*].dashboard_name)
+}
+
+output "dashboard_body" {
+  description = "The dashboard body (JSON), or null."
+  value       = one(aws_cloudwatch_dashboard.fleet[*].dashboard_body)
+}
+
+output "metric_namespace" {
+  description = "Namespace of the decision-log metrics (DesiredCapacity, ActualCapacity, FailedScalingActivities)."
+  value       = var.metric_namespace
+}

@@ -1,0 +1,102 @@
+variable "name_prefix" {
+  description = "Prefix of the alarm, metric filter and dashboard names."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,200}$", var.name_prefix))
+    error_message = "name_prefix must be letters, digits, '-' or '_' (dashboard name rules)."
+  }
+}
+
+variable "fleet_name" {
+  description = "Name of the fleet (the Fleet dimension of the decision metrics)."
+  type        = string
+}
+
+variable "endpoint_names" {
+  description = "The fleet's endpoint names."
+  type        = list(string)
+}
+
+variable "scaling_metric_name" {
+  description = "Per-endpoint metric shown on the dashboard (the one target tracking follows)."
+  type        = string
+  default     = "ApproximateBacklogSizePerInstance"
+}
+
+variable "function_names" {
+  description = "Function names by role (router, scaling_api, endpoint_events, reconciler); one error alarm each."
+  type        = map(string)
+}
+
+variable "decision_log_group_names" {
+  description = "Log groups of the functions that log \"fleet decision\" lines (scaling API, endpoint events, reconciler), by role."
+  type        = map(string)
+}
+
+variable "dead_letter_queue_names" {
+  description = "Dead-letter queue names by purpose; one depth alarm each."
+  type        = map(string)
+}
+
+variable "router_api_name" {
+  description = "Name of the router REST API (ApiName dimension)."
+  type        = string
+}
+
+variable "router_stage_name" {
+  description = "Stage of the router REST API."
+  type        = string
+}
+
+variable "metric_namespace" {
+  description = "CloudWatch namespace of the metrics extracted from the decision logs."
+  type        = string
+  default     = "SageMakerFleet"
+
+  validation {
+    condition     = length(var.metric_namespace) > 0 && !startswith(var.metric_namespace, "AWS/")
+    error_message = "metric_namespace must be non-empty and must not start with AWS/."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs (for example SNS topics) notified when an alarm changes to ALARM or back to OK."
+  type        = list(string)
+  default     = []
+}
+
+variable "router_5xx_threshold" {
+  description = "Router 5XX answers per 5 minutes above which the router alarm fires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.router_5xx_threshold >= 0
+    error_message = "router_5xx_threshold must be 0 or more."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create the operational alarms."
+  type        = bool
+  default     = true
+}
+
+variable "create_metric_filters" {
+  description = "Create the metric filters that turn decision logs into fleet capacity metrics."
+  type        = bool
+  default     = true
+}
+
+variable "create_dashboard" {
+  description = "Create the CloudWatch dashboard."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for the alarms."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,39 @@
+output "rest_api_id" {
+  description = "ID of the router REST API."
+  value       = module.api.rest_api_id
+}
+
+output "rest_api_name" {
+  description = "Name of the router REST API."
+  value       = module.api.rest_api_name
+}
+
+output "stage_name" {
+  description = "Stage of the router API."
+  value       = module.api.stage_name
+}
+
+output "invoke_url" {
+  description = "Router URL for the fleet: POST it with SigV4 (service execute-api)."
+  value       = "${module.api.invoke_url}/endpoints/${var.fleet_name}"
+}
+
+output "stage_invoke_url" {
+  description = "Invoke URL of the router stage."
+  value       = module.api.invoke_url
+}
+
+output "method_authorizations" {
+  description = "Authorization type of each router method."
+  value       = module.api.method_authorizations
+}
+
+output "resource_policy" {
+  description = "Resource policy of the router API (JSON) or null."
+  value       = module.api.resource_policy
+}
+
+output "access_log_group_name" {
+  description = "Access log group of the router stage."
+  value       = module.api.access_log_group_name
+}

@@ -1,0 +1,73 @@
+variable "name" {
+  description = "Name of the router REST API."
+  type        = string
+}
+
+variable "fleet_name" {
+  description = "Name of the fleet (the {fleet} path parameter callers use)."
+  type        = string
+}
+
+variable "function_name" {
+  description = "Name of the router function."
+  type        = string
+}
+
+variable "function_invoke_arn" {
+  description = "Invoke ARN of the router function."
+  type        = string
+}
+
+variable "allowed_principal_arns" {
+  description = "IAM principals allowed to call the router; all others are denied by a resource policy. Empty: no resource policy (same-account identities with execute-api:Invoke may call)."
+  type        = list(string)
+  default     = []
+}
+
+variable "stage_name" {
+  description = "Stage name of the router API."
+  type        = string
+  default     = "live"
+}
+
+variable "throttling_burst_limit" {
+  description = "Throttling burst limit of the router stage."
+  type        = number
+  default     = 500
+}
+
+variable "throttling_rate_limit" {
+  description = "Throttling rate limit (requests per second) of the router stage."
+  type        = number
+  default     = 1000
+}
+
+variable "logging_level" {
+  description = "Execution logging level (OFF, ERROR, INFO)."
+  type        = string
+  default     = "ERROR"
+}
+
+variable "xray_tracing_enabled" {
+  description = "Enable X-Ray tracing on the stage."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the access log group, in days."
+  type        = number
+  default     = 365
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the access log group, or null."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

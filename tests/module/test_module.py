@@ -1,0 +1,277 @@
+"""The Terraform module, end to end offline: fmt, validate, terraform test, the examples'
+plans read by the control plane's own config parser, and the policy scanners on them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fleet_autoscaler.config import parse_config
+
+REPO = Path(__file__).resolve().parents[2]
+PLANS = REPO / "build" / "tf-plan"
+EXAMPLES = ("complete", "existing-endpoints")
+POLICY_BIN = REPO / "build" / "policy-venv" / "bin"
+
+pytestmark = pytest.mark.skipif(
+    not (REPO / "main.tf").exists(), reason="the Terraform module is not in this checkout"
+)
+
+
+def _make(*targets: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-s", *targets],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": os.environ.get("CI", "true")},
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def checks() -> subprocess.CompletedProcess[str]:
+    """Every Terraform target once: fmt, validate, test, the examples' plans, both scanners."""
+    return _make("tf-fmt", "tf-validate", "tf-test", "tf-plan", "compliance", "checkov")
+
+
+@pytest.fixture(scope="module")
+def plans(checks: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
+    assert "tf-plan: ./examples/complete" in checks.stdout, checks.stdout[-4000:] + checks.stderr
+    return {name: json.loads((PLANS / f"{name}.json").read_text()) for name in EXAMPLES}
+
+
+def _resources(plan: dict[str, Any], type_name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for change in plan["resource_changes"]:
+        if change["type"] == type_name and change["mode"] == "managed":
+            yield change["address"], change["change"]["after"]
+
+
+def _statements(policy: str) -> list[dict[str, Any]]:
+    return json.loads(policy)["Statement"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_fmt_validate_test_plan_and_scanners_pass(checks: subprocess.CompletedProcess[str]) -> None:
+    output = checks.stdout[-6000:] + checks.stderr[-3000:]
+    assert checks.returncode == 0, output
+    for directory in ("modules/functions", "modules/fleet-autoscaling", "examples/complete"):
+        assert f"tf-validate: ./{directory}" in checks.stdout
+    assert re.search(r"Success! \d+ passed, 0 failed", checks.stdout), output
+    compliance = re.findall(r"(\d+) scenarios \((\d+) passed", checks.stdout)
+    assert len(compliance) == len(EXAMPLES) and all(int(p) >= 15 for _, p in compliance), output
+    assert "failed)" not in checks.stdout.replace(", 0 failed)", ")")
+    assert re.findall(r"Failed checks: (\d+)", checks.stdout) == ["0"] * (1 + len(EXAMPLES)), output
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_rendered_fleet_config_is_accepted_by_the_control_plane(
+    plans: dict[str, dict[str, Any]], example: str
+) -> None:
+    functions = dict(_resources(plans[example], "aws_lambda_function"))
+    assert len(functions) == 4
+    configs = {fn["environment"][0]["variables"]["FLEET_CONFIG"] for fn in functions.values()}
+    assert len(configs) == 1, "every function must get the same FLEET_CONFIG"
+    config = parse_config(configs.pop())
+    tables = [t["name"] for _, t in _resources(plans[example], "aws_dynamodb_table")]
+    assert {fn["environment"][0]["variables"]["STATE_TABLE"] for fn in functions.values()} == {
+        tables[0]
+    }
+    rule = next(
+        r
+        for _, r in _resources(plans[example], "aws_cloudwatch_event_rule")
+        if r.get("event_pattern")
+    )
+    assert json.loads(rule["event_pattern"])["detail"]["EndpointName"] == [
+        e.name for e in config.endpoints
+    ]
+    if example == "complete":
+        created = sorted(e["name"] for _, e in _resources(plans[example], "aws_sagemaker_endpoint"))
+        assert sorted(e.name for e in config.endpoints) == created
+        assert config.invocation_mode == "async" and config.min_capacity == 0
+    else:
+        assert config.invocation_mode == "realtime"
+        assert all(e.min_instances >= 1 for e in config.endpoints)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_function_roles_touch_only_the_fleets_endpoints_and_table(
+    plans: dict[str, dict[str, Any]], example: str
+) -> None:
+    plan = plans[example]
+    function = next(fn for _, fn in _resources(plan, "aws_lambda_function"))
+    config = parse_config(function["environment"][0]["variables"]["FLEET_CONFIG"])
+    endpoint_arns = {
+        f"arn:aws:sagemaker:eu-west-1:123456789012:endpoint/{e.name.lower()}"
+        for e in config.endpoints
+    }
+    table = next(t["name"] for _, t in _resources(plan, "aws_dynamodb_table"))
+    policies = {
+        a: p["policy"] for a, p in _resources(plan, "aws_iam_role_policy") if "functions" in a
+    }
+    assert len(policies) == 4
+    for address, policy in policies.items():
+        for statement in _statements(policy):
+            actions = _as_list(statement["Action"])
+            resources = set(_as_list(statement["Resource"]))
+            assert not any(a.endswith("*") for a in actions), (address, statement)
+            if any(a.startswith("sagemaker:") for a in actions):
+                assert resources == endpoint_arns, (address, statement)
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert resources == {f"arn:aws:dynamodb:eu-west-1:123456789012:table/{table}"}
+            if "*" in resources:
+                assert set(actions) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_lambda_package_has_the_package_at_its_root_without_bytecode(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(REPO / "lambda_src", source)
+    (source / "fleet_autoscaler" / "__pycache__").mkdir(exist_ok=True)
+    (source / "fleet_autoscaler" / "__pycache__" / "config.cpython-312.pyc").write_bytes(b"x")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        PACKAGE_ROOT.replace("MODULE", str(REPO / "modules" / "functions")).replace(
+            "SOURCE", str(source)
+        )
+    )
+    for args in (("init", "-input=false", "-no-color"), ("plan", "-input=false", "-no-color")):
+        result = subprocess.run(
+            [str(REPO / "scripts" / "tf"), f"-chdir={root}", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    names = zipfile.ZipFile(root / ".terraform" / "fleet-autoscaler" / "zip-lambda.zip").namelist()
+    assert "fleet_autoscaler/handlers/router.py" in names
+    assert "fleet_autoscaler/config.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+PACKAGE_ROOT = """
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "functions" {
+  source           = "MODULE"
+  name_prefix      = "zip"
+  state_table_name = "zip-state"
+  source_dir       = "SOURCE"
+  fleet_config = {
+    fleet_name = "zip", dimension_id = "zip", invocation_mode = "async", strategy = "race"
+    min_capacity = 0, max_capacity = 1, activity_timeout_seconds = 1500
+    capacity_retry_seconds = 900, router_cache_ttl_seconds = 5, max_failover_attempts = 2
+    endpoints = [{ name = "zip-a", variant = "AllTraffic", capacity_per_instance = 1,
+                   min_instances = 0, max_instances = 1, priority = 1, share = 1 }]
+  }
+}
+"""
+
+
+def test_every_variable_validation_has_a_failing_run() -> None:
+    variables = (REPO / "variables.tf").read_text()
+    blocks = re.split(r'^variable "', variables, flags=re.M)[1:]
+    expected = {b.split('"', 1)[0]: b.count("validation {") for b in blocks}
+    runs = (REPO / "tests" / "validation.tftest.hcl").read_text()
+    seen: dict[str, int] = {}
+    for target in re.findall(r"expect_failures = \[var\.([a-z_]+)\]", runs):
+        seen[target] = seen.get(target, 0) + 1
+    missing = {v: n for v, n in expected.items() if n and seen.get(v, 0) < n}
+    assert not missing, f"validation blocks without an expect_failures run: {missing}"
+
+
+def _compliance(plan_path: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        str(POLICY_BIN / "terraform-compliance"),
+        "--no-ansi",
+        "-f",
+        str(REPO / "tests" / "compliance"),
+    ]
+    return subprocess.run(
+        [*cmd, "-p", str(plan_path)], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _break(plan: dict[str, Any], type_name: str, address_part: str, change: Any) -> None:
+    for rc in plan["resource_changes"]:
+        if rc["type"] == type_name and address_part in rc["address"]:
+            change(rc["change"]["after"])
+
+
+def _wildcard_endpoints(after: dict[str, Any]) -> None:
+    policy = json.loads(after["policy"])
+    for statement in policy["Statement"]:
+        if statement["Sid"] == "FleetEndpoints":
+            statement["Resource"] = "*"
+    after["policy"] = json.dumps(policy)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "address_part", "change", "message"),
+    [
+        ("aws_iam_role_policy", '["router"]', _wildcard_endpoints, "Resource"),
+        (
+            "aws_api_gateway_method",
+            "scaling_api",
+            lambda a: a.update(authorization="NONE"),
+            "AWS_IAM",
+        ),
+        (
+            "aws_lambda_function",
+            '["reconciler"]',
+            lambda a: a.update(dead_letter_config=[]),
+            "dead_letter_config",
+        ),
+        (
+            "aws_cloudwatch_log_group",
+            "router",
+            lambda a: a.update(retention_in_days=0),
+            "retention_in_days",
+        ),
+        (
+            "aws_dynamodb_table",
+            "",
+            lambda a: a["point_in_time_recovery"][0].update(enabled=False),
+            "point_in_time_recovery",
+        ),
+        (
+            "aws_sqs_queue",
+            "events",
+            lambda a: a.update(sqs_managed_sse_enabled=False),
+            "sqs_managed_sse_enabled",
+        ),
+        ("aws_cloudwatch_event_target", "", lambda a: a.pop("retry_policy"), "retry_policy"),
+    ],
+)
+def test_compliance_catches_a_broken_plan(
+    plans: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    type_name: str,
+    address_part: str,
+    change: Any,
+    message: str,
+) -> None:
+    plan = copy.deepcopy(plans["existing-endpoints"])
+    _break(plan, type_name, address_part, change)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = _compliance(path)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert message in result.stdout

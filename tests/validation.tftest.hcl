@@ -1,0 +1,583 @@
+# Every validation block of the root module's variables has a run here that makes it fail.
+# tests/module/test_module.py checks that no validation block is left without one.
+
+mock_provider "archive" {}
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  fleet = {
+    name         = "v"
+    max_capacity = 8
+    endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+  }
+}
+
+run "valid_inputs_plan" {
+  command = plan
+}
+
+run "rejects_fleet_name_format" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "Bad_Name!"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_dimension_id_format" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      dimension_id = "a/b"
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_invocation_mode_enum" {
+  command = plan
+
+  variables {
+    fleet = {
+      name            = "v"
+      max_capacity    = 8
+      endpoints       = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      invocation_mode = "batch"
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_strategy_enum" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      strategy     = "random"
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_more_than_ten_endpoints" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 11
+      endpoints    = [{ name = "e0" }, { name = "e1" }, { name = "e2" }, { name = "e3" }, { name = "e4" }, { name = "e5" }, { name = "e6" }, { name = "e7" }, { name = "e8" }, { name = "e9" }, { name = "e10" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_no_endpoints" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 1
+      endpoints    = []
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_endpoint_name_format" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "bad_name" }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_endpoint_names_unique" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a" }, { name = "v-a" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_variant_format" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", variant = "all traffic" }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_capacity_per_instance_positive_integer" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", capacity_per_instance = 1.5 }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_instances_whole_numbers" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", min_instances = -1 }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_min_instances_not_above_max" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", min_instances = 5, max_instances = 4 }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_priority_at_least_one" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", priority = 0 }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_share_not_negative" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", share = -1 }, { name = "v-b" }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_capacity_whole_numbers" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 8
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      min_capacity = 0.5
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_min_capacity_not_above_max" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 4
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      min_capacity = 5
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_max_capacity_within_endpoints" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 9
+      endpoints    = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_realtime_cannot_scale_to_zero" {
+  command = plan
+
+  variables {
+    fleet = {
+      name            = "v"
+      max_capacity    = 8
+      endpoints       = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      invocation_mode = "realtime"
+      min_capacity    = 0
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_realtime_endpoints_need_an_instance" {
+  command = plan
+
+  variables {
+    fleet = {
+      name            = "v"
+      max_capacity    = 8
+      endpoints       = [{ name = "v-a", min_instances = 1 }, { name = "v-b", min_instances = 0 }]
+      invocation_mode = "realtime"
+      min_capacity    = 2
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_timeouts" {
+  command = plan
+
+  variables {
+    fleet = {
+      name                     = "v"
+      max_capacity             = 8
+      endpoints                = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      activity_timeout_seconds = 10
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_fleet_max_failover_attempts" {
+  command = plan
+
+  variables {
+    fleet = {
+      name                  = "v"
+      max_capacity          = 8
+      endpoints             = [{ name = "v-a", max_instances = 4 }, { name = "v-b", max_instances = 4 }]
+      max_failover_attempts = 10
+    }
+  }
+
+  expect_failures = [var.fleet]
+}
+
+run "rejects_name_prefix_format" {
+  command = plan
+
+  variables {
+    name_prefix = "has spaces"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_kms_key_arn_format" {
+  command = plan
+
+  variables {
+    kms_key_arn = "alias/mine"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "rejects_target_backlog_positive" {
+  command = plan
+
+  variables {
+    target_backlog_per_instance = 0
+  }
+
+  expect_failures = [var.target_backlog_per_instance]
+}
+
+run "rejects_scale_out_cooldown_range" {
+  command = plan
+
+  variables {
+    scale_out_cooldown_seconds = -1
+  }
+
+  expect_failures = [var.scale_out_cooldown_seconds]
+}
+
+run "rejects_scale_in_cooldown_range" {
+  command = plan
+
+  variables {
+    scale_in_cooldown_seconds = 90000
+  }
+
+  expect_failures = [var.scale_in_cooldown_seconds]
+}
+
+run "rejects_scaling_metric_statistic_enum" {
+  command = plan
+
+  variables {
+    scaling_metric = { statistic = "p99" }
+  }
+
+  expect_failures = [var.scaling_metric]
+}
+
+run "rejects_scaling_metric_aggregation_enum" {
+  command = plan
+
+  variables {
+    scaling_metric = { aggregation = "MEDIAN" }
+  }
+
+  expect_failures = [var.scaling_metric]
+}
+
+run "rejects_scale_from_zero_capacity_whole" {
+  command = plan
+
+  variables {
+    scale_from_zero_capacity = 0
+  }
+
+  expect_failures = [var.scale_from_zero_capacity]
+}
+
+run "rejects_scale_from_zero_evaluation_periods_range" {
+  command = plan
+
+  variables {
+    scale_from_zero_evaluation_periods = 6
+  }
+
+  expect_failures = [var.scale_from_zero_evaluation_periods]
+}
+
+run "rejects_reconcile_schedule_format" {
+  command = plan
+
+  variables {
+    reconcile_schedule = "every 5 minutes"
+  }
+
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "rejects_event_retry_attempts_range" {
+  command = plan
+
+  variables {
+    event_retry_attempts = 200
+  }
+
+  expect_failures = [var.event_retry_attempts]
+}
+
+run "rejects_event_maximum_age_range" {
+  command = plan
+
+  variables {
+    event_maximum_age_seconds = 30
+  }
+
+  expect_failures = [var.event_maximum_age_seconds]
+}
+
+run "rejects_lambda_runtime_enum" {
+  command = plan
+
+  variables {
+    lambda = { runtime = "python3.9" }
+  }
+
+  expect_failures = [var.lambda]
+}
+
+run "rejects_lambda_architecture_and_tracing_enums" {
+  command = plan
+
+  variables {
+    lambda = { tracing_mode = "On" }
+  }
+
+  expect_failures = [var.lambda]
+}
+
+run "rejects_lambda_function_sizes" {
+  command = plan
+
+  variables {
+    lambda = { router = { memory_size = 64 } }
+  }
+
+  expect_failures = [var.lambda]
+}
+
+run "rejects_log_retention_days_allowed" {
+  command = plan
+
+  variables {
+    log_retention_days = 10
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_router_api_stage_and_logging" {
+  command = plan
+
+  variables {
+    router_api = { logging_level = "DEBUG" }
+  }
+
+  expect_failures = [var.router_api]
+}
+
+run "rejects_router_api_throttling" {
+  command = plan
+
+  variables {
+    router_api = { throttling_rate_limit = -1 }
+  }
+
+  expect_failures = [var.router_api]
+}
+
+run "rejects_router_api_principals" {
+  command = plan
+
+  variables {
+    router_api = { allowed_principal_arns = ["someone"] }
+  }
+
+  expect_failures = [var.router_api]
+}
+
+run "rejects_scaling_api_stage_and_logging" {
+  command = plan
+
+  variables {
+    scaling_api = { stage_name = "bad stage" }
+  }
+
+  expect_failures = [var.scaling_api]
+}
+
+run "rejects_scaling_api_throttling" {
+  command = plan
+
+  variables {
+    scaling_api = { throttling_burst_limit = -5 }
+  }
+
+  expect_failures = [var.scaling_api]
+}
+
+run "rejects_scaling_api_principals" {
+  command = plan
+
+  variables {
+    scaling_api = { deployer_principal_arns = ["*"] }
+  }
+
+  expect_failures = [var.scaling_api]
+}
+
+run "rejects_alarm_actions_are_arns" {
+  command = plan
+
+  variables {
+    alarm_actions = ["my-topic"]
+  }
+
+  expect_failures = [var.alarm_actions]
+}
+
+run "rejects_endpoint_deployment_instance_types" {
+  command = plan
+
+  variables {
+    endpoint_deployment = { image_uri = "i", execution_role_arn = "arn:aws:iam::123456789012:role/r", instance_types = { "v-a" = "g5.2xlarge" }, s3_output_path = "s3://b/o" }
+  }
+
+  expect_failures = [var.endpoint_deployment]
+}
+
+run "rejects_endpoint_deployment_output_path" {
+  command = plan
+
+  variables {
+    endpoint_deployment = { image_uri = "i", execution_role_arn = "arn:aws:iam::123456789012:role/r", instance_types = { "v-a" = "ml.g5.2xlarge" }, s3_output_path = "bucket/o" }
+  }
+
+  expect_failures = [var.endpoint_deployment]
+}

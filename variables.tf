@@ -1,0 +1,485 @@
+# ---------------------------------------------------------------------------------------
+# The fleet (rendered into FLEET_CONFIG). One object, so that checks across fields
+# (min <= max, real-time minimums, the capacity ceiling) are variable validations that work
+# from Terraform 1.7 on.
+# ---------------------------------------------------------------------------------------
+
+variable "fleet" {
+  description = <<-EOT
+    The fleet: its name, how it is invoked and scaled, and its endpoints in priority order.
+    Field names and meanings are those of the control plane's FLEET_CONFIG. Capacity is
+    counted in capacity units (instances x capacity_per_instance). priority defaults to the
+    endpoint's position (1 = highest).
+  EOT
+  type = object({
+    name                     = string
+    dimension_id             = optional(string)
+    invocation_mode          = optional(string, "async")
+    strategy                 = optional(string, "race")
+    min_capacity             = optional(number, 0)
+    max_capacity             = number
+    activity_timeout_seconds = optional(number, 1500)
+    capacity_retry_seconds   = optional(number, 900)
+    router_cache_ttl_seconds = optional(number, 5)
+    max_failover_attempts    = optional(number, 2)
+    endpoints = list(object({
+      name                  = string
+      variant               = optional(string, "AllTraffic")
+      capacity_per_instance = optional(number, 1)
+      min_instances         = optional(number, 0)
+      max_instances         = optional(number, 4)
+      priority              = optional(number)
+      share                 = optional(number, 1)
+    }))
+  })
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,27}$", var.fleet.name))
+    error_message = "fleet.name must be 1-28 letters, digits or '-', starting with a letter or digit: it names the fleet's resources and is the router path segment."
+  }
+
+  validation {
+    condition     = var.fleet.dimension_id == null || can(regex("^[A-Za-z0-9._-]{1,128}$", coalesce(var.fleet.dimension_id, "x")))
+    error_message = "fleet.dimension_id must be 1-128 letters, digits, '.', '_' or '-' (it is the last segment of the scaling API URL)."
+  }
+
+  validation {
+    condition     = contains(["async", "realtime"], var.fleet.invocation_mode)
+    error_message = "fleet.invocation_mode must be \"async\" (InvokeEndpointAsync) or \"realtime\" (InvokeEndpoint)."
+  }
+
+  validation {
+    condition     = contains(["race", "priority", "proportional"], var.fleet.strategy)
+    error_message = "fleet.strategy must be \"race\", \"priority\" or \"proportional\"."
+  }
+
+  validation {
+    condition     = length(var.fleet.endpoints) >= 1 && length(var.fleet.endpoints) <= 10
+    error_message = "fleet.endpoints must hold 1 to 10 endpoints: the scaling alarms are CloudWatch metric-math alarms with one metric per endpoint, and CloudWatch allows at most 10 metrics per alarm."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", e.name))])
+    error_message = "fleet.endpoints[*].name must be a SageMaker endpoint name: 1-63 letters, digits and '-', starting and ending with a letter or digit."
+  }
+
+  validation {
+    condition     = length(distinct([for e in var.fleet.endpoints : e.name])) == length(var.fleet.endpoints)
+    error_message = "fleet.endpoints[*].name must be unique: each endpoint belongs to the fleet once."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", e.variant))])
+    error_message = "fleet.endpoints[*].variant must be a production variant name (letters, digits and '-')."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : e.capacity_per_instance >= 1 && floor(e.capacity_per_instance) == e.capacity_per_instance])
+    error_message = "fleet.endpoints[*].capacity_per_instance must be a positive whole number."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : e.min_instances >= 0 && e.max_instances >= 0 && floor(e.min_instances) == e.min_instances && floor(e.max_instances) == e.max_instances])
+    error_message = "fleet.endpoints[*].min_instances and max_instances must be whole numbers >= 0."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : e.min_instances <= e.max_instances])
+    error_message = "fleet.endpoints[*].min_instances must not exceed max_instances."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : e.priority == null || try(e.priority >= 1 && floor(e.priority) == e.priority, false)])
+    error_message = "fleet.endpoints[*].priority must be a whole number >= 1 (1 is the highest) or left unset (its position)."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.fleet.endpoints : e.share >= 0])
+    error_message = "fleet.endpoints[*].share must be >= 0."
+  }
+
+  validation {
+    condition     = var.fleet.min_capacity >= 0 && var.fleet.max_capacity >= 1 && floor(var.fleet.min_capacity) == var.fleet.min_capacity && floor(var.fleet.max_capacity) == var.fleet.max_capacity
+    error_message = "fleet.min_capacity must be a whole number >= 0 and fleet.max_capacity a whole number >= 1."
+  }
+
+  validation {
+    condition     = var.fleet.min_capacity <= var.fleet.max_capacity
+    error_message = "fleet.min_capacity must not exceed fleet.max_capacity."
+  }
+
+  validation {
+    condition     = var.fleet.max_capacity <= sum(concat([0], [for e in var.fleet.endpoints : e.max_instances * e.capacity_per_instance]))
+    error_message = "fleet.max_capacity exceeds what the endpoints can hold (sum of max_instances x capacity_per_instance): raise max_instances or lower max_capacity."
+  }
+
+  validation {
+    condition     = var.fleet.invocation_mode != "realtime" || (var.fleet.min_capacity >= 1 && alltrue([for e in var.fleet.endpoints : e.min_instances >= 1]))
+    error_message = "A realtime fleet cannot scale to zero: fleet.min_capacity and every endpoint's min_instances must be >= 1 (only async endpoints can have zero instances)."
+  }
+
+  validation {
+    condition     = var.fleet.activity_timeout_seconds >= 60 && var.fleet.capacity_retry_seconds >= 0 && var.fleet.router_cache_ttl_seconds >= 0 && var.fleet.router_cache_ttl_seconds <= 300
+    error_message = "fleet.activity_timeout_seconds must be >= 60, capacity_retry_seconds >= 0 and router_cache_ttl_seconds between 0 and 300."
+  }
+
+  validation {
+    condition     = var.fleet.max_failover_attempts >= 0 && var.fleet.max_failover_attempts <= 9 && floor(var.fleet.max_failover_attempts) == var.fleet.max_failover_attempts
+    error_message = "fleet.max_failover_attempts must be a whole number between 0 and 9."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name. null uses \"<fleet.name>-fleet\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.name_prefix == null || can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,27}$", coalesce(var.name_prefix, "x")))
+    error_message = "name_prefix must be 1-28 letters, digits or '-', starting with a letter or digit (function names are limited to 64 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource the module creates."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the state table, log groups, dead-letter queues, function environments (and endpoints when create_endpoints). null uses AWS managed encryption everywhere. The key policy must allow logs.<region>.amazonaws.com and events.amazonaws.com."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", coalesce(var.kms_key_arn, "x")))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>) or null."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Autoscaling
+# ---------------------------------------------------------------------------------------
+
+variable "target_backlog_per_instance" {
+  description = "Target value of target tracking: the fleet metric (by default the MAX over endpoints of ApproximateBacklogSizePerInstance) is held near this value."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.target_backlog_per_instance > 0
+    error_message = "target_backlog_per_instance must be greater than 0."
+  }
+}
+
+variable "scale_out_cooldown_seconds" {
+  description = "Cooldown after a scale-out, seconds (target tracking and the scale-from-zero step)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 86400
+    error_message = "scale_out_cooldown_seconds must be between 0 and 86400."
+  }
+}
+
+variable "scale_in_cooldown_seconds" {
+  description = "Cooldown after a scale-in, seconds."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 86400
+    error_message = "scale_in_cooldown_seconds must be between 0 and 86400."
+  }
+}
+
+variable "scaling_metric" {
+  description = "Per-endpoint metric of target tracking and the metric-math function that combines the endpoints. metric_name null: ApproximateBacklogSizePerInstance (async) or InvocationsPerInstance (realtime); variant_dimension null: true for realtime."
+  type = object({
+    namespace         = optional(string, "AWS/SageMaker")
+    metric_name       = optional(string)
+    statistic         = optional(string, "Average")
+    aggregation       = optional(string, "MAX")
+    variant_dimension = optional(bool)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["Average", "Maximum", "Minimum", "Sum", "SampleCount"], var.scaling_metric.statistic)
+    error_message = "scaling_metric.statistic must be Average, Maximum, Minimum, Sum or SampleCount."
+  }
+
+  validation {
+    condition     = contains(["MAX", "MIN", "AVG", "SUM"], var.scaling_metric.aggregation)
+    error_message = "scaling_metric.aggregation must be MAX, MIN, AVG or SUM."
+  }
+}
+
+variable "disable_scale_in" {
+  description = "Let target tracking only scale out."
+  type        = bool
+  default     = false
+}
+
+variable "scale_from_zero_capacity" {
+  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.scale_from_zero_capacity >= 1 && floor(var.scale_from_zero_capacity) == var.scale_from_zero_capacity
+    error_message = "scale_from_zero_capacity must be a whole number >= 1."
+  }
+}
+
+variable "scale_from_zero_evaluation_periods" {
+  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with a backlog)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = contains([1, 2, 3, 4, 5], var.scale_from_zero_evaluation_periods)
+    error_message = "scale_from_zero_evaluation_periods must be 1 to 5."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Events and reconcile
+# ---------------------------------------------------------------------------------------
+
+variable "reconcile_schedule" {
+  description = "Schedule expression of the reconciler."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.reconcile_schedule))
+    error_message = "reconcile_schedule must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
+variable "event_retry_attempts" {
+  description = "EventBridge retries of a failed delivery to the events function or the reconciler (0-185)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.event_retry_attempts >= 0 && var.event_retry_attempts <= 185
+    error_message = "event_retry_attempts must be between 0 and 185."
+  }
+}
+
+variable "event_maximum_age_seconds" {
+  description = "Oldest event EventBridge still delivers, seconds (60-86400)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.event_maximum_age_seconds >= 60 && var.event_maximum_age_seconds <= 86400
+    error_message = "event_maximum_age_seconds must be between 60 and 86400."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------------------
+
+variable "lambda" {
+  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved)."
+  type = object({
+    runtime               = optional(string, "python3.12")
+    architecture          = optional(string, "arm64")
+    tracing_mode          = optional(string, "Active")
+    application_log_level = optional(string, "INFO")
+    router = optional(object({
+      memory_size                    = optional(number, 256)
+      timeout                        = optional(number, 30)
+      reserved_concurrent_executions = optional(number, -1)
+    }), {})
+    scaling_api = optional(object({
+      memory_size                    = optional(number, 256)
+      timeout                        = optional(number, 30)
+      reserved_concurrent_executions = optional(number, 5)
+    }), {})
+    endpoint_events = optional(object({
+      memory_size                    = optional(number, 256)
+      timeout                        = optional(number, 60)
+      reserved_concurrent_executions = optional(number, 5)
+    }), {})
+    reconciler = optional(object({
+      memory_size                    = optional(number, 256)
+      timeout                        = optional(number, 120)
+      reserved_concurrent_executions = optional(number, 2)
+    }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.lambda.runtime)
+    error_message = "lambda.runtime must be python3.11, python3.12, python3.13 or python3.14 (the control plane needs Python 3.11+)."
+  }
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda.architecture) && contains(["Active", "PassThrough"], var.lambda.tracing_mode)
+    error_message = "lambda.architecture must be arm64 or x86_64, and lambda.tracing_mode Active or PassThrough."
+  }
+
+  validation {
+    condition = alltrue([
+      for fn in [var.lambda.router, var.lambda.scaling_api, var.lambda.endpoint_events, var.lambda.reconciler] :
+      fn.memory_size >= 128 && fn.memory_size <= 10240 && fn.timeout >= 1 && fn.timeout <= 900 && fn.reserved_concurrent_executions >= -1
+    ])
+    error_message = "Each lambda.<function> needs memory_size 128-10240, timeout 1-900 and reserved_concurrent_executions -1 (unreserved) or more."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group (functions and API access logs), days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "state_table_deletion_protection" {
+  description = "Protect the state table against deletion."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------
+# APIs
+# ---------------------------------------------------------------------------------------
+
+variable "router_api" {
+  description = "Router API stage: name, throttling, execution logging level, X-Ray, and the principals allowed to call it (empty: no resource policy; IAM identity policies decide)."
+  type = object({
+    stage_name             = optional(string, "live")
+    throttling_burst_limit = optional(number, 500)
+    throttling_rate_limit  = optional(number, 1000)
+    logging_level          = optional(string, "ERROR")
+    xray_tracing_enabled   = optional(bool, true)
+    allowed_principal_arns = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.router_api.stage_name)) && contains(["OFF", "ERROR", "INFO"], var.router_api.logging_level)
+    error_message = "router_api.stage_name must be 1-128 letters, digits, '-' or '_', and logging_level OFF, ERROR or INFO."
+  }
+
+  validation {
+    condition     = var.router_api.throttling_burst_limit >= 0 && var.router_api.throttling_rate_limit >= 0
+    error_message = "router_api throttling limits must be 0 or more."
+  }
+
+  validation {
+    condition     = alltrue([for p in var.router_api.allowed_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:(iam|sts)::", p))])
+    error_message = "router_api.allowed_principal_arns must be IAM or STS ARNs."
+  }
+}
+
+variable "scaling_api" {
+  description = "Scaling API stage: name, throttling, logging level, X-Ray, and the deployer principals allowed to call it next to the custom-resource service-linked role (whoever runs `terraform apply`: RegisterScalableTarget calls the API with the caller's credentials)."
+  type = object({
+    stage_name              = optional(string, "live")
+    throttling_burst_limit  = optional(number, 20)
+    throttling_rate_limit   = optional(number, 10)
+    logging_level           = optional(string, "ERROR")
+    xray_tracing_enabled    = optional(bool, true)
+    deployer_principal_arns = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.scaling_api.stage_name)) && contains(["OFF", "ERROR", "INFO"], var.scaling_api.logging_level)
+    error_message = "scaling_api.stage_name must be 1-128 letters, digits, '-' or '_', and logging_level OFF, ERROR or INFO."
+  }
+
+  validation {
+    condition     = var.scaling_api.throttling_burst_limit >= 0 && var.scaling_api.throttling_rate_limit >= 0
+    error_message = "scaling_api throttling limits must be 0 or more."
+  }
+
+  validation {
+    condition     = alltrue([for p in var.scaling_api.deployer_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:(iam|sts)::", p))])
+    error_message = "scaling_api.deployer_principal_arns must be IAM or STS ARNs."
+  }
+}
+
+variable "create_api_gateway_account_role" {
+  description = "Create the account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account). Needed once per account and region for access and execution logs; leave false when the account already has one."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------
+# Observability
+# ---------------------------------------------------------------------------------------
+
+variable "alarm_actions" {
+  description = "ARNs (for example SNS topics) notified when an operational alarm goes to ALARM or back to OK."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.alarm_actions : can(regex("^arn:aws[a-zA-Z-]*:", a))])
+    error_message = "alarm_actions must be ARNs."
+  }
+}
+
+variable "create_alarms" {
+  description = "Create the operational alarms (function errors, dead letters, failed scaling activities, router 5XX)."
+  type        = bool
+  default     = true
+}
+
+variable "create_dashboard" {
+  description = "Create the fleet's CloudWatch dashboard."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------
+# Optional async endpoints
+# ---------------------------------------------------------------------------------------
+
+variable "create_endpoints" {
+  description = "Create the fleet's endpoints as asynchronous SageMaker endpoints (needs endpoint_deployment and an async fleet)."
+  type        = bool
+  default     = false
+}
+
+variable "endpoint_deployment" {
+  description = "How to create the endpoints when create_endpoints is true: image and role, the instance type of every fleet endpoint (by name), async output settings."
+  type = object({
+    image_uri                               = string
+    execution_role_arn                      = string
+    instance_types                          = map(string)
+    model_data_url                          = optional(string)
+    environment                             = optional(map(string), {})
+    enable_network_isolation                = optional(bool, true)
+    initial_instance_count                  = optional(number, 1)
+    s3_output_path                          = string
+    s3_failure_path                         = optional(string)
+    success_topic_arn                       = optional(string)
+    error_topic_arn                         = optional(string)
+    max_concurrent_invocations_per_instance = optional(number, 1)
+    kms_key_arn                             = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.endpoint_deployment == null || alltrue([for t in values(try(var.endpoint_deployment.instance_types, {})) : startswith(t, "ml.")])
+    error_message = "endpoint_deployment.instance_types must map endpoint names to SageMaker instance types (ml.*)."
+  }
+
+  validation {
+    condition     = var.endpoint_deployment == null || can(regex("^s3://", try(var.endpoint_deployment.s3_output_path, "")))
+    error_message = "endpoint_deployment.s3_output_path must be an s3:// URI."
+  }
+}

@@ -1,0 +1,7 @@
+terraform {
+  required_version = ">= 1.7"
+  required_providers {
+    aws     = { source = "hashicorp/aws", version = ">= 6.0" }
+    archive = { source = "hashicorp/archive", version = ">= 2.4" }
+  }
+}
