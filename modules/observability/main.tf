@@ -20,6 +20,51 @@ locals {
 
   alarm_actions = var.alarm_actions
 
+  # The operational alarms, one entry each: any function error, any dead letter, a failed
+  # scaling activity (from the decision logs), and router 5XX answers above a threshold.
+  alarms = merge(
+    {
+      for key, function_name in var.function_names : "${replace(key, "_", "-")}-errors" => {
+        description = "The ${key} function of fleet ${var.fleet_name} failed."
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = function_name }
+        statistic   = "Sum"
+        threshold   = 1
+      }
+    },
+    {
+      for key, queue in var.dead_letter_queue_names : "${replace(key, "_", "-")}-dead-letters" => {
+        description = "Events or invocations of fleet ${var.fleet_name} were dead-lettered to ${queue}."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = queue }
+        statistic   = "Maximum"
+        threshold   = 1
+      }
+    },
+    var.create_metric_filters ? {
+      failed-scaling-activities = {
+        description = "A scaling activity of fleet ${var.fleet_name} failed (no progress within activity_timeout_seconds, or no endpoint can take the capacity)."
+        namespace   = var.metric_namespace
+        metric      = "FailedScalingActivities"
+        dimensions  = { Fleet = var.fleet_name }
+        statistic   = "Sum"
+        threshold   = 1
+      }
+    } : {},
+    {
+      router-5xx = {
+        description = "The router of fleet ${var.fleet_name} answered 5XX (no capacity or every endpoint failed)."
+        namespace   = "AWS/ApiGateway"
+        metric      = "5XXError"
+        dimensions  = { ApiName = var.router_api_name, Stage = var.router_stage_name }
+        statistic   = "Sum"
+        threshold   = var.router_5xx_threshold + 1
+      }
+    },
+  )
+
   endpoint_names = var.endpoint_names
   function_keys  = sort(keys(var.function_names))
   query_sources  = join(" | ", [for group in values(var.decision_log_group_names) : "SOURCE '${group}'"])
@@ -142,76 +187,19 @@ resource "aws_cloudwatch_log_metric_filter" "decision" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = var.create_alarms ? var.function_names : {}
+resource "aws_cloudwatch_metric_alarm" "operational" {
+  for_each = var.create_alarms ? local.alarms : {}
 
-  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}-errors"
-  alarm_description   = "The ${each.key} function of fleet ${var.fleet_name} failed."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each = var.create_alarms ? var.dead_letter_queue_names : {}
-
-  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}-dead-letters"
-  alarm_description   = "Events or invocations of fleet ${var.fleet_name} were dead-lettered to ${each.value}."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "failed_scaling" {
-  count = var.create_alarms && var.create_metric_filters ? 1 : 0
-
-  alarm_name          = "${var.name_prefix}-failed-scaling-activities"
-  alarm_description   = "A scaling activity of fleet ${var.fleet_name} failed (no progress within activity_timeout_seconds, or no endpoint can take the capacity)."
-  namespace           = var.metric_namespace
-  metric_name         = "FailedScalingActivities"
-  dimensions          = { Fleet = var.fleet_name }
-  statistic           = "Sum"
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "router_5xx" {
-  count = var.create_alarms ? 1 : 0
-
-  alarm_name          = "${var.name_prefix}-router-5xx"
-  alarm_description   = "The router of fleet ${var.fleet_name} answered 5XX (no capacity or every endpoint failed)."
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = var.router_api_name, Stage = var.router_stage_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.router_5xx_threshold
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions

@@ -1,11 +1,6 @@
 output "alarm_names" {
   description = "Names of the operational alarms."
-  value = concat(
-    [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.alarm_name],
-    aws_cloudwatch_metric_alarm.failed_scaling[*].alarm_name,
-    aws_cloudwatch_metric_alarm.router_5xx[*].alarm_name,
-  )
+  value       = [for alarm in aws_cloudwatch_metric_alarm.operational : alarm.alarm_name]
 }
 
 output "dashboard_name" {
