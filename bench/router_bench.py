@@ -33,14 +33,15 @@ for _name, _value in {
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from fleet_autoscaler import aws, runtime  # noqa: E402
+from fleet_autoscaler import runtime  # noqa: E402
 from fleet_autoscaler.handlers import router, scaling_api  # noqa: E402
 from tests.support.events import router_event, scaling_event  # noqa: E402
 from tests.support.harness import TABLE, create_endpoint, create_table, default_config  # noqa: E402
+from tests.support.runtime_spy import CallCounter  # noqa: E402
 
 TARGET_AWS_CALLS = 1.02
 TARGET_DECISION_US = 5.0
-WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
 def build_fleet() -> None:
@@ -55,19 +56,8 @@ def build_fleet() -> None:
     scaling_api.handler(scaling_event("GET", "demo"), None)
 
 
-def count_calls() -> Counter[tuple[str, str]]:
-    calls: Counter[tuple[str, str]] = Counter()
-
-    def record(model, **_):
-        calls[(model.service_model.service_name, model.name)] += 1
-
-    for service in ("dynamodb", "sagemaker", "sagemaker-runtime"):
-        aws.client(service).meta.events.register("before-call.*.*", record)
-    return calls
-
-
-def route_requests(count: int) -> tuple[Counter[tuple[str, str]], Counter[str], float]:
-    calls = count_calls()
+def route_requests(count: int) -> tuple[CallCounter, Counter[str], float]:
+    calls = CallCounter().attach("dynamodb", "sagemaker", "sagemaker-runtime")
     endpoints: Counter[str] = Counter()
     headers = {"InputLocation": "s3://bench/input.csv", "ContentType": "text/csv"}
     event = router_event("demo", headers)
@@ -109,11 +99,9 @@ def main() -> None:
         calls, endpoints, elapsed = route_requests(args.requests)
         pick_us, decide_us = decision_cost_us(args.repeats, 100_000)
 
-    total = sum(calls.values())
-    dynamodb = sum(n for (service, _), n in calls.items() if service == "dynamodb")
-    dynamodb_writes = sum(
-        n for (service, op), n in calls.items() if service == "dynamodb" and op in WRITES
-    )
+    total = calls.count()
+    dynamodb = calls.count("dynamodb")
+    dynamodb_writes = calls.count("dynamodb", WRITES)
     per_request = total / args.requests
 
     def mark(ok: bool) -> str:
@@ -124,7 +112,7 @@ def main() -> None:
     print(f"endpoint split (weights 2:1:1) {dict(endpoints)}")
     print(
         "AWS calls by operation        "
-        + ", ".join(f"{svc}:{op}={n}" for (svc, op), n in sorted(calls.items()))
+        + ", ".join(f"{svc}:{op}={n}" for (svc, op), n in sorted(Counter(calls.calls).items()))
     )
     print(
         f"AWS calls per request         {per_request:.4f}   "

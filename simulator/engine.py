@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from moto import mock_aws
 
-from fleet_autoscaler import aws, clock, runtime
+from fleet_autoscaler import clock, runtime
 
 from .autoscaling import TargetTracking
 from .baseline import SampleControl
 from .controls import Control, FleetControl
 from .inference import InferenceModel
+from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
 
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
 TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
-ROLE_ARN = "arn:aws:iam::123456789012:role/fleet-sim-sagemaker"
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fleet-sim:1"
-MOTO_INSTANCE_TYPE = "ml.g4dn.2xlarge"  # moto validates the enum; the simulator keeps its own
 SERVING = ("InService", "Updating")
 
 
@@ -167,34 +165,16 @@ class World:
         )
 
     def _create_world(self) -> None:
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_state_table(boto3.client("dynamodb"), TABLE)
         sagemaker = boto3.client("sagemaker")
         for ep in self.scenario.endpoints:
-            sagemaker.create_model(
-                ModelName=f"{ep.name}-model",
-                ExecutionRoleArn=ROLE_ARN,
-                PrimaryContainer={"Image": IMAGE},
+            create_endpoint(
+                sagemaker,
+                ep.name,
+                "AllTraffic",
+                ep.initial_instances,
+                async_output=f"s3://fleet-sim-output/{ep.name}/",
             )
-            variant: dict[str, Any] = {
-                "VariantName": "AllTraffic",
-                "ModelName": f"{ep.name}-model",
-                "InstanceType": MOTO_INSTANCE_TYPE,
-            }
-            if ep.initial_instances:
-                variant["InitialInstanceCount"] = ep.initial_instances
-            sagemaker.create_endpoint_config(
-                EndpointConfigName=f"{ep.name}-config",
-                ProductionVariants=[variant],
-                AsyncInferenceConfig={
-                    "OutputConfig": {"S3OutputPath": f"s3://fleet-sim-output/{ep.name}/"}
-                },
-            )
-            sagemaker.create_endpoint(EndpointName=ep.name, EndpointConfigName=f"{ep.name}-config")
         self.requested = sum(
             ep.initial_instances * ep.capacity_per_instance for ep in self.scenario.endpoints
         )
@@ -434,8 +414,7 @@ def _isolated_aws(log_path: Path | None) -> Iterator[None]:
     env_backup = {k: os.environ.get(k) for k in ("STATE_TABLE", "FLEET_CONFIG")}
     try:
         with mock_aws():
-            runtime.reset()
-            aws.reset_clients()
+            runtime.reset()  # also forgets the boto3 clients
             yield
     finally:
         logger.removeHandler(file_handler)

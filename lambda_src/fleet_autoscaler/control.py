@@ -57,7 +57,7 @@ def initial_state(
 ) -> FleetState:
     """A state rebuilt from DescribeEndpoint: desired = the observed actual capacity."""
     endpoints = {
-        name: EndpointState(name=name, status=obs.status, current=obs.current_instances)
+        name: EndpointState.observed(obs)
         for name, obs in observations.items()
         if config.endpoint(name) is not None
     }

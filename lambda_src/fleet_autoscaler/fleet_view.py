@@ -25,15 +25,6 @@ class FleetSnapshot:
         return sum(self.weights.values())
 
 
-def endpoints_from_observations(
-    observations: Mapping[str, EndpointObservation],
-) -> dict[str, EndpointState]:
-    return {
-        name: EndpointState(name=name, status=obs.status, current=obs.current_instances)
-        for name, obs in observations.items()
-    }
-
-
 class FleetView:
     """Caches a snapshot and the smooth weighted round robin that reads it."""
 
@@ -63,7 +54,9 @@ class FleetView:
         if state is not None:
             endpoints: Mapping[str, EndpointState] = state.endpoints
         else:
-            endpoints = endpoints_from_observations(self._describe_all())
+            endpoints = {
+                name: EndpointState.observed(obs) for name, obs in self._describe_all().items()
+            }
         weights = routing_weights(self._config, endpoints)
         snapshot = FleetSnapshot(
             endpoints=endpoints,

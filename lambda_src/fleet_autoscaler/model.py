@@ -103,6 +103,11 @@ class EndpointState:
     rolled_back: bool = False  # a rollback was seen since the last request
     last_error: str | None = None
 
+    @classmethod
+    def observed(cls, obs: EndpointObservation) -> EndpointState:
+        """What we know of an endpoint from DescribeEndpoint alone (no plan yet)."""
+        return cls(name=obs.name, status=obs.status, current=obs.current_instances)
+
     @property
     def serving(self) -> int:
         """Instances that count toward actual capacity (InService or Updating)."""

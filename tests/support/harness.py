@@ -11,13 +11,14 @@ import boto3
 from fleet_autoscaler import clock, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
 from fleet_autoscaler.state import item_key
+from simulator.moto_fleet import create_endpoint, create_state_table
 
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
 from .sagemaker_emulator import SlowSageMaker
 
+__all__ = ["TABLE", "Fleet", "build_fleet", "create_endpoint", "create_table", "default_config"]
+
 TABLE = "fleet-state"
-ROLE_ARN = "arn:aws:iam::123456789012:role/sagemaker-execution"
-IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fleet-model:1"
 
 
 def default_config(**overrides: Any) -> dict[str, Any]:
@@ -72,32 +73,7 @@ class FakeClock:
 
 
 def create_table(dynamodb: Any) -> None:
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def create_endpoint(sagemaker: Any, name: str, variant: str, instances: int) -> None:
-    sagemaker.create_model(
-        ModelName=f"{name}-model",
-        ExecutionRoleArn=ROLE_ARN,
-        PrimaryContainer={"Image": IMAGE},
-    )
-    production_variant: dict[str, Any] = {
-        "VariantName": variant,
-        "ModelName": f"{name}-model",
-        "InstanceType": "ml.g4dn.2xlarge",
-        "InitialVariantWeight": 1.0,
-    }
-    if instances:
-        production_variant["InitialInstanceCount"] = instances
-    sagemaker.create_endpoint_config(
-        EndpointConfigName=f"{name}-config", ProductionVariants=[production_variant]
-    )
-    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    create_state_table(dynamodb, TABLE)
 
 
 @dataclass
