@@ -46,20 +46,24 @@ class SimulatedAsyncEndpoint:
         self._log = log
         self._queue: queue.Queue[tuple[float, RoutedInvocation] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.completed: list[RoutedInvocation] = []
 
     def start(self) -> SimulatedAsyncEndpoint:
         if self._thread is None:
+            self._stopping.clear()
             self._thread = threading.Thread(
                 target=self._work, name="simulated-async-endpoint", daemon=True
             )
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop at once: requests still waiting for their latency are dropped."""
         if self._thread is not None:
+            self._stopping.set()
             self._queue.put(None)
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=timeout)  # a daemon: a slow S3 write does not hold us
             self._thread = None
 
     def __call__(self, invocation: RoutedInvocation) -> None:
@@ -82,7 +86,8 @@ class SimulatedAsyncEndpoint:
             if item is None:
                 return
             due, invocation = item
-            time.sleep(max(0.0, due - time.monotonic()))
+            if self._stopping.wait(max(0.0, due - time.monotonic())):
+                return
             try:
                 self._complete(invocation)
             except (ClientError, BotoCoreError) as exc:

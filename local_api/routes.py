@@ -32,22 +32,20 @@ class Match:
     parameters: dict[str, str]
 
 
-def match(routes: Sequence[Route], raw_path: str, default_stage: str) -> Match | None:
-    """Match ``/{stage}/...`` or, without a stage, ``/...`` (then the stage is the default)."""
+def match(routes: Sequence[Route], raw_path: str, stage: str) -> Match | None:
+    """Match ``/{stage}/{resource}``; any other stage, or none, matches nothing.
+
+    API Gateway serves a deployment only under its stage name and answers every other
+    path with 403 ``Missing Authentication Token`` (the caller does that on ``None``).
+    """
     segments = [unquote(part) for part in raw_path.strip("/").split("/")] if raw_path else []
+    if not segments or segments[0] != stage:
+        return None
+    rest = segments[1:]
     for route in routes:
-        template = route.segments
-        for stage, rest in ((None, segments), (segments[:1], segments[1:])):
-            if stage is not None and not stage:
-                continue
-            parameters = _bind(template, rest)
-            if parameters is not None:
-                return Match(
-                    route=route,
-                    stage=stage[0] if stage else default_stage,
-                    path="/" + "/".join(rest),
-                    parameters=parameters,
-                )
+        parameters = _bind(route.segments, rest)
+        if parameters is not None:
+            return Match(route=route, stage=stage, path="/" + "/".join(rest), parameters=parameters)
     return None
 
 

@@ -1,5 +1,11 @@
 """A standalone world: moto (server mode), a demo fleet, the simulated async endpoint,
-a reconcile schedule, and the LocalApi in front of the real handlers."""
+a reconcile schedule, and the LocalApi in front of the real handlers.
+
+``stop()`` takes a few seconds at most: the API stops accepting and gives requests in
+flight ``grace`` seconds; every AWS call the reconciler makes from then on fails at once
+(it would only be thrown away with the world), and no thread is waited for longer than a
+second. Every thread the world starts is a daemon, so none can hold the process up.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,17 @@ import os
 import socket
 import sys
 import threading
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError
 from moto.server import ThreadedMotoServer
 
 from .async_endpoint import SimulatedAsyncEndpoint
-from .server import LocalApi
+from .server import STOP_GRACE_SECONDS, LocalApi
 
 REPO = Path(__file__).resolve().parents[1]
 BUCKET = "fleet-payloads"
@@ -30,10 +38,68 @@ TEST_CREDENTIALS = {
     "AWS_REGION": "us-east-1",
 }
 DEFAULT_INSTANCES = {"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0}
+THREAD_JOIN_SECONDS = 1.0  # the longest stop() waits for any one thread
 
 
 class PortInUse(Exception):
     pass
+
+
+class WorldStopping(BotoCoreError):
+    """Raised in place of an AWS call the reconciler makes after ``stop()`` began."""
+
+    fmt = "the local world is stopping; AWS call abandoned"
+
+
+def decision_changed(last: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> bool:
+    """Whether a scheduled log line says something the last one with its message did not.
+
+    A line that asks for updates always counts; the embedded-metric block (``_aws``, whose
+    timestamp moves on every call) does not.
+    """
+    if last is None or fields.get("updates"):
+        return True
+
+    def meaning(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in values.items() if key != "_aws"}
+
+    return meaning(last) != meaning(fields)
+
+
+class _QuietSchedule(logging.Filter):
+    """Drops a line from the reconcile schedule that repeats the last one with its message,
+    so that the request lines stay readable (every 5 s the reconciler decides the same)."""
+
+    def __init__(self, thread: Callable[[], threading.Thread | None]) -> None:
+        super().__init__()
+        self._thread = thread
+        self._last: dict[str, dict[str, Any]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        scheduler = self._thread()
+        fields = getattr(record, "fields", None)
+        if scheduler is None or record.thread != scheduler.ident or not isinstance(fields, dict):
+            return True
+        message = record.getMessage()
+        if not decision_changed(self._last.get(message), fields):
+            return False
+        self._last[message] = dict(fields)
+        return True
+
+
+def _join(thread: threading.Thread | None, seconds: float = THREAD_JOIN_SECONDS) -> bool:
+    """Join a daemon thread for at most ``seconds``; True when it has ended."""
+    if thread is None:
+        return True
+    thread.join(timeout=seconds)
+    return not thread.is_alive()
+
+
+def _bounded(action: Callable[[], None], name: str, seconds: float = THREAD_JOIN_SECONDS) -> bool:
+    """Run ``action`` on a daemon thread, waiting at most ``seconds`` for it to return."""
+    worker = threading.Thread(target=action, name=name, daemon=True)
+    worker.start()
+    return _join(worker, seconds)
 
 
 def _ensure_import_paths() -> None:
@@ -82,6 +148,9 @@ class LocalWorld:
         self._saved_env: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._reconciler: threading.Thread | None = None
+        self._quiet = _QuietSchedule(lambda: self._reconciler)
+        self._session: Any = None
+        self.reconciles = 0  # scheduled reconciles that have finished (succeeded or failed)
 
     @property
     def api_url(self) -> str:
@@ -108,6 +177,11 @@ class LocalWorld:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: start from an empty account
+        # even when an earlier world ran in this process (tests).
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST"), timeout=30
+        ).close()
         self.config = harness.default_config()
         self._set_env(
             {
@@ -121,6 +195,8 @@ class LocalWorld:
             }
         )
         runtime.reset()
+        self._watch_aws_calls()
+        logging.getLogger("fleet_autoscaler").addFilter(self._quiet)
         harness.create_table(boto3.client("dynamodb"))
         sagemaker = boto3.client("sagemaker")
         for endpoint in self.config["endpoints"]:
@@ -150,25 +226,62 @@ class LocalWorld:
         if self.reconcile_seconds > 0:
             reconciler = importlib.import_module(f"{handlers.__name__}.reconciler")
             self._reconciler = threading.Thread(
-                target=self._reconcile_loop, args=(reconciler.handler,), daemon=True
+                target=self._reconcile_loop,
+                args=(reconciler.handler,),
+                name="reconcile-schedule",
+                daemon=True,
             )
             self._reconciler.start()
         return self
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._reconciler is not None:
-            self._reconciler.join(timeout=30)
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop everything in about ``grace`` + 3 s at most, however busy the world is."""
+        self._stop.set()  # the schedule ends; the reconciler's next AWS call fails at once
         if self.api is not None:
-            self.api.stop()
-        self.endpoint.stop()
+            self.api.stop(grace)
+        self.endpoint.stop(THREAD_JOIN_SECONDS)
+        if not _join(self._reconciler):
+            self._say("reconciler still busy after 1 s; left to finish on its own")
         if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+            moto, self._moto = self._moto, None
+            if not _bounded(moto.stop, "moto-stop"):
+                self._say("moto did not stop within 1 s; left behind")
+        if self._session is not None:
+            self._session.events.unregister("before-send", unique_id=self._hook_id)
+            self._session = None
+        logging.getLogger("fleet_autoscaler").removeFilter(self._quiet)
         self._restore_env()
         runtime = sys.modules.get("fleet_autoscaler.runtime")
         if runtime is not None:
             runtime.reset()
+
+    @property
+    def _hook_id(self) -> str:
+        return f"local-world-{id(self)}"
+
+    def _watch_aws_calls(self) -> None:
+        """Clients created from now on (the handlers' own) check each attempt with us.
+
+        boto3 copies the session's event hooks into a client when it is created, so the
+        hook reaches the handlers' clients, which are built lazily after start().
+        """
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        self._session = boto3.DEFAULT_SESSION
+        self._session.events.register(
+            "before-send", self._abort_when_stopping, unique_id=self._hook_id
+        )
+
+    def _abort_when_stopping(self, **kwargs: Any) -> None:
+        # Raised from before-send, a BotoCoreError that is not a connection error is not
+        # retried by botocore: the reconcile ends at its next attempt instead of waiting
+        # out retries and a 70 s read timeout against a moto that is going away.
+        if self._stop.is_set() and threading.current_thread() is self._reconciler:
+            raise WorldStopping()
+
+    def _say(self, text: str) -> None:
+        if self._log is not None:
+            self._log(text)
 
     def __enter__(self) -> LocalWorld:
         return self.start()
@@ -188,9 +301,13 @@ class LocalWorld:
         while not self._stop.wait(self.reconcile_seconds):
             try:
                 handler(event, None)
+            except WorldStopping:
+                return
             except Exception as exc:  # the schedule keeps going, as EventBridge would
-                if self._log is not None:
-                    self._log(f"reconciler failed: {exc}")
+                if not self._stop.is_set():
+                    self._say(f"reconciler failed: {exc}")
+            finally:
+                self.reconciles += 1
 
     def _set_env(self, values: Mapping[str, str | None]) -> None:
         for name, value in values.items():

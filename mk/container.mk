@@ -8,7 +8,7 @@ CONTAINER_PUSH_ARGS ?=
 
 .PHONY: serve-container test-container container-image push-container
 
-serve-container: ## run the sample model server on localhost (CONTAINER_PORT, default 8080)
+serve-container: $(VENV)/.stamp-dev ## run the sample model server on localhost (CONTAINER_PORT, default 8080)
 	$(PY) container/serve --host 127.0.0.1 --port $(CONTAINER_PORT) $(CONTAINER_ARGS)
 
 test-container: $(VENV)/.stamp-dev ## only the container tests (real server on loopback)

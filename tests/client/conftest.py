@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from local_api.world import LocalWorld
+from tests.client.served import Server, kill, launch
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +30,17 @@ def client_env(world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld
     monkeypatch.setenv("FLEET_NAME", world.fleet)
     monkeypatch.setenv("FLEET_S3_PREFIX", "s3://fleet-payloads/in/")
     return world
+
+
+@pytest.fixture
+def launch_server() -> Iterator[Callable[[Sequence[str]], Server]]:
+    """Start commands as subprocesses (own session); kill what still runs at the end."""
+    started: list[Server] = []
+
+    def run(command: Sequence[str]) -> Server:
+        started.append(launch(command))
+        return started[-1]
+
+    yield run
+    for server in started:
+        kill(server)

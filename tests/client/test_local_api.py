@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,3 +138,60 @@ def test_a_crashing_handler_is_a_502_not_a_dead_server(
     assert code == 1
     assert "502" in err
     assert cli(api, "invoke", "--input-location", "s3://b/in")[0] == 0
+
+
+def raw_exchange(api: LocalApi, request: bytes, timeout: float = 10) -> bytes:
+    """Send bytes as they are (no client fixes the headers) and read until the server closes."""
+    with socket.create_connection((api.host, api.port), timeout=timeout) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", ""])
+def test_a_malformed_content_length_is_a_400_and_the_server_carries_on(
+    stub: tuple[LocalApi, Recorder, Any], capfd: pytest.CaptureFixture[str], length: str
+) -> None:
+    api, router, _ = stub
+    answer = raw_exchange(
+        api,
+        b"POST /v1/endpoints/demo HTTP/1.1\r\nHost: local\r\n"
+        + f"Content-Length: {length}\r\n\r\n".encode(),
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert json.loads(body) == {"message": "Invalid Content-Length header"}
+    assert router.events == []
+    assert "Traceback" not in capfd.readouterr().err
+    assert cli(api, "invoke", "--input-location", "s3://b/in")[0] == 0
+
+
+def test_an_oversized_body_gets_a_413_that_the_client_reads(
+    stub: tuple[LocalApi, Recorder, Any], tmp_path: Path
+) -> None:
+    api, router, _ = stub
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (11 * 1024 * 1024))
+    code, _, err = cli(api, "invoke", "--body", str(big), "--retries", "0")
+    assert code == 8, err  # request rejected, as documented; not 9 (connection failed)
+    assert "413" in err and "Request Too Long" in err
+    assert router.events == []
+    assert cli(api, "invoke", "--input-location", "s3://b/in")[0] == 0
+
+
+@pytest.mark.parametrize("path", ["/v9/endpoints/demo", "/endpoints/demo", "/v1/v1/endpoints/demo"])
+def test_a_wrong_or_missing_stage_is_missing_authentication_token(
+    stub: tuple[LocalApi, Recorder, Any], path: str
+) -> None:
+    api, router, _ = stub
+    signed = main(
+        ["invoke", "--input-location", "s3://b/in", "--url", api.root_url + path.rsplit("/", 2)[0],
+         "--fleet", "demo", "--region", "us-east-1", "--retries", "0"],
+        io.StringIO(), err := io.StringIO(),
+    )  # fmt: skip
+    assert signed == 4, err.getvalue()
+    assert "Missing Authentication Token" in err.getvalue()
+    assert http("POST", api.root_url + path) == (403, {"message": "Missing Authentication Token"})
+    assert router.events == []

@@ -14,18 +14,27 @@ ROUTES = [
 ]
 
 
-def test_paths_match_with_or_without_a_stage() -> None:
-    staged = match(ROUTES, "/v1/endpoints/demo", "local")
+def test_paths_match_under_the_stage_only() -> None:
+    staged = match(ROUTES, "/v1/endpoints/demo", "v1")
     assert staged is not None
     assert (staged.route.name, staged.stage, staged.path) == ("router", "v1", "/endpoints/demo")
     assert staged.parameters == {"fleet": "demo"}
-    bare = match(ROUTES, "/scalableTargetDimensions/my%20dim", "local")
-    assert bare is not None
-    assert (bare.stage, bare.parameters) == ("local", {"scalableTargetDimensionId": "my dim"})
+    scaling = match(ROUTES, "/local/scalableTargetDimensions/my%20dim", "local")
+    assert scaling is not None
+    assert (scaling.stage, scaling.parameters) == ("local", {"scalableTargetDimensionId": "my dim"})
 
 
-def test_unknown_paths_do_not_match() -> None:
-    for path in ("/", "/v1", "/v1/endpoints", "/v1/endpoints/demo/x", "/a/b/endpoints/demo"):
+def test_unknown_paths_and_other_stages_do_not_match() -> None:
+    for path in (
+        "/",
+        "/v1",
+        "/v1/endpoints",
+        "/v1/endpoints/demo/x",
+        "/a/b/endpoints/demo",
+        "/v9/endpoints/demo",
+        "/endpoints/demo",
+        "/scalableTargetDimensions/d",
+    ):
         assert match(ROUTES, path, "v1") is None, path
 
 
