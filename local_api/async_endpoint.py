@@ -3,14 +3,16 @@
 moto's InvokeEndpointAsync returns an OutputLocation and stores a canned placeholder
 there at once. This stand-in removes that placeholder while the request is being
 answered (so a client never reads it) and, ``latency_seconds`` later, writes a JSON
-result, or a failure object when the payload starts with ``fail_marker``.
+result, or a failure object when the payload starts with ``fail_marker``. Requests are
+completed in the order they fall due, so one slow request does not hold up the others.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -44,14 +46,16 @@ class SimulatedAsyncEndpoint:
         self.latency_seconds = latency_seconds
         self.fail_marker = fail_marker
         self._log = log
-        self._queue: queue.Queue[tuple[float, RoutedInvocation] | None] = queue.Queue()
+        self._due: list[tuple[float, int, RoutedInvocation]] = []  # a heap, earliest first
+        self._order = itertools.count()
+        self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._stopping = False
         self.completed: list[RoutedInvocation] = []
 
     def start(self) -> SimulatedAsyncEndpoint:
         if self._thread is None:
-            self._stopping.clear()
+            self._stopping = False
             self._thread = threading.Thread(
                 target=self._work, name="simulated-async-endpoint", daemon=True
             )
@@ -61,8 +65,10 @@ class SimulatedAsyncEndpoint:
     def stop(self, timeout: float = 1.0) -> None:
         """Stop at once: requests still waiting for their latency are dropped."""
         if self._thread is not None:
-            self._stopping.set()
-            self._queue.put(None)
+            with self._changed:
+                self._stopping = True
+                self._due.clear()
+                self._changed.notify_all()
             self._thread.join(timeout=timeout)  # a daemon: a slow S3 write does not hold us
             self._thread = None
 
@@ -73,21 +79,28 @@ class SimulatedAsyncEndpoint:
                 bucket, key = _split(uri)
                 with contextlib.suppress(ClientError, BotoCoreError):
                     s3.delete_object(Bucket=bucket, Key=key)
-        self._queue.put((time.monotonic() + self.latency_seconds, invocation))
+        with self._changed:
+            due = time.monotonic() + self.latency_seconds
+            heapq.heappush(self._due, (due, next(self._order), invocation))
+            self._changed.notify_all()
 
     def _client(self) -> Any:
         if self._s3 is None:
             self._s3 = self._s3_factory()
         return self._s3
 
+    def _next_due(self) -> RoutedInvocation | None:
+        """Wait for the earliest request to fall due; None once stopping."""
+        with self._changed:
+            while not self._stopping:
+                wait = self._due[0][0] - time.monotonic() if self._due else None
+                if wait is not None and wait <= 0:
+                    return heapq.heappop(self._due)[2]
+                self._changed.wait(wait)
+            return None
+
     def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            due, invocation = item
-            if self._stopping.wait(max(0.0, due - time.monotonic())):
-                return
+        while (invocation := self._next_due()) is not None:
             try:
                 self._complete(invocation)
             except (ClientError, BotoCoreError) as exc:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import threading
 import time
 
+from local_api import RoutedInvocation, SimulatedAsyncEndpoint
 from local_api.world import LocalWorld, decision_changed
 
 
@@ -49,3 +52,42 @@ def test_the_schedule_prints_a_decision_only_when_it_changed() -> None:
     assert reconciles >= 5
     decisions = [line for line in printed.lines if json.loads(line)["message"] == "fleet decision"]
     assert len(decisions) == 1, decisions
+
+
+class MemoryS3:
+    """Just the three S3 calls the simulated endpoint makes, on a dict."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {("b", "in"): b"payload"}
+        self.written = threading.Event()
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, object]:
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+    def put_object(self, Bucket: str, Key: str, Body: bytes, **kwargs: object) -> None:
+        self.objects[(Bucket, Key)] = Body
+        self.written.set()
+
+    def delete_object(self, Bucket: str, Key: str) -> None:
+        self.objects.pop((Bucket, Key), None)
+
+
+def invocation(name: str) -> RoutedInvocation:
+    return RoutedInvocation("demo", "e1", name, "s3://b/in", f"s3://b/{name}.out", None, None, {})
+
+
+def test_a_slow_request_does_not_hold_up_the_ones_behind_it() -> None:
+    s3 = MemoryS3()
+    endpoint = SimulatedAsyncEndpoint(s3_factory=lambda: s3).start()
+    try:
+        endpoint.latency_seconds = 600.0
+        endpoint(invocation("slow"))
+        endpoint.latency_seconds = 0.0
+        endpoint(invocation("quick"))
+        assert s3.written.wait(30)
+        assert [done.inference_id for done in endpoint.completed] == ["quick"]
+        assert ("b", "slow.out") not in s3.objects
+    finally:
+        started = time.monotonic()
+        endpoint.stop()
+    assert time.monotonic() - started < 1.0  # the slow one is dropped, not waited for
