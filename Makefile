@@ -44,8 +44,20 @@ lint: $(VENV)/.stamp-dev ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(TEST_DEPS) lint ## every test suite (what CI runs)
-	$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; else exit $$rc; fi; }
+# `make test` runs pytest twice: every suite but the `slow` ones on PYTEST_WORKERS
+# pytest-xdist workers (each test file, and each Terraform suite as a whole, is one unit
+# of work: tests/conftest.py), then the `slow` concurrency tests alone, so that no other
+# test competes with their threads. PYTEST_WORKERS=0 runs the first phase in one process.
+# PYTEST_ARGS goes to both. pytest exits 5 when it collected nothing: not a failure here.
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+define pytest_phase
+$(PY) -m pytest $(1) $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests ($(2))"; else exit $$rc; fi; }
+endef
+
+test: $(TEST_DEPS) lint ## every test suite (what CI runs): in parallel, then the slow ones alone
+	$(call pytest_phase,$(PYTEST_PARALLEL) -m "not slow",not slow)
+	$(call pytest_phase,-m slow,slow)
 
 bench-router: $(VENV)/.stamp-dev ## router benchmark: AWS calls and cost per routed request
 	$(PY) bench/router_bench.py

@@ -1,8 +1,17 @@
-"""Shared fixtures: fake AWS credentials for every test, moto and a fleet for handler tests."""
+"""Shared fixtures: fake AWS credentials for every test, moto and a fleet for handler tests.
+
+Also the grouping that lets `make test` run the suites in parallel (pytest-xdist,
+``--dist loadgroup``): every test file is one unit of work, so its module-scoped fixtures
+(a moto server, a local world) are built once, on one worker; the Terraform suites are one
+unit each (see ``SERIAL_GROUPS``) and start first, because they are the longest.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +19,55 @@ import pytest
 from fleet_autoscaler import clock, runtime
 from tests.support.harness import Fleet, build_fleet, default_config
 from tests.support.sagemaker_emulator import SlowSageMaker
+
+TESTS = Path(__file__).resolve().parent
+# Directories whose tests must run one after another on a single worker: tests/toolchain
+# shares session fixtures (an initialized and a planned copy of its fixture module), and
+# tests/module runs `make tf-*` in the repository itself (examples/*/.terraform, build/).
+SERIAL_GROUPS = {"module": "terraform-module", "toolchain": "terraform-toolchain"}
+# Suites by how long they take on the 2-core machine (README, "Tests and benchmarks").
+LONGEST_FIRST = ("module", "simulator", "toolchain", "handlers")
+
+
+def xdist_group_of(path: Path) -> str:
+    """The unit of work a test file belongs to under ``--dist loadgroup``."""
+    relative = path.resolve().relative_to(TESTS)
+    return SERIAL_GROUPS.get(relative.parts[0], relative.as_posix())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if not any(mark.name == "xdist_group" for mark in item.iter_markers()):
+            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.path)))
+
+    # The longest units first (with --no-loadscope-reorder, xdist keeps this order), so
+    # that no worker starts a five-minute unit when the others are almost done.
+    def rank(item: pytest.Item) -> int:
+        suite = item.path.resolve().relative_to(TESTS).parts[0]
+        return LONGEST_FIRST.index(suite) if suite in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a rank is the collection order
+
+
+Progress = Callable[[str], None]
+
+
+@pytest.fixture(scope="module")
+def progress(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Progress:
+    """Print a line to the terminal at once, past pytest's capture (also on xdist workers),
+    so that a test running for minutes shows what it is doing."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    started = time.monotonic()
+    where = Path(str(request.path)).resolve().relative_to(TESTS.parent).as_posix()
+
+    def say(text: str) -> None:
+        elapsed = time.monotonic() - started
+        line = f"[{where} +{int(elapsed) // 60}m{int(elapsed) % 60:02d}s] {text}\n"
+        with capture.global_and_fixture_disabled():
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    return say
 
 
 @pytest.fixture(autouse=True)

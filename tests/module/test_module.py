@@ -8,9 +8,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +30,43 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _make(*targets: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "--no-print-directory", "-s", *targets],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CI": os.environ.get("CI", "true")},
-        timeout=600,
-        check=False,
-    )
+# Lines of the make targets that say what starts next (the rest is Terraform's output).
+MAKE_TIMEOUT_SECONDS = 900
+PROGRESS = re.compile(r"^(tf-validate|tf-test|tf-plan|compliance): |checkov --framework")
+
+
+def _make(*targets: str, progress: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
+    """Run make targets, echoing each step as it starts: the whole chain takes minutes."""
+    command = ["make", "--no-print-directory", "-s", *targets]
+    with subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CI": os.environ.get("CI", "true")}, start_new_session=True,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        # make and the Terraform it runs, all of them: they hold the pipes open.
+        overdue = threading.Timer(MAKE_TIMEOUT_SECONDS, os.killpg, (process.pid, signal.SIGKILL))
+        overdue.start()
+        errors: list[str] = []
+        reader = threading.Thread(target=lambda: errors.extend(process.stderr or ()))
+        reader.start()
+        lines: list[str] = []
+        for line in process.stdout:
+            lines.append(line)
+            if PROGRESS.search(line):
+                progress(line.strip().replace(str(REPO) + "/", "")[:150])
+        returncode = process.wait()
+        overdue.cancel()
+        reader.join(60)
+    progress(f"make {' '.join(targets)}: exit {returncode}")
+    return subprocess.CompletedProcess(command, returncode, "".join(lines), "".join(errors))
 
 
 @pytest.fixture(scope="module")
-def checks() -> subprocess.CompletedProcess[str]:
+def checks(progress: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
     """Every Terraform target once: fmt, validate, test, the examples' plans, both scanners."""
-    return _make("tf-fmt", "tf-validate", "tf-test", "tf-plan", "compliance", "checkov")
+    return _make(
+        "tf-fmt", "tf-validate", "tf-test", "tf-plan", "compliance", "checkov", progress=progress
+    )
 
 
 @pytest.fixture(scope="module")
