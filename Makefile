@@ -50,7 +50,7 @@ lint: $(VENV)/.stamp-dev ## ruff lint and format check
 # test competes with their threads. PYTEST_WORKERS=0 runs the first phase in one process.
 # PYTEST_ARGS goes to both. pytest exits 5 when it collected nothing: not a failure here.
 PYTEST_WORKERS ?= 3
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 define pytest_phase
 $(PY) -m pytest $(1) $(PYTEST_ARGS) || { rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests ($(2))"; else exit $$rc; fi; }
 endef

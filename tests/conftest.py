@@ -1,9 +1,9 @@
 """Shared fixtures: fake AWS credentials for every test, moto and a fleet for handler tests.
 
-Also the grouping that lets `make test` run the suites in parallel (pytest-xdist,
-``--dist loadgroup``): every test file is one unit of work, so its module-scoped fixtures
-(a moto server, a local world) are built once, on one worker; the Terraform suites are one
-unit each (see ``SERIAL_GROUPS``) and start first, because they are the longest.
+Also the scheduling that lets `make test` run the suites in parallel (pytest-xdist,
+``--dist loadfile``): every test file is one unit of work, so its module-scoped fixtures
+(a moto server, a local world) are built once, on one worker; each Terraform suite is one
+unit as a whole (``SERIAL_GROUPS``), and the longest units start first.
 """
 
 from __future__ import annotations
@@ -29,17 +29,35 @@ SERIAL_GROUPS = {"module": "terraform-module", "toolchain": "terraform-toolchain
 LONGEST_FIRST = ("module", "simulator", "toolchain", "handlers")
 
 
-def xdist_group_of(path: Path) -> str:
-    """The unit of work a test file belongs to under ``--dist loadgroup``."""
-    relative = path.resolve().relative_to(TESTS)
-    return SERIAL_GROUPS.get(relative.parts[0], relative.as_posix())
+def unit_of_work(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or its whole Terraform suite."""
+    path = nodeid.split("::", 1)[0]
+    parts = Path(path).parts
+    if len(parts) > 1 and parts[0] == TESTS.name and parts[1] in SERIAL_GROUPS:
+        return SERIAL_GROUPS[parts[1]]
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, with each Terraform suite kept whole on one worker.
+
+    (``--dist loadgroup`` cannot do it here: pytest-xdist 3.8 marks a group by rewriting
+    ``item._nodeid``, which pytest 9 no longer reads, so every test became its own unit
+    and three workers ran tests/module's `make tf-*` at once in the same directories.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrSuiteScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of_work(nodeid)
+
+    return FileOrSuiteScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if not any(mark.name == "xdist_group" for mark in item.iter_markers()):
-            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.path)))
-
     # The longest units first (with --no-loadscope-reorder, xdist keeps this order), so
     # that no worker starts a five-minute unit when the others are almost done.
     def rank(item: pytest.Item) -> int:

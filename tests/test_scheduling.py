@@ -1,0 +1,22 @@
+"""How `make test` splits the suites over pytest-xdist workers (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import unit_of_work
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "unit"),
+    [
+        ("tests/module/test_module.py::test_fmt", "terraform-module"),
+        ("tests/toolchain/test_tf_plan.py::test_plan[a::b]", "terraform-toolchain"),
+        ("tests/toolchain/test_tf_validate.py::test_x", "terraform-toolchain"),
+        ("tests/client/test_end_to_end.py::test_status", "tests/client/test_end_to_end.py"),
+        ("tests/unit/test_planner.py::test_p[1-2]", "tests/unit/test_planner.py"),
+        ("tests/test_scheduling.py::test_x", "tests/test_scheduling.py"),
+    ],
+)
+def test_each_file_is_a_unit_and_each_terraform_suite_is_one(nodeid: str, unit: str) -> None:
+    assert unit_of_work(nodeid) == unit
