@@ -40,13 +40,13 @@ module "router_api" {
   stage_name             = var.router_api.stage_name
   throttling_burst_limit = var.router_api.throttling_burst_limit
   throttling_rate_limit  = var.router_api.throttling_rate_limit
-  logging_level          = var.router_api.logging_level
+  logging_level          = var.api_stage_logging ? var.router_api.logging_level : "OFF"
+  access_logs_enabled    = var.api_stage_logging
+  logging_prerequisites  = aws_api_gateway_account.this[*].id
   xray_tracing_enabled   = var.router_api.xray_tracing_enabled
   log_retention_days     = var.log_retention_days
   kms_key_arn            = var.kms_key_arn
   tags                   = local.tags
-
-  depends_on = [aws_api_gateway_account.this]
 }
 
 module "scaling_api" {
@@ -60,13 +60,13 @@ module "scaling_api" {
   stage_name              = var.scaling_api.stage_name
   throttling_burst_limit  = var.scaling_api.throttling_burst_limit
   throttling_rate_limit   = var.scaling_api.throttling_rate_limit
-  logging_level           = var.scaling_api.logging_level
+  logging_level           = var.api_stage_logging ? var.scaling_api.logging_level : "OFF"
+  access_logs_enabled     = var.api_stage_logging
+  logging_prerequisites   = aws_api_gateway_account.this[*].id
   xray_tracing_enabled    = var.scaling_api.xray_tracing_enabled
   log_retention_days      = var.log_retention_days
   kms_key_arn             = var.kms_key_arn
   tags                    = local.tags
-
-  depends_on = [aws_api_gateway_account.this]
 }
 
 module "autoscaling" {
@@ -85,6 +85,8 @@ module "autoscaling" {
   disable_scale_in                   = var.disable_scale_in
   scale_from_zero_capacity           = var.scale_from_zero_capacity
   scale_from_zero_evaluation_periods = var.scale_from_zero_evaluation_periods
+  scheduled_actions                  = var.scheduled_actions
+  registration_prerequisites         = module.scaling_api.registration_prerequisites
   tags                               = local.tags
 
   # Registering the target calls the scaling API, which describes every endpoint.
@@ -147,6 +149,15 @@ resource "terraform_data" "endpoint_deployment_check" {
       condition     = alltrue([for name in local.endpoint_names : contains(keys(try(var.endpoint_deployment.instance_types, {})), name)])
       error_message = "endpoint_deployment.instance_types must name an instance type for every fleet endpoint."
     }
+    precondition {
+      # CreateEndpointConfig rejects a volume KmsKeyId for instance types with local NVMe
+      # storage (SageMaker API reference, CreateEndpointConfig KmsKeyId).
+      condition = try(var.endpoint_deployment.volume_kms_key_arn, null) == null || alltrue([
+        for t in values(try(var.endpoint_deployment.instance_types, {})) :
+        !can(regex("^ml\\.(g4dn|g5|g6|g6e|gr6|p3dn|p4d|p4de|p5|p5e|p5en|m5d|c5d|r5d|c6id|m6id|r6id|inf2|trn1|trn1n)\\.", t))
+      ])
+      error_message = "endpoint_deployment.volume_kms_key_arn cannot be used with instance types that have local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.*d, ...): SageMaker encrypts that storage in hardware and rejects a volume key. Leave it null; kms_key_arn still encrypts the async outputs."
+    }
   }
 }
 
@@ -173,6 +184,7 @@ module "endpoints" {
   error_topic_arn                         = try(var.endpoint_deployment.error_topic_arn, null)
   max_concurrent_invocations_per_instance = try(var.endpoint_deployment.max_concurrent_invocations_per_instance, 1)
   kms_key_arn                             = try(coalesce(var.endpoint_deployment.kms_key_arn, var.kms_key_arn), null)
+  volume_kms_key_arn                      = try(var.endpoint_deployment.volume_kms_key_arn, null)
   tags                                    = local.tags
 
   depends_on = [terraform_data.endpoint_deployment_check]
@@ -201,6 +213,9 @@ resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 }
 
+# Stages depend on this resource (through logging_prerequisites), not the API modules as a
+# whole: a module-level depends_on would defer the modules' data sources to apply time and leave
+# their policies unknown in the plan.
 resource "aws_api_gateway_account" "this" {
   count = var.create_api_gateway_account_role ? 1 : 0
 

@@ -244,6 +244,42 @@ variable "scale_from_zero_evaluation_periods" {
   }
 }
 
+variable "scheduled_actions" {
+  description = "Scheduled changes of the fleet's min and/or max capacity (capacity units), for known peaks: name, schedule as at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), IANA timezone (default UTC), optional start_time/end_time (UTC)."
+  type = list(object({
+    name         = string
+    schedule     = string
+    timezone     = optional(string, "UTC")
+    min_capacity = optional(number)
+    max_capacity = optional(number)
+    start_time   = optional(string)
+    end_time     = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for a in var.scheduled_actions : can(regex("^[A-Za-z0-9_-]{1,200}$", a.name))]) && length(distinct([for a in var.scheduled_actions : a.name])) == length(var.scheduled_actions)
+    error_message = "scheduled_actions[*].name must be unique, 1-200 letters, digits, '_' or '-'."
+  }
+
+  validation {
+    condition = alltrue([for a in var.scheduled_actions : can(regex(
+      "^(at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+\\))$", a.schedule
+    ))])
+    error_message = "scheduled_actions[*].schedule must be at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) (six fields, Application Auto Scaling's cron syntax)."
+  }
+
+  validation {
+    condition = alltrue([
+      for a in var.scheduled_actions : (a.min_capacity != null || a.max_capacity != null) &&
+      (a.min_capacity == null ? true : a.min_capacity >= 0 && floor(a.min_capacity) == a.min_capacity) &&
+      (a.max_capacity == null ? true : a.max_capacity >= 0 && floor(a.max_capacity) == a.max_capacity) &&
+      (a.min_capacity == null || a.max_capacity == null ? true : a.min_capacity <= a.max_capacity)
+    ])
+    error_message = "scheduled_actions[*] must set min_capacity and/or max_capacity, whole numbers >= 0, with min_capacity <= max_capacity."
+  }
+}
+
 # ---------------------------------------------------------------------------------------
 # Events and reconcile
 # ---------------------------------------------------------------------------------------
@@ -286,7 +322,7 @@ variable "event_maximum_age_seconds" {
 # ---------------------------------------------------------------------------------------
 
 variable "lambda" {
-  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved)."
+  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved, the default: reserving needs an account concurrency quota of 100 + the sum of the reservations, and new accounts may have 10)."
   type = object({
     runtime               = optional(string, "python3.12")
     architecture          = optional(string, "arm64")
@@ -300,17 +336,17 @@ variable "lambda" {
     scaling_api = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 30)
-      reserved_concurrent_executions = optional(number, 5)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
     endpoint_events = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 60)
-      reserved_concurrent_executions = optional(number, 5)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
     reconciler = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 120)
-      reserved_concurrent_executions = optional(number, 2)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
   })
   default = {}
@@ -384,7 +420,7 @@ variable "router_api" {
 }
 
 variable "scaling_api" {
-  description = "Scaling API stage: name, throttling, logging level, X-Ray, and the deployer principals allowed to call it next to the custom-resource service-linked role (whoever runs `terraform apply`: RegisterScalableTarget calls the API with the caller's credentials)."
+  description = "Scaling API stage: name, throttling, logging level, X-Ray, and the deployer principals (role ARNs) allowed to call it next to the custom-resource service-linked role (whoever runs `terraform apply`: RegisterScalableTarget calls the API with the caller's credentials). Empty: the role of the caller that runs `terraform apply`."
   type = object({
     stage_name              = optional(string, "live")
     throttling_burst_limit  = optional(number, 20)
@@ -409,12 +445,23 @@ variable "scaling_api" {
     condition     = alltrue([for p in var.scaling_api.deployer_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:(iam|sts)::", p))])
     error_message = "scaling_api.deployer_principal_arns must be IAM or STS ARNs."
   }
+
+  validation {
+    condition     = alltrue([for p in var.scaling_api.deployer_principal_arns : !can(regex("^arn:aws[a-zA-Z-]*:sts::[0-9]{12}:assumed-role/", p))])
+    error_message = "scaling_api.deployer_principal_arns must hold the role ARN (arn:aws:iam::<account>:role/<name>), not an assumed-role session ARN (arn:aws:sts::<account>:assumed-role/...): aws:PrincipalArn is always the role's ARN. data.aws_iam_session_context.current.issuer_arn gives it."
+  }
 }
 
 variable "create_api_gateway_account_role" {
-  description = "Create the account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account). Needed once per account and region for access and execution logs; leave false when the account already has one."
+  description = "Create the account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account). Stage logging (api_stage_logging) fails with \"CloudWatch Logs role ARN must be set in account settings\" without one: set true in a fresh account, leave false when the account already has one (it is one setting per account and region)."
   type        = bool
   default     = false
+}
+
+variable "api_stage_logging" {
+  description = "Access logs and execution logging (router_api/scaling_api logging_level) on both API stages. Both need the account's API Gateway CloudWatch Logs role (create_api_gateway_account_role, or one the account already has); false turns stage logging off."
+  type        = bool
+  default     = true
 }
 
 # ---------------------------------------------------------------------------------------
@@ -455,7 +502,7 @@ variable "create_endpoints" {
 }
 
 variable "endpoint_deployment" {
-  description = "How to create the endpoints when create_endpoints is true: image and role, the instance type of every fleet endpoint (by name), async output settings."
+  description = "How to create the endpoints when create_endpoints is true: image and role, the instance type of every fleet endpoint (by name), async output settings. kms_key_arn (default: the root kms_key_arn) encrypts the async outputs; volume_kms_key_arn (default null) the ML storage volumes, and must stay null for instance types with local NVMe storage (ml.g4dn, ml.g5, ml.g6, ...)."
   type = object({
     image_uri                               = string
     execution_role_arn                      = string
@@ -470,6 +517,7 @@ variable "endpoint_deployment" {
     error_topic_arn                         = optional(string)
     max_concurrent_invocations_per_instance = optional(number, 1)
     kms_key_arn                             = optional(string)
+    volume_kms_key_arn                      = optional(string)
   })
   default = null
 

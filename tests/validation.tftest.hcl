@@ -7,6 +7,9 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
+  mock_data "aws_iam_session_context" {
+    defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
+  }
   mock_data "aws_region" {
     defaults = { region = "eu-west-1" }
   }
@@ -580,4 +583,47 @@ run "rejects_endpoint_deployment_output_path" {
   }
 
   expect_failures = [var.endpoint_deployment]
+}
+
+run "rejects_scaling_api_assumed_role_session_arns" {
+  command = plan
+
+  variables {
+    scaling_api = { deployer_principal_arns = ["arn:aws:sts::123456789012:assumed-role/deployer/session"] }
+  }
+
+  expect_failures = [var.scaling_api]
+}
+
+run "rejects_scheduled_actions_names" {
+  command = plan
+
+  variables {
+    scheduled_actions = [
+      { name = "peak", schedule = "rate(1 day)", min_capacity = 2 },
+      { name = "peak", schedule = "rate(2 days)", min_capacity = 1 },
+    ]
+  }
+
+  expect_failures = [var.scheduled_actions]
+}
+
+run "rejects_scheduled_actions_schedule_format" {
+  command = plan
+
+  variables {
+    scheduled_actions = [{ name = "peak", schedule = "cron(0 7 * * *)", min_capacity = 2 }]
+  }
+
+  expect_failures = [var.scheduled_actions]
+}
+
+run "rejects_scheduled_actions_capacities" {
+  command = plan
+
+  variables {
+    scheduled_actions = [{ name = "peak", schedule = "at(2026-12-24T06:00:00)", min_capacity = 5, max_capacity = 2 }]
+  }
+
+  expect_failures = [var.scheduled_actions]
 }

@@ -18,6 +18,12 @@ locals {
   backlog_ids     = [for index, _ in var.endpoints : "b${index + 1}"]
 }
 
+# RegisterScalableTarget calls the scaling API's GET at once; the deployment, the stage, the
+# Lambda permission and the function must exist by then, or the API answers 500 to AAS.
+resource "terraform_data" "registration_prerequisites" {
+  input = var.registration_prerequisites
+}
+
 resource "aws_appautoscaling_target" "fleet" {
   service_namespace  = "custom-resource"
   scalable_dimension = "custom-resource:ResourceType:Property"
@@ -25,6 +31,29 @@ resource "aws_appautoscaling_target" "fleet" {
   min_capacity       = var.min_capacity
   max_capacity       = var.max_capacity
   tags               = var.tags
+
+  depends_on = [terraform_data.registration_prerequisites]
+}
+
+# Scheduled scaling: at each schedule AAS sets the target's min and/or max capacity; when the
+# current capacity is below the new minimum it scales out to it (Application Auto Scaling user
+# guide, "Scheduled scaling"; schedules in at(), rate() or cron() form with an IANA time zone).
+resource "aws_appautoscaling_scheduled_action" "fleet" {
+  for_each = { for action in var.scheduled_actions : action.name => action }
+
+  name               = "${var.name_prefix}-${each.key}"
+  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
+  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
+  resource_id        = aws_appautoscaling_target.fleet.resource_id
+  schedule           = each.value.schedule
+  timezone           = each.value.timezone
+  start_time         = each.value.start_time
+  end_time           = each.value.end_time
+
+  scalable_target_action {
+    min_capacity = each.value.min_capacity == null ? null : tostring(each.value.min_capacity)
+    max_capacity = each.value.max_capacity == null ? null : tostring(each.value.max_capacity)
+  }
 }
 
 resource "aws_appautoscaling_policy" "target_tracking" {

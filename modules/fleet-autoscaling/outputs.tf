@@ -37,3 +37,25 @@ output "scale_from_zero_alarm_queries" {
   description = "Metric queries of the scale-from-zero alarm (empty when there is none)."
   value       = flatten([for alarm in aws_cloudwatch_metric_alarm.scale_from_zero : alarm.metric_query])
 }
+
+output "registration_prerequisites" {
+  description = "Names of what the scalable target waits for before registration."
+  value       = keys(var.registration_prerequisites)
+}
+
+output "scheduled_actions" {
+  description = "Scheduled actions by input name: schedule, timezone, min and max capacity."
+  value = {
+    for key, action in aws_appautoscaling_scheduled_action.fleet : key => {
+      schedule     = action.schedule
+      timezone     = action.timezone
+      min_capacity = one(action.scalable_target_action).min_capacity
+      max_capacity = one(action.scalable_target_action).max_capacity
+    }
+  }
+}
+
+output "scheduled_action_resource_ids" {
+  description = "Resource ids the scheduled actions act on (the fleet's scalable target)."
+  value       = [for action in aws_appautoscaling_scheduled_action.fleet : action.resource_id]
+}

@@ -145,3 +145,45 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "registration_prerequisites" {
+  description = "IDs of what the scaling API's GET needs (deployment, stage, Lambda permission, function): the scalable target is registered after them."
+  type        = map(string)
+  default     = {}
+}
+
+variable "scheduled_actions" {
+  description = "Scheduled changes of the scalable target's min and/or max capacity (capacity units): name, schedule as at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<6 fields>), IANA timezone, optional start and end time (UTC, RFC 3339)."
+  type = list(object({
+    name         = string
+    schedule     = string
+    timezone     = optional(string, "UTC")
+    min_capacity = optional(number)
+    max_capacity = optional(number)
+    start_time   = optional(string)
+    end_time     = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for a in var.scheduled_actions : can(regex("^[A-Za-z0-9_-]{1,200}$", a.name))]) && length(distinct([for a in var.scheduled_actions : a.name])) == length(var.scheduled_actions)
+    error_message = "scheduled_actions[*].name must be unique, 1-200 letters, digits, '_' or '-'."
+  }
+
+  validation {
+    condition = alltrue([for a in var.scheduled_actions : can(regex(
+      "^(at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+\\))$", a.schedule
+    ))])
+    error_message = "scheduled_actions[*].schedule must be at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)."
+  }
+
+  validation {
+    condition = alltrue([
+      for a in var.scheduled_actions : (a.min_capacity != null || a.max_capacity != null) &&
+      (a.min_capacity == null ? true : a.min_capacity >= 0 && floor(a.min_capacity) == a.min_capacity) &&
+      (a.max_capacity == null ? true : a.max_capacity >= 0 && floor(a.max_capacity) == a.max_capacity) &&
+      (a.min_capacity == null || a.max_capacity == null ? true : a.min_capacity <= a.max_capacity)
+    ])
+    error_message = "scheduled_actions[*] must set min_capacity and/or max_capacity, as whole numbers >= 0 with min_capacity <= max_capacity."
+  }
+}

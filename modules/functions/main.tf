@@ -11,6 +11,8 @@ locals {
   region     = data.aws_region.current.region
   partition  = data.aws_partition.current.partition
   source_dir = coalesce(var.source_dir, "${path.module}/../../lambda_src")
+  # Outside .terraform/, which a fresh workspace (`terraform init`) does not have.
+  package_output_dir = coalesce(var.package_output_dir, "${path.root}/build/fleet-autoscaler")
 
   # SageMaker endpoint ARNs use the lower-cased endpoint name.
   endpoint_arns = [
@@ -112,11 +114,14 @@ locals {
   }
 }
 
+# A fixed file mode keeps the zip's hash independent of the builder's umask, so a different
+# machine does not redeploy the functions (archive provider, output_file_mode).
 data "archive_file" "package" {
-  type        = "zip"
-  source_dir  = local.source_dir
-  output_path = "${path.root}/.terraform/fleet-autoscaler/${var.name_prefix}-lambda.zip"
-  excludes    = ["**/__pycache__/**", "**/*.pyc", "__pycache__", "fleet_autoscaler/__pycache__"]
+  type             = "zip"
+  source_dir       = local.source_dir
+  output_path      = "${local.package_output_dir}/${var.name_prefix}-lambda.zip"
+  output_file_mode = "0644"
+  excludes         = ["**/__pycache__/**", "**/*.pyc", "__pycache__", "fleet_autoscaler/__pycache__"]
 }
 
 resource "aws_sqs_queue" "dlq" {

@@ -59,6 +59,12 @@ variable "source_dir" {
   default     = null
 }
 
+variable "package_output_dir" {
+  description = "Directory the Lambda zip is written to. null: build/fleet-autoscaler/ under the root module's directory. Keep it with a saved plan: applying the plan elsewhere needs the zip at this path. Not under .terraform/, which `terraform init` recreates."
+  type        = string
+  default     = null
+}
+
 variable "runtime" {
   description = "Lambda runtime of the four functions."
   type        = string
@@ -123,7 +129,7 @@ variable "scaling_api" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 30)
-    reserved_concurrent_executions = optional(number, 5)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 
@@ -138,7 +144,7 @@ variable "endpoint_events" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 60)
-    reserved_concurrent_executions = optional(number, 5)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 
@@ -153,7 +159,7 @@ variable "reconciler" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 120)
-    reserved_concurrent_executions = optional(number, 2)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 
