@@ -78,13 +78,21 @@ module "autoscaling" {
   endpoints                          = [for e in local.fleet_config.endpoints : { name = e.name, variant = e.variant }]
   min_capacity                       = var.fleet.min_capacity
   max_capacity                       = var.fleet.max_capacity
+  scaling_signal                     = local.scaling_signal
   scaling_metric                     = var.scaling_metric
-  target_value                       = var.target_backlog_per_instance
+  target_value                       = local.scaling_signal == "load" ? var.load_target_value : var.target_backlog_per_instance
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds
   scale_in_cooldown_seconds          = var.scale_in_cooldown_seconds
   disable_scale_in                   = var.disable_scale_in
   scale_from_zero_capacity           = var.scale_from_zero_capacity
   scale_from_zero_evaluation_periods = var.scale_from_zero_evaluation_periods
+  scale_from_zero_cooldown_seconds   = var.scale_from_zero_cooldown_seconds
+  fast_scale_out_ratio               = var.fast_scale_out_ratio
+  fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
+  fleet_name                         = var.fleet.name
+  metrics_namespace                  = var.metrics_namespace
+  router_api_name                    = module.router_api.rest_api_name
+  router_stage_name                  = module.router_api.stage_name
   scheduled_actions                  = var.scheduled_actions
   registration_prerequisites         = module.scaling_api.registration_prerequisites
   tags                               = local.tags
@@ -102,7 +110,7 @@ module "endpoint_events" {
   events_function_name      = module.functions.function_names["endpoint_events"]
   reconciler_function_arn   = module.functions.function_arns["reconciler"]
   reconciler_function_name  = module.functions.function_names["reconciler"]
-  reconcile_schedule        = var.reconcile_schedule
+  reconcile_schedule        = local.reconcile_schedule
   maximum_retry_attempts    = var.event_retry_attempts
   maximum_event_age_seconds = var.event_maximum_age_seconds
   kms_key_arn               = var.kms_key_arn
@@ -124,12 +132,27 @@ module "observability" {
     functions = module.functions.dead_letter_queue_name
     events    = module.endpoint_events.dead_letter_queue_name
   }
+  metric_namespace  = var.metrics_namespace
   router_api_name   = module.router_api.rest_api_name
   router_stage_name = module.router_api.stage_name
   alarm_actions     = var.alarm_actions
   create_alarms     = var.create_alarms
   create_dashboard  = var.create_dashboard
   tags              = local.tags
+}
+
+# Checks across inputs (variable validations may refer to other variables only from 1.9).
+resource "terraform_data" "scaling_signal_check" {
+  lifecycle {
+    precondition {
+      condition     = var.fleet.invocation_mode == "async" || var.scaling_signal != "load"
+      error_message = "scaling_signal = \"load\" needs an async fleet (it reads the endpoints' ApproximateBacklogSize); realtime fleets follow scaling_metric."
+    }
+    precondition {
+      condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= 8
+      error_message = "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
+    }
+  }
 }
 
 # Optional: the fleet's endpoints as asynchronous SageMaker endpoints.

@@ -161,36 +161,80 @@ variable "kms_key_arn" {
 # Autoscaling
 # ---------------------------------------------------------------------------------------
 
-variable "target_backlog_per_instance" {
-  description = "Target value of target tracking: the fleet metric (by default the MAX over endpoints of ApproximateBacklogSizePerInstance) is held near this value."
-  type        = number
-  default     = 5
+variable "scaling_signal" {
+  description = "What target tracking follows on an async fleet: \"load\" = (requests arriving per minute at the router + requests waiting or in flight on every endpoint) / in-service capacity units, held near load_target_value, with a fast scale-out step and a scale-from-zero step sized to the waiting work; \"backlog\" = scaling_metric (MAX ApproximateBacklogSizePerInstance) held near target_backlog_per_instance, with the HasBacklogWithoutCapacity wake-up. null: scaling_defaults.json (\"load\"). Realtime fleets always follow scaling_metric."
+  type        = string
+  default     = null
 
   validation {
-    condition     = var.target_backlog_per_instance > 0
-    error_message = "target_backlog_per_instance must be greater than 0."
+    condition     = var.scaling_signal == null || contains(["load", "backlog"], coalesce(var.scaling_signal, "load"))
+    error_message = "scaling_signal must be \"load\" or \"backlog\" (or null for the default in modules/fleet-autoscaling/scaling_defaults.json)."
+  }
+}
+
+variable "load_target_value" {
+  description = "Target of the load signal: requests arriving per minute plus requests waiting, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_target_value == null || try(var.load_target_value > 0, false)
+    error_message = "load_target_value must be greater than 0 (or null)."
+  }
+}
+
+variable "target_backlog_per_instance" {
+  description = "Target of the backlog signal (and of realtime fleets): the fleet metric (by default the MAX over endpoints of ApproximateBacklogSizePerInstance, or InvocationsPerInstance for realtime) is held near this value. null: scaling_defaults.json backlog_target_value."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.target_backlog_per_instance == null || try(var.target_backlog_per_instance > 0, false)
+    error_message = "target_backlog_per_instance must be greater than 0 (or null)."
   }
 }
 
 variable "scale_out_cooldown_seconds" {
-  description = "Cooldown after a scale-out, seconds (target tracking and the scale-from-zero step)."
+  description = "Cooldown after a scale-out, seconds (target tracking and the fast step). null: scaling_defaults.json."
   type        = number
-  default     = 300
+  default     = null
 
   validation {
-    condition     = var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 86400
-    error_message = "scale_out_cooldown_seconds must be between 0 and 86400."
+    condition     = var.scale_out_cooldown_seconds == null || try(var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 86400, false)
+    error_message = "scale_out_cooldown_seconds must be between 0 and 86400 (or null)."
   }
 }
 
 variable "scale_in_cooldown_seconds" {
-  description = "Cooldown after a scale-in, seconds."
+  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json."
   type        = number
-  default     = 600
+  default     = null
 
   validation {
-    condition     = var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 86400
-    error_message = "scale_in_cooldown_seconds must be between 0 and 86400."
+    condition     = var.scale_in_cooldown_seconds == null || try(var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 86400, false)
+    error_message = "scale_in_cooldown_seconds must be between 0 and 86400 (or null)."
+  }
+}
+
+variable "fast_scale_out_ratio" {
+  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load / target at once. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_ratio == null || try(var.fast_scale_out_ratio > 1 && var.fast_scale_out_ratio <= 10, false)
+    error_message = "fast_scale_out_ratio must be greater than 1 and at most 10 (or null)."
+  }
+}
+
+variable "fast_scale_out_evaluation_periods" {
+  description = "Load signal: 60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.fast_scale_out_evaluation_periods, 1))
+    error_message = "fast_scale_out_evaluation_periods must be 1 to 5 (or null)."
   }
 }
 
@@ -223,7 +267,7 @@ variable "disable_scale_in" {
 }
 
 variable "scale_from_zero_capacity" {
-  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0)."
+  description = "Backlog signal only: capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0). The load signal adds ceil(waiting work / load_target_value) instead."
   type        = number
   default     = 1
 
@@ -234,13 +278,57 @@ variable "scale_from_zero_capacity" {
 }
 
 variable "scale_from_zero_evaluation_periods" {
-  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with a backlog)."
+  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with work waiting). null: scaling_defaults.json."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = contains([1, 2, 3, 4, 5], var.scale_from_zero_evaluation_periods)
-    error_message = "scale_from_zero_evaluation_periods must be 1 to 5."
+    condition     = var.scale_from_zero_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.scale_from_zero_evaluation_periods, 1))
+    error_message = "scale_from_zero_evaluation_periods must be 1 to 5 (or null)."
+  }
+}
+
+variable "scale_from_zero_cooldown_seconds" {
+  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.scale_from_zero_cooldown_seconds == null || try(var.scale_from_zero_cooldown_seconds >= 0 && var.scale_from_zero_cooldown_seconds <= 86400, false)
+    error_message = "scale_from_zero_cooldown_seconds must be between 0 and 86400 (or null)."
+  }
+}
+
+variable "drain_timeout_seconds" {
+  description = "An endpoint's last instances leave only when its backlog is 0 or this long after the drain started (FLEET_CONFIG drain_timeout_seconds). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.drain_timeout_seconds == null || try(var.drain_timeout_seconds >= 0 && var.drain_timeout_seconds <= 86400 && floor(var.drain_timeout_seconds) == var.drain_timeout_seconds, false)
+    error_message = "drain_timeout_seconds must be a whole number between 0 and 86400 (or null)."
+  }
+}
+
+variable "backlog_max_age_seconds" {
+  description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.backlog_max_age_seconds == null || try(var.backlog_max_age_seconds >= 60 && var.backlog_max_age_seconds <= 3600 && floor(var.backlog_max_age_seconds) == var.backlog_max_age_seconds, false)
+    error_message = "backlog_max_age_seconds must be a whole number between 60 and 3600 (or null)."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the control plane's metrics: InServiceCapacity/DesiredCapacity (embedded metric format) and the decision-log metric filters (FLEET_CONFIG metrics_namespace)."
+  type        = string
+  default     = "SageMakerFleet"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and must not start with AWS/ (reserved for AWS services)."
   }
 }
 
@@ -285,12 +373,12 @@ variable "scheduled_actions" {
 # ---------------------------------------------------------------------------------------
 
 variable "reconcile_schedule" {
-  description = "Schedule expression of the reconciler."
+  description = "Schedule expression of the reconciler (it also reads every endpoint's backlog for the router). null: scaling_defaults.json."
   type        = string
-  default     = "rate(5 minutes)"
+  default     = null
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.reconcile_schedule))
+    condition     = var.reconcile_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", coalesce(var.reconcile_schedule, "x")))
     error_message = "reconcile_schedule must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
   }
 }

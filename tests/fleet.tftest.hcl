@@ -77,6 +77,9 @@ run "fleet_config_matches_the_inputs" {
       capacity_retry_seconds   = 900
       router_cache_ttl_seconds = 5
       max_failover_attempts    = 2
+      metrics_namespace        = "SageMakerFleet"
+      drain_timeout_seconds    = 900
+      backlog_max_age_seconds  = 300
       endpoints = [
         { name = "demo-g5", variant = "AllTraffic", capacity_per_instance = 1, min_instances = 0, max_instances = 4, priority = 1, share = 1 },
         { name = "Demo-G6", variant = "Blue", capacity_per_instance = 2, min_instances = 0, max_instances = 4, priority = 2, share = 2 },
@@ -114,6 +117,10 @@ run "fleet_config_matches_the_inputs" {
 
 run "target_tracking_is_metric_math_over_every_endpoint" {
   command = plan
+
+  variables {
+    scaling_signal = "backlog"
+  }
 
   assert {
     condition     = length(module.autoscaling.target_tracking_metrics) == 4
@@ -161,6 +168,10 @@ run "target_tracking_is_metric_math_over_every_endpoint" {
 run "async_fleet_at_zero_scales_from_zero" {
   command = plan
 
+  variables {
+    scaling_signal = "backlog"
+  }
+
   assert {
     condition     = output.scale_from_zero_alarm_name == "demo-fleet-has-backlog-without-capacity" && output.scale_from_zero_policy_arn != null
     error_message = "an async fleet with min_capacity 0 needs the scale-from-zero policy and alarm"
@@ -195,8 +206,8 @@ run "event_rule_names_exactly_the_fleet_endpoints" {
   }
 
   assert {
-    condition     = module.endpoint_events.reconcile_schedule == "rate(5 minutes)"
-    error_message = "the reconciler runs every 5 minutes by default"
+    condition     = module.endpoint_events.reconcile_schedule == "rate(1 minute)"
+    error_message = "the reconciler runs every minute by default (scaling_defaults.json)"
   }
 }
 
@@ -231,10 +242,10 @@ run "iam_is_scoped_to_the_fleet" {
   assert {
     condition = alltrue([
       for role, policy in module.functions.role_policies : alltrue([
-        for s in jsondecode(policy).Statement : s.Sid == "Tracing" || !contains(flatten([s.Resource]), "*")
+        for s in jsondecode(policy).Statement : contains(["Tracing", "FleetMetrics"], s.Sid) || !contains(flatten([s.Resource]), "*")
       ])
     ])
-    error_message = "no statement but X-Ray tracing may use a wildcard resource"
+    error_message = "no statement but X-Ray tracing and the reconciler's GetMetricData may use a wildcard resource"
   }
 
   assert {

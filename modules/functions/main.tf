@@ -32,6 +32,7 @@ locals {
       asynchronous = false
       dynamodb     = ["dynamodb:GetItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", local.router_invoke_action]
+      metrics      = false
       settings     = var.router
     }
     scaling_api = {
@@ -40,6 +41,7 @@ locals {
       asynchronous = false
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = false
       settings     = var.scaling_api
     }
     endpoint_events = {
@@ -48,6 +50,7 @@ locals {
       asynchronous = true
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = false
       settings     = var.endpoint_events
     }
     reconciler = {
@@ -56,6 +59,7 @@ locals {
       asynchronous = true
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = true
       settings     = var.reconciler
     }
   }
@@ -95,6 +99,16 @@ locals {
           Effect   = "Allow"
           Action   = "sqs:SendMessage"
           Resource = local.dlq_arn
+        }] : [],
+        fn.metrics ? [{
+          # The reconciler reads every endpoint's ApproximateBacklogSize with one GetMetricData
+          # call (CONTRACT.md section 5). GetMetricData supports no resource-level permissions,
+          # so "*" is its only valid resource. The metrics the functions publish are log lines
+          # in the embedded metric format: no cloudwatch:PutMetricData.
+          Sid      = "FleetMetrics"
+          Effect   = "Allow"
+          Action   = "cloudwatch:GetMetricData"
+          Resource = "*"
         }] : [],
         var.tracing_mode == "Active" ? [{
           # X-Ray trace segments have no resource ARN; "*" is the only valid resource.

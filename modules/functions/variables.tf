@@ -21,6 +21,9 @@ variable "fleet_config" {
     capacity_retry_seconds   = number
     router_cache_ttl_seconds = number
     max_failover_attempts    = number
+    metrics_namespace        = string
+    drain_timeout_seconds    = number
+    backlog_max_age_seconds  = number
     endpoints = list(object({
       name                  = string
       variant               = string
