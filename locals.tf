@@ -1,4 +1,11 @@
 locals {
+  # The scaling defaults live in one file that the simulator reads too (CONTRACT.md section 1);
+  # every root input that corresponds defaults to null and falls back to it.
+  scaling_defaults = jsondecode(file("${path.module}/modules/fleet-autoscaling/scaling_defaults.json"))
+
+  scaling_signal     = var.fleet.invocation_mode == "realtime" ? "backlog" : coalesce(var.scaling_signal, local.scaling_defaults.scaling_signal)
+  reconcile_schedule = coalesce(var.reconcile_schedule, local.scaling_defaults.reconcile_schedule)
+
   name_prefix = coalesce(var.name_prefix, "${var.fleet.name}-fleet")
 
   tags = merge(var.tags, {
@@ -17,6 +24,9 @@ locals {
     capacity_retry_seconds   = var.fleet.capacity_retry_seconds
     router_cache_ttl_seconds = var.fleet.router_cache_ttl_seconds
     max_failover_attempts    = var.fleet.max_failover_attempts
+    metrics_namespace        = var.metrics_namespace
+    drain_timeout_seconds    = coalesce(var.drain_timeout_seconds, local.scaling_defaults.drain_timeout_seconds)
+    backlog_max_age_seconds  = coalesce(var.backlog_max_age_seconds, local.scaling_defaults.backlog_max_age_seconds)
     endpoints = [
       for index, endpoint in var.fleet.endpoints : {
         name                  = endpoint.name

@@ -40,13 +40,13 @@ module "router_api" {
   stage_name             = var.router_api.stage_name
   throttling_burst_limit = var.router_api.throttling_burst_limit
   throttling_rate_limit  = var.router_api.throttling_rate_limit
-  logging_level          = var.router_api.logging_level
+  logging_level          = var.api_stage_logging ? var.router_api.logging_level : "OFF"
+  access_logs_enabled    = var.api_stage_logging
+  logging_prerequisites  = aws_api_gateway_account.this[*].id
   xray_tracing_enabled   = var.router_api.xray_tracing_enabled
   log_retention_days     = var.log_retention_days
   kms_key_arn            = var.kms_key_arn
   tags                   = local.tags
-
-  depends_on = [aws_api_gateway_account.this]
 }
 
 module "scaling_api" {
@@ -60,13 +60,13 @@ module "scaling_api" {
   stage_name              = var.scaling_api.stage_name
   throttling_burst_limit  = var.scaling_api.throttling_burst_limit
   throttling_rate_limit   = var.scaling_api.throttling_rate_limit
-  logging_level           = var.scaling_api.logging_level
+  logging_level           = var.api_stage_logging ? var.scaling_api.logging_level : "OFF"
+  access_logs_enabled     = var.api_stage_logging
+  logging_prerequisites   = aws_api_gateway_account.this[*].id
   xray_tracing_enabled    = var.scaling_api.xray_tracing_enabled
   log_retention_days      = var.log_retention_days
   kms_key_arn             = var.kms_key_arn
   tags                    = local.tags
-
-  depends_on = [aws_api_gateway_account.this]
 }
 
 module "autoscaling" {
@@ -78,13 +78,23 @@ module "autoscaling" {
   endpoints                          = [for e in local.fleet_config.endpoints : { name = e.name, variant = e.variant }]
   min_capacity                       = var.fleet.min_capacity
   max_capacity                       = var.fleet.max_capacity
+  scaling_signal                     = local.scaling_signal
   scaling_metric                     = var.scaling_metric
-  target_value                       = var.target_backlog_per_instance
+  target_value                       = local.scaling_signal == "load" ? var.load_target_value : var.target_backlog_per_instance
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds
   scale_in_cooldown_seconds          = var.scale_in_cooldown_seconds
   disable_scale_in                   = var.disable_scale_in
   scale_from_zero_capacity           = var.scale_from_zero_capacity
   scale_from_zero_evaluation_periods = var.scale_from_zero_evaluation_periods
+  scale_from_zero_cooldown_seconds   = var.scale_from_zero_cooldown_seconds
+  fast_scale_out_ratio               = var.fast_scale_out_ratio
+  fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
+  fleet_name                         = var.fleet.name
+  metrics_namespace                  = var.metrics_namespace
+  router_api_name                    = module.router_api.rest_api_name
+  router_stage_name                  = module.router_api.stage_name
+  scheduled_actions                  = var.scheduled_actions
+  registration_prerequisites         = module.scaling_api.registration_prerequisites
   tags                               = local.tags
 
   # Registering the target calls the scaling API, which describes every endpoint.
@@ -100,7 +110,7 @@ module "endpoint_events" {
   events_function_name      = module.functions.function_names["endpoint_events"]
   reconciler_function_arn   = module.functions.function_arns["reconciler"]
   reconciler_function_name  = module.functions.function_names["reconciler"]
-  reconcile_schedule        = var.reconcile_schedule
+  reconcile_schedule        = local.reconcile_schedule
   maximum_retry_attempts    = var.event_retry_attempts
   maximum_event_age_seconds = var.event_maximum_age_seconds
   kms_key_arn               = var.kms_key_arn
@@ -122,12 +132,27 @@ module "observability" {
     functions = module.functions.dead_letter_queue_name
     events    = module.endpoint_events.dead_letter_queue_name
   }
+  metric_namespace  = var.metrics_namespace
   router_api_name   = module.router_api.rest_api_name
   router_stage_name = module.router_api.stage_name
   alarm_actions     = var.alarm_actions
   create_alarms     = var.create_alarms
   create_dashboard  = var.create_dashboard
   tags              = local.tags
+}
+
+# Checks across inputs (variable validations may refer to other variables only from 1.9).
+resource "terraform_data" "scaling_signal_check" {
+  lifecycle {
+    precondition {
+      condition     = var.fleet.invocation_mode == "async" || var.scaling_signal != "load"
+      error_message = "scaling_signal = \"load\" needs an async fleet (it reads the endpoints' ApproximateBacklogSize); realtime fleets follow scaling_metric."
+    }
+    precondition {
+      condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= 8
+      error_message = "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
+    }
+  }
 }
 
 # Optional: the fleet's endpoints as asynchronous SageMaker endpoints.
@@ -146,6 +171,15 @@ resource "terraform_data" "endpoint_deployment_check" {
     precondition {
       condition     = alltrue([for name in local.endpoint_names : contains(keys(try(var.endpoint_deployment.instance_types, {})), name)])
       error_message = "endpoint_deployment.instance_types must name an instance type for every fleet endpoint."
+    }
+    precondition {
+      # CreateEndpointConfig rejects a volume KmsKeyId for instance types with local NVMe
+      # storage (SageMaker API reference, CreateEndpointConfig KmsKeyId).
+      condition = try(var.endpoint_deployment.volume_kms_key_arn, null) == null || alltrue([
+        for t in values(try(var.endpoint_deployment.instance_types, {})) :
+        !can(regex("^ml\\.(g4dn|g5|g6|g6e|gr6|p3dn|p4d|p4de|p5|p5e|p5en|m5d|c5d|r5d|c6id|m6id|r6id|inf2|trn1|trn1n)\\.", t))
+      ])
+      error_message = "endpoint_deployment.volume_kms_key_arn cannot be used with instance types that have local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.*d, ...): SageMaker encrypts that storage in hardware and rejects a volume key. Leave it null; kms_key_arn still encrypts the async outputs."
     }
   }
 }
@@ -173,6 +207,7 @@ module "endpoints" {
   error_topic_arn                         = try(var.endpoint_deployment.error_topic_arn, null)
   max_concurrent_invocations_per_instance = try(var.endpoint_deployment.max_concurrent_invocations_per_instance, 1)
   kms_key_arn                             = try(coalesce(var.endpoint_deployment.kms_key_arn, var.kms_key_arn), null)
+  volume_kms_key_arn                      = try(var.endpoint_deployment.volume_kms_key_arn, null)
   tags                                    = local.tags
 
   depends_on = [terraform_data.endpoint_deployment_check]
@@ -201,6 +236,9 @@ resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 }
 
+# Stages depend on this resource (through logging_prerequisites), not the API modules as a
+# whole: a module-level depends_on would defer the modules' data sources to apply time and leave
+# their policies unknown in the plan.
 resource "aws_api_gateway_account" "this" {
   count = var.create_api_gateway_account_role ? 1 : 0
 

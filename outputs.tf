@@ -85,3 +85,13 @@ output "fleet_config" {
   description = "The FLEET_CONFIG JSON every function receives."
   value       = module.functions.fleet_config_json
 }
+
+output "endpoint_model_names" {
+  description = "SageMaker model of each created endpoint (<endpoint>-<hash of what forces a new model>), or {} without create_endpoints."
+  value       = var.create_endpoints ? module.endpoints[0].model_names : {}
+}
+
+output "endpoint_config_names" {
+  description = "Endpoint configuration of each created endpoint (<endpoint>-<hash>), or {} without create_endpoints."
+  value       = var.create_endpoints ? module.endpoints[0].endpoint_config_names : {}
+}

@@ -161,36 +161,80 @@ variable "kms_key_arn" {
 # Autoscaling
 # ---------------------------------------------------------------------------------------
 
-variable "target_backlog_per_instance" {
-  description = "Target value of target tracking: the fleet metric (by default the MAX over endpoints of ApproximateBacklogSizePerInstance) is held near this value."
-  type        = number
-  default     = 5
+variable "scaling_signal" {
+  description = "What target tracking follows on an async fleet: \"load\" = (requests arriving per minute at the router + requests waiting or in flight on every endpoint) / in-service capacity units, held near load_target_value, with a fast scale-out step and a scale-from-zero step sized to the waiting work; \"backlog\" = scaling_metric (MAX ApproximateBacklogSizePerInstance) held near target_backlog_per_instance, with the HasBacklogWithoutCapacity wake-up. null: scaling_defaults.json (\"load\"). Realtime fleets always follow scaling_metric."
+  type        = string
+  default     = null
 
   validation {
-    condition     = var.target_backlog_per_instance > 0
-    error_message = "target_backlog_per_instance must be greater than 0."
+    condition     = var.scaling_signal == null || contains(["load", "backlog"], coalesce(var.scaling_signal, "load"))
+    error_message = "scaling_signal must be \"load\" or \"backlog\" (or null for the default in modules/fleet-autoscaling/scaling_defaults.json)."
+  }
+}
+
+variable "load_target_value" {
+  description = "Target of the load signal: requests arriving per minute plus requests waiting, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_target_value == null || try(var.load_target_value > 0, false)
+    error_message = "load_target_value must be greater than 0 (or null)."
+  }
+}
+
+variable "target_backlog_per_instance" {
+  description = "Target of the backlog signal (and of realtime fleets): the fleet metric (by default the MAX over endpoints of ApproximateBacklogSizePerInstance, or InvocationsPerInstance for realtime) is held near this value. null: scaling_defaults.json backlog_target_value."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.target_backlog_per_instance == null || try(var.target_backlog_per_instance > 0, false)
+    error_message = "target_backlog_per_instance must be greater than 0 (or null)."
   }
 }
 
 variable "scale_out_cooldown_seconds" {
-  description = "Cooldown after a scale-out, seconds (target tracking and the scale-from-zero step)."
+  description = "Cooldown after a scale-out, seconds (target tracking and the fast step). null: scaling_defaults.json."
   type        = number
-  default     = 300
+  default     = null
 
   validation {
-    condition     = var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 86400
-    error_message = "scale_out_cooldown_seconds must be between 0 and 86400."
+    condition     = var.scale_out_cooldown_seconds == null || try(var.scale_out_cooldown_seconds >= 0 && var.scale_out_cooldown_seconds <= 86400, false)
+    error_message = "scale_out_cooldown_seconds must be between 0 and 86400 (or null)."
   }
 }
 
 variable "scale_in_cooldown_seconds" {
-  description = "Cooldown after a scale-in, seconds."
+  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json."
   type        = number
-  default     = 600
+  default     = null
 
   validation {
-    condition     = var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 86400
-    error_message = "scale_in_cooldown_seconds must be between 0 and 86400."
+    condition     = var.scale_in_cooldown_seconds == null || try(var.scale_in_cooldown_seconds >= 0 && var.scale_in_cooldown_seconds <= 86400, false)
+    error_message = "scale_in_cooldown_seconds must be between 0 and 86400 (or null)."
+  }
+}
+
+variable "fast_scale_out_ratio" {
+  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load / target at once. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_ratio == null || try(var.fast_scale_out_ratio > 1 && var.fast_scale_out_ratio <= 10, false)
+    error_message = "fast_scale_out_ratio must be greater than 1 and at most 10 (or null)."
+  }
+}
+
+variable "fast_scale_out_evaluation_periods" {
+  description = "Load signal: 60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.fast_scale_out_evaluation_periods, 1))
+    error_message = "fast_scale_out_evaluation_periods must be 1 to 5 (or null)."
   }
 }
 
@@ -223,7 +267,7 @@ variable "disable_scale_in" {
 }
 
 variable "scale_from_zero_capacity" {
-  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0)."
+  description = "Backlog signal only: capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0). The load signal adds ceil(waiting work / load_target_value) instead."
   type        = number
   default     = 1
 
@@ -234,13 +278,93 @@ variable "scale_from_zero_capacity" {
 }
 
 variable "scale_from_zero_evaluation_periods" {
-  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with a backlog)."
+  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with work waiting). null: scaling_defaults.json."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = contains([1, 2, 3, 4, 5], var.scale_from_zero_evaluation_periods)
-    error_message = "scale_from_zero_evaluation_periods must be 1 to 5."
+    condition     = var.scale_from_zero_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.scale_from_zero_evaluation_periods, 1))
+    error_message = "scale_from_zero_evaluation_periods must be 1 to 5 (or null)."
+  }
+}
+
+variable "scale_from_zero_cooldown_seconds" {
+  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.scale_from_zero_cooldown_seconds == null || try(var.scale_from_zero_cooldown_seconds >= 0 && var.scale_from_zero_cooldown_seconds <= 86400, false)
+    error_message = "scale_from_zero_cooldown_seconds must be between 0 and 86400 (or null)."
+  }
+}
+
+variable "drain_timeout_seconds" {
+  description = "An endpoint's last instances leave only when its backlog is 0 or this long after the drain started (FLEET_CONFIG drain_timeout_seconds). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.drain_timeout_seconds == null || try(var.drain_timeout_seconds >= 0 && var.drain_timeout_seconds <= 86400 && floor(var.drain_timeout_seconds) == var.drain_timeout_seconds, false)
+    error_message = "drain_timeout_seconds must be a whole number between 0 and 86400 (or null)."
+  }
+}
+
+variable "backlog_max_age_seconds" {
+  description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.backlog_max_age_seconds == null || try(var.backlog_max_age_seconds >= 60 && var.backlog_max_age_seconds <= 3600 && floor(var.backlog_max_age_seconds) == var.backlog_max_age_seconds, false)
+    error_message = "backlog_max_age_seconds must be a whole number between 60 and 3600 (or null)."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the control plane's metrics: InServiceCapacity/DesiredCapacity (embedded metric format) and the decision-log metric filters (FLEET_CONFIG metrics_namespace)."
+  type        = string
+  default     = "SageMakerFleet"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and must not start with AWS/ (reserved for AWS services)."
+  }
+}
+
+variable "scheduled_actions" {
+  description = "Scheduled changes of the fleet's min and/or max capacity (capacity units), for known peaks: name, schedule as at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), IANA timezone (default UTC), optional start_time/end_time (UTC)."
+  type = list(object({
+    name         = string
+    schedule     = string
+    timezone     = optional(string, "UTC")
+    min_capacity = optional(number)
+    max_capacity = optional(number)
+    start_time   = optional(string)
+    end_time     = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for a in var.scheduled_actions : can(regex("^[A-Za-z0-9_-]{1,200}$", a.name))]) && length(distinct([for a in var.scheduled_actions : a.name])) == length(var.scheduled_actions)
+    error_message = "scheduled_actions[*].name must be unique, 1-200 letters, digits, '_' or '-'."
+  }
+
+  validation {
+    condition = alltrue([for a in var.scheduled_actions : can(regex(
+      "^(at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+\\))$", a.schedule
+    ))])
+    error_message = "scheduled_actions[*].schedule must be at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) (six fields, Application Auto Scaling's cron syntax)."
+  }
+
+  validation {
+    condition = alltrue([
+      for a in var.scheduled_actions : (a.min_capacity != null || a.max_capacity != null) &&
+      (a.min_capacity == null ? true : a.min_capacity >= 0 && floor(a.min_capacity) == a.min_capacity) &&
+      (a.max_capacity == null ? true : a.max_capacity >= 0 && floor(a.max_capacity) == a.max_capacity) &&
+      (a.min_capacity == null || a.max_capacity == null ? true : a.min_capacity <= a.max_capacity)
+    ])
+    error_message = "scheduled_actions[*] must set min_capacity and/or max_capacity, whole numbers >= 0, with min_capacity <= max_capacity."
   }
 }
 
@@ -249,12 +373,12 @@ variable "scale_from_zero_evaluation_periods" {
 # ---------------------------------------------------------------------------------------
 
 variable "reconcile_schedule" {
-  description = "Schedule expression of the reconciler."
+  description = "Schedule expression of the reconciler (it also reads every endpoint's backlog for the router). null: scaling_defaults.json."
   type        = string
-  default     = "rate(5 minutes)"
+  default     = null
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.reconcile_schedule))
+    condition     = var.reconcile_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", coalesce(var.reconcile_schedule, "x")))
     error_message = "reconcile_schedule must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
   }
 }
@@ -286,7 +410,7 @@ variable "event_maximum_age_seconds" {
 # ---------------------------------------------------------------------------------------
 
 variable "lambda" {
-  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved)."
+  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved, the default: reserving needs an account concurrency quota of 100 + the sum of the reservations, and new accounts may have 10)."
   type = object({
     runtime               = optional(string, "python3.12")
     architecture          = optional(string, "arm64")
@@ -300,17 +424,17 @@ variable "lambda" {
     scaling_api = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 30)
-      reserved_concurrent_executions = optional(number, 5)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
     endpoint_events = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 60)
-      reserved_concurrent_executions = optional(number, 5)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
     reconciler = optional(object({
       memory_size                    = optional(number, 256)
       timeout                        = optional(number, 120)
-      reserved_concurrent_executions = optional(number, 2)
+      reserved_concurrent_executions = optional(number, -1)
     }), {})
   })
   default = {}
@@ -384,7 +508,7 @@ variable "router_api" {
 }
 
 variable "scaling_api" {
-  description = "Scaling API stage: name, throttling, logging level, X-Ray, and the deployer principals allowed to call it next to the custom-resource service-linked role (whoever runs `terraform apply`: RegisterScalableTarget calls the API with the caller's credentials)."
+  description = "Scaling API stage: name, throttling, logging level, X-Ray, and the deployer principals (role ARNs) allowed to call it next to the custom-resource service-linked role (whoever runs `terraform apply`: RegisterScalableTarget calls the API with the caller's credentials). Empty: the role of the caller that runs `terraform apply`."
   type = object({
     stage_name              = optional(string, "live")
     throttling_burst_limit  = optional(number, 20)
@@ -409,12 +533,23 @@ variable "scaling_api" {
     condition     = alltrue([for p in var.scaling_api.deployer_principal_arns : can(regex("^arn:aws[a-zA-Z-]*:(iam|sts)::", p))])
     error_message = "scaling_api.deployer_principal_arns must be IAM or STS ARNs."
   }
+
+  validation {
+    condition     = alltrue([for p in var.scaling_api.deployer_principal_arns : !can(regex("^arn:aws[a-zA-Z-]*:sts::[0-9]{12}:assumed-role/", p))])
+    error_message = "scaling_api.deployer_principal_arns must hold the role ARN (arn:aws:iam::<account>:role/<name>), not an assumed-role session ARN (arn:aws:sts::<account>:assumed-role/...): aws:PrincipalArn is always the role's ARN. data.aws_iam_session_context.current.issuer_arn gives it."
+  }
 }
 
 variable "create_api_gateway_account_role" {
-  description = "Create the account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account). Needed once per account and region for access and execution logs; leave false when the account already has one."
+  description = "Create the account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account). Stage logging (api_stage_logging) fails with \"CloudWatch Logs role ARN must be set in account settings\" without one: set true in a fresh account, leave false when the account already has one (it is one setting per account and region)."
   type        = bool
   default     = false
+}
+
+variable "api_stage_logging" {
+  description = "Access logs and execution logging (router_api/scaling_api logging_level) on both API stages. Both need the account's API Gateway CloudWatch Logs role (create_api_gateway_account_role, or one the account already has); false turns stage logging off."
+  type        = bool
+  default     = true
 }
 
 # ---------------------------------------------------------------------------------------
@@ -455,7 +590,7 @@ variable "create_endpoints" {
 }
 
 variable "endpoint_deployment" {
-  description = "How to create the endpoints when create_endpoints is true: image and role, the instance type of every fleet endpoint (by name), async output settings."
+  description = "How to create the endpoints when create_endpoints is true: image and role, the instance type of every fleet endpoint (by name), async output settings. kms_key_arn (default: the root kms_key_arn) encrypts the async outputs; volume_kms_key_arn (default null) the ML storage volumes, and must stay null for instance types with local NVMe storage (ml.g4dn, ml.g5, ml.g6, ...)."
   type = object({
     image_uri                               = string
     execution_role_arn                      = string
@@ -470,6 +605,7 @@ variable "endpoint_deployment" {
     error_topic_arn                         = optional(string)
     max_concurrent_invocations_per_instance = optional(number, 1)
     kms_key_arn                             = optional(string)
+    volume_kms_key_arn                      = optional(string)
   })
   default = null
 

@@ -13,8 +13,8 @@ POLICY_VENV ?= build/policy-venv
 POLICY_STAMP := $(POLICY_VENV)/.stamp-policy
 TF_PLAN_DIR := build/tf-plan
 TF_FIXTURE := tests/toolchain/fixture
-# The module's features live in tests/compliance; the fixture keeps policy/terraform-compliance.
-COMPLIANCE_FEATURES ?= $(if $(wildcard *.tf),tests/compliance,policy/terraform-compliance)
+# The module's features live in tests/compliance; the toolchain fixture has its own.
+COMPLIANCE_FEATURES ?= $(if $(wildcard *.tf),tests/compliance,$(TF_FIXTURE)/compliance)
 
 TF_MODULE := $(if $(wildcard *.tf),.,$(TF_FIXTURE))
 TF_SUBMODULES := $(patsubst %/,%,$(sort $(dir $(wildcard $(TF_MODULE)/modules/*/*.tf))))

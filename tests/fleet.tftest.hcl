@@ -7,6 +7,9 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
+  mock_data "aws_iam_session_context" {
+    defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
+  }
   mock_data "aws_region" {
     defaults = { region = "eu-west-1" }
   }
@@ -74,6 +77,9 @@ run "fleet_config_matches_the_inputs" {
       capacity_retry_seconds   = 900
       router_cache_ttl_seconds = 5
       max_failover_attempts    = 2
+      metrics_namespace        = "SageMakerFleet"
+      drain_timeout_seconds    = 900
+      backlog_max_age_seconds  = 300
       endpoints = [
         { name = "demo-g5", variant = "AllTraffic", capacity_per_instance = 1, min_instances = 0, max_instances = 4, priority = 1, share = 1 },
         { name = "Demo-G6", variant = "Blue", capacity_per_instance = 2, min_instances = 0, max_instances = 4, priority = 2, share = 2 },
@@ -111,6 +117,10 @@ run "fleet_config_matches_the_inputs" {
 
 run "target_tracking_is_metric_math_over_every_endpoint" {
   command = plan
+
+  variables {
+    scaling_signal = "backlog"
+  }
 
   assert {
     condition     = length(module.autoscaling.target_tracking_metrics) == 4
@@ -158,6 +168,10 @@ run "target_tracking_is_metric_math_over_every_endpoint" {
 run "async_fleet_at_zero_scales_from_zero" {
   command = plan
 
+  variables {
+    scaling_signal = "backlog"
+  }
+
   assert {
     condition     = output.scale_from_zero_alarm_name == "demo-fleet-has-backlog-without-capacity" && output.scale_from_zero_policy_arn != null
     error_message = "an async fleet with min_capacity 0 needs the scale-from-zero policy and alarm"
@@ -192,8 +206,8 @@ run "event_rule_names_exactly_the_fleet_endpoints" {
   }
 
   assert {
-    condition     = module.endpoint_events.reconcile_schedule == "rate(5 minutes)"
-    error_message = "the reconciler runs every 5 minutes by default"
+    condition     = module.endpoint_events.reconcile_schedule == "rate(1 minute)"
+    error_message = "the reconciler runs every minute by default (scaling_defaults.json)"
   }
 }
 
@@ -228,10 +242,10 @@ run "iam_is_scoped_to_the_fleet" {
   assert {
     condition = alltrue([
       for role, policy in module.functions.role_policies : alltrue([
-        for s in jsondecode(policy).Statement : s.Sid == "Tracing" || !contains(flatten([s.Resource]), "*")
+        for s in jsondecode(policy).Statement : contains(["Tracing", "FleetMetrics"], s.Sid) || !contains(flatten([s.Resource]), "*")
       ])
     ])
-    error_message = "no statement but X-Ray tracing may use a wildcard resource"
+    error_message = "no statement but X-Ray tracing and the reconciler's GetMetricData may use a wildcard resource"
   }
 
   assert {
@@ -275,7 +289,7 @@ run "apis_require_iam_and_the_scaling_api_admits_only_autoscaling_and_deployers"
 
   assert {
     condition = [
-      for s in jsondecode(module.scaling_api.resource_policy).Statement : s.Principal.AWS if s.Effect == "Allow"
+      for s in jsondecode(module.scaling_api.resource_policy).Statement : s.Condition.ArnLike["aws:PrincipalArn"] if s.Effect == "Allow"
       ][0] == [
       "arn:aws:iam::123456789012:role/aws-service-role/custom-resource.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_CustomResource",
       "arn:aws:iam::123456789012:role/deployer",
@@ -286,7 +300,7 @@ run "apis_require_iam_and_the_scaling_api_admits_only_autoscaling_and_deployers"
   assert {
     condition = [
       for s in jsondecode(module.scaling_api.resource_policy).Statement : s.Condition.ArnNotLike["aws:PrincipalArn"] if s.Effect == "Deny"
-    ][0] == jsondecode(module.scaling_api.resource_policy).Statement[0].Principal.AWS
+    ][0] == jsondecode(module.scaling_api.resource_policy).Statement[0].Condition.ArnLike["aws:PrincipalArn"]
     error_message = "the scaling API must deny every other principal"
   }
 
@@ -327,7 +341,7 @@ run "router_principals_get_a_resource_policy" {
   }
 
   assert {
-    condition     = jsondecode(module.router_api.resource_policy).Statement[0].Principal.AWS == ["arn:aws:iam::123456789012:role/client"]
+    condition     = jsondecode(module.router_api.resource_policy).Statement[0].Condition.ArnLike["aws:PrincipalArn"] == ["arn:aws:iam::123456789012:role/client"]
     error_message = "listed router callers must be the only allowed principals"
   }
 }
@@ -407,8 +421,8 @@ run "creates_async_endpoints_when_asked" {
   }
 
   assert {
-    condition     = module.endpoints[0].model_names == { "demo-g5" = "demo-g5", "Demo-G6" = "Demo-G6", "demo-g4dn" = "demo-g4dn" }
-    error_message = "one model per endpoint"
+    condition     = alltrue([for name, model in module.endpoints[0].model_names : startswith(model, "${name}-")]) && length(distinct(values(module.endpoints[0].model_names))) == 3
+    error_message = "one model per endpoint, named after it"
   }
 }
 

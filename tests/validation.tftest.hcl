@@ -7,6 +7,9 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
+  mock_data "aws_iam_session_context" {
+    defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
+  }
   mock_data "aws_region" {
     defaults = { region = "eu-west-1" }
   }
@@ -580,4 +583,158 @@ run "rejects_endpoint_deployment_output_path" {
   }
 
   expect_failures = [var.endpoint_deployment]
+}
+
+run "rejects_scaling_api_assumed_role_session_arns" {
+  command = plan
+
+  variables {
+    scaling_api = { deployer_principal_arns = ["arn:aws:sts::123456789012:assumed-role/deployer/session"] }
+  }
+
+  expect_failures = [var.scaling_api]
+}
+
+run "rejects_scheduled_actions_names" {
+  command = plan
+
+  variables {
+    scheduled_actions = [
+      { name = "peak", schedule = "rate(1 day)", min_capacity = 2 },
+      { name = "peak", schedule = "rate(2 days)", min_capacity = 1 },
+    ]
+  }
+
+  expect_failures = [var.scheduled_actions]
+}
+
+run "rejects_scheduled_actions_schedule_format" {
+  command = plan
+
+  variables {
+    scheduled_actions = [{ name = "peak", schedule = "cron(0 7 * * *)", min_capacity = 2 }]
+  }
+
+  expect_failures = [var.scheduled_actions]
+}
+
+run "rejects_scheduled_actions_capacities" {
+  command = plan
+
+  variables {
+    scheduled_actions = [{ name = "peak", schedule = "at(2026-12-24T06:00:00)", min_capacity = 5, max_capacity = 2 }]
+  }
+
+  expect_failures = [var.scheduled_actions]
+}
+
+run "rejects_scaling_signal_enum" {
+  command = plan
+
+  variables {
+    scaling_signal = "queue"
+  }
+
+  expect_failures = [var.scaling_signal]
+}
+
+run "rejects_load_target_value_positive" {
+  command = plan
+
+  variables {
+    load_target_value = 0
+  }
+
+  expect_failures = [var.load_target_value]
+}
+
+run "rejects_fast_scale_out_ratio_range" {
+  command = plan
+
+  variables {
+    fast_scale_out_ratio = 1
+  }
+
+  expect_failures = [var.fast_scale_out_ratio]
+}
+
+run "rejects_fast_scale_out_evaluation_periods_range" {
+  command = plan
+
+  variables {
+    fast_scale_out_evaluation_periods = 6
+  }
+
+  expect_failures = [var.fast_scale_out_evaluation_periods]
+}
+
+run "rejects_scale_from_zero_cooldown_range" {
+  command = plan
+
+  variables {
+    scale_from_zero_cooldown_seconds = -1
+  }
+
+  expect_failures = [var.scale_from_zero_cooldown_seconds]
+}
+
+run "rejects_drain_timeout_range" {
+  command = plan
+
+  variables {
+    drain_timeout_seconds = 100000
+  }
+
+  expect_failures = [var.drain_timeout_seconds]
+}
+
+run "rejects_backlog_max_age_range" {
+  command = plan
+
+  variables {
+    backlog_max_age_seconds = 10
+  }
+
+  expect_failures = [var.backlog_max_age_seconds]
+}
+
+run "rejects_metrics_namespace_reserved" {
+  command = plan
+
+  variables {
+    metrics_namespace = "AWS/Fleet"
+  }
+
+  expect_failures = [var.metrics_namespace]
+}
+
+run "rejects_load_signal_on_a_realtime_fleet" {
+  command = plan
+
+  variables {
+    scaling_signal = "load"
+    fleet = {
+      name            = "v"
+      invocation_mode = "realtime"
+      min_capacity    = 2
+      max_capacity    = 8
+      endpoints       = [{ name = "v-a", min_instances = 1, max_instances = 4 }, { name = "v-b", min_instances = 1, max_instances = 4 }]
+    }
+  }
+
+  expect_failures = [terraform_data.scaling_signal_check]
+}
+
+run "rejects_load_signal_over_eight_endpoints" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "v"
+      max_capacity = 9
+      endpoints    = [for i in range(9) : { name = "v-${i}", max_instances = 1 }]
+    }
+  }
+
+  expect_failures = [terraform_data.scaling_signal_check]
 }

@@ -34,7 +34,7 @@ resource "aws_iam_role_policy" "sagemaker" {
   role = aws_iam_role.sagemaker.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "PullImage"
         Effect   = "Allow"
@@ -68,13 +68,52 @@ resource "aws_iam_role_policy" "sagemaker" {
         Resource  = "*"
         Condition = { StringEquals = { "cloudwatch:namespace" = "/aws/sagemaker/Endpoints" } }
       },
+      ],
+      var.kms_key_arn == null ? [] : [{
+        # Async outputs encrypted with the customer managed key: SageMaker writes them as this role.
+        Sid      = "AsyncOutputKey"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = var.kms_key_arn
+      }],
+    )
+  })
+}
+
+# The alarm topic's key. CloudWatch publishes alarm notifications as cloudwatch.amazonaws.com,
+# which needs kms:GenerateDataKey* and kms:Decrypt on the topic's key; the AWS managed key
+# (alias/aws/sns) cannot grant that, so notifications to a topic encrypted with it are dropped
+# (Amazon SNS developer guide, "Key management": compatibility with AWS services).
+resource "aws_kms_key" "alarms" {
+  description             = "Alarm notifications of fleet ${var.fleet_name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
     ]
   })
+  tags = local.tags
 }
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.fleet_name}-fleet-alarms"
-  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")
+  kms_master_key_id = aws_kms_key.alarms.arn
   tags              = local.tags
 }
 
@@ -114,6 +153,10 @@ module "fleet" {
 
   kms_key_arn   = var.kms_key_arn
   alarm_actions = [aws_sns_topic.alarms.arn]
+
+  # A fresh account has no API Gateway CloudWatch Logs role; stage logging fails without one.
+  create_api_gateway_account_role = var.create_api_gateway_account_role
+  scheduled_actions               = var.scheduled_actions
 
   scaling_api = { deployer_principal_arns = var.deployer_principal_arns }
   router_api  = { allowed_principal_arns = var.router_caller_arns }

@@ -84,6 +84,24 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "create_api_gateway_account_role" {
+  description = "Set the account's API Gateway CloudWatch Logs role (one per account and region). true for a fresh account; false when the account already has one."
+  type        = bool
+  default     = true
+}
+
+variable "scheduled_actions" {
+  description = "Scheduled changes of the fleet's min/max capacity (see the module's scheduled_actions)."
+  type = list(object({
+    name         = string
+    schedule     = string
+    timezone     = optional(string, "UTC")
+    min_capacity = optional(number)
+    max_capacity = optional(number)
+  }))
+  default = []
+}
+
 variable "default_tags" {
   description = "Tags the provider adds to every resource."
   type        = map(string)

@@ -18,8 +18,11 @@ module "fleet" {
   target_backlog_per_instance = var.target_invocations_per_instance
   scaling_metric              = { aggregation = "MAX", statistic = "Sum" }
 
-  scaling_api   = { deployer_principal_arns = var.deployer_principal_arns }
-  alarm_actions = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  scaling_api = { deployer_principal_arns = var.deployer_principal_arns }
+
+  # A fresh account has no API Gateway CloudWatch Logs role; stage logging fails without one.
+  create_api_gateway_account_role = var.create_api_gateway_account_role
+  alarm_actions                   = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
 
   tags = { fleet = var.fleet_name }
 }

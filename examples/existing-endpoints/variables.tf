@@ -58,3 +58,9 @@ variable "default_tags" {
     example = "existing-endpoints"
   }
 }
+
+variable "create_api_gateway_account_role" {
+  description = "Set the account's API Gateway CloudWatch Logs role (one per account and region). true for a fresh account; false when the account already has one."
+  type        = bool
+  default     = true
+}

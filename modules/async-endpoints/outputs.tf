@@ -17,3 +17,13 @@ output "model_names" {
   description = "Model names by endpoint name."
   value       = { for name, model in aws_sagemaker_model.this : name => model.name }
 }
+
+output "encryption" {
+  description = "Keys of each endpoint configuration by endpoint name: volume_kms_key_arn (ML storage volume) and output_kms_key_id (async outputs)."
+  value = {
+    for name, config in aws_sagemaker_endpoint_configuration.this : name => {
+      volume_kms_key_arn = config.kms_key_arn
+      output_kms_key_id  = one(one(config.async_inference_config).output_config).kms_key_id
+    }
+  }
+}

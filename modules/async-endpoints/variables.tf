@@ -121,9 +121,20 @@ variable "max_concurrent_invocations_per_instance" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for the instances' storage volumes and the async outputs, or null."
+  description = "KMS key for the async inference outputs written to S3, or null (S3's default encryption)."
   type        = string
   default     = null
+}
+
+variable "volume_kms_key_arn" {
+  description = "KMS key for the instances' ML storage volumes, or null. Must be null for instance types with local NVMe storage (ml.g4dn, ml.g5, ml.g6, ml.p4d, ml.*d, ...): they encrypt it in hardware and CreateEndpointConfig rejects a volume key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.volume_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:", coalesce(var.volume_kms_key_arn, "x")))
+    error_message = "volume_kms_key_arn must be a KMS key ARN or null."
+  }
 }
 
 variable "tags" {

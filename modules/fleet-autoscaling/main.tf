@@ -1,9 +1,25 @@
 # Application Auto Scaling over the fleet: a custom-resource scalable target whose resource
-# id is the scaling API URL, target tracking on metric math over every endpoint, and for
-# async fleets that may sit at zero, a step policy woken by a metric-math alarm on
-# HasBacklogWithoutCapacity.
+# id is the scaling API URL, target tracking on a metric-math signal, and for async fleets
+# a fast scale-out step and (when the fleet may sit at zero) a sized scale-from-zero step,
+# each woken by a metric-math alarm. Defaults come from scaling_defaults.json.
 
 locals {
+  # The scaling defaults live in one file that the simulator reads too (CONTRACT.md section 1).
+  defaults = jsondecode(file("${path.module}/scaling_defaults.json"))
+
+  signal = var.invocation_mode == "realtime" ? "backlog" : coalesce(var.scaling_signal, local.defaults.scaling_signal)
+  load   = local.signal == "load"
+
+  target_value                       = coalesce(var.target_value, local.load ? local.defaults.load_target_value : local.defaults.backlog_target_value)
+  scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
+  scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
+  scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
+  scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
+  fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
+  fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
+  period                             = local.defaults.metric_period_seconds
+
+  # The backlog signal: one metric per endpoint, combined by a metric-math function.
   scaling_metric = {
     namespace         = var.scaling_metric.namespace
     metric_name       = coalesce(var.scaling_metric.metric_name, var.invocation_mode == "async" ? "ApproximateBacklogSizePerInstance" : "InvocationsPerInstance")
@@ -11,11 +27,60 @@ locals {
     aggregation       = var.scaling_metric.aggregation
     variant_dimension = coalesce(var.scaling_metric.variant_dimension, var.invocation_mode == "realtime")
   }
-  metric_ids       = [for index, _ in var.endpoints : "m${index + 1}"]
-  fleet_expression = "${local.scaling_metric.aggregation}([${join(", ", local.metric_ids)}])"
+  metric_ids         = [for index, _ in var.endpoints : "m${index + 1}"]
+  backlog_expression = "${local.scaling_metric.aggregation}([${join(", ", local.metric_ids)}])"
+  backlog_ids        = [for index, _ in var.endpoints : "b${index + 1}"]
+
+  # The load signal (CONTRACT.md section 2): requests that arrived in the minute (a) plus the
+  # requests waiting or in flight on every endpoint (b_i), per in-service capacity unit (c,
+  # which the control plane publishes in its logs). Target tracking accepts any function
+  # CloudWatch metric math supports as long as the result is one time series (Application Auto
+  # Scaling user guide, "Create a target tracking scaling policy ... using metric math"); FILL
+  # turns a missing datapoint into 0 and IF(FILL(c, 0) < 1, 1, ...) keeps the divisor >= 1.
+  load_metrics = concat(
+    [{ id = "a", namespace = "AWS/ApiGateway", name = "Count", stat = "Sum", dimensions = { ApiName = coalesce(var.router_api_name, "unset"), Stage = coalesce(var.router_stage_name, "unset") } }],
+    [for index, endpoint in var.endpoints : { id = local.backlog_ids[index], namespace = "AWS/SageMaker", name = "ApproximateBacklogSize", stat = "Average", dimensions = { EndpointName = endpoint.name } }],
+    [{ id = "c", namespace = var.metrics_namespace, name = "InServiceCapacity", stat = "Maximum", dimensions = { Fleet = coalesce(var.fleet_name, "unset") } }],
+  )
+  work            = join(" + ", concat(["FILL(a, 0)"], [for id in local.backlog_ids : "FILL(${id}, 0)"]))
+  load_expression = "(${local.work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+  # Work that waits while no capacity is in service: what scale-from-zero must serve.
+  waiting_without_capacity = "IF(FILL(c, 0) < 1, ${local.work}, 0)"
+
+  fleet_expression = local.load ? local.load_expression : local.backlog_expression
 
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
-  backlog_ids     = [for index, _ in var.endpoints : "b${index + 1}"]
+  fast_scale_out  = local.load
+
+  # Scale from zero with the load signal adds ceil(waiting / target) units: the alarm fires
+  # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units; the
+  # last step is open and adds max_capacity (AAS caps at max_capacity anyway). At most 20 steps.
+  zero_steps = min(var.max_capacity, 20)
+  scale_from_zero_steps = local.load ? [
+    for i in range(1, local.zero_steps + 1) : {
+      lower      = (i - 1) * local.target_value
+      upper      = i == local.zero_steps ? null : i * local.target_value
+      adjustment = i == local.zero_steps ? var.max_capacity : i
+    }
+  ] : [{ lower = 0, upper = null, adjustment = var.scale_from_zero_capacity }]
+
+  # Fast scale-out: at load = m x target (m >= ratio) capacity grows by (m - 1) x 100 %, so the
+  # new capacity is about actual x load / target. Bounds are offsets above the alarm threshold
+  # (ratio x target), one step per whole multiple of the target, the last step open.
+  fast_threshold = local.fast_scale_out_ratio * local.target_value
+  fast_steps = [
+    for i in range(0, 9) : {
+      lower      = i * local.target_value
+      upper      = i == 8 ? null : (i + 1) * local.target_value
+      adjustment = floor((local.fast_scale_out_ratio + i - 1) * 100)
+    }
+  ]
+}
+
+# RegisterScalableTarget calls the scaling API's GET at once; the deployment, the stage, the
+# Lambda permission and the function must exist by then, or the API answers 500 to AAS.
+resource "terraform_data" "registration_prerequisites" {
+  input = var.registration_prerequisites
 }
 
 resource "aws_appautoscaling_target" "fleet" {
@@ -25,7 +90,31 @@ resource "aws_appautoscaling_target" "fleet" {
   min_capacity       = var.min_capacity
   max_capacity       = var.max_capacity
   tags               = var.tags
+
+  depends_on = [terraform_data.registration_prerequisites]
 }
+
+# Scheduled scaling: at each schedule AAS sets the target's min and/or max capacity; when the
+# current capacity is below the new minimum it scales out to it (Application Auto Scaling user
+# guide, "Scheduled scaling"; schedules in at(), rate() or cron() form with an IANA time zone).
+resource "aws_appautoscaling_scheduled_action" "fleet" {
+  for_each = { for action in var.scheduled_actions : action.name => action }
+
+  name               = "${var.name_prefix}-${each.key}"
+  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
+  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
+  resource_id        = aws_appautoscaling_target.fleet.resource_id
+  schedule           = each.value.schedule
+  timezone           = each.value.timezone
+  start_time         = each.value.start_time
+  end_time           = each.value.end_time
+
+  scalable_target_action {
+    min_capacity = each.value.min_capacity == null ? null : tostring(each.value.min_capacity)
+    max_capacity = each.value.max_capacity == null ? null : tostring(each.value.max_capacity)
+  }
+}
+
 
 resource "aws_appautoscaling_policy" "target_tracking" {
   name               = "${var.name_prefix}-target-tracking"
@@ -35,14 +124,42 @@ resource "aws_appautoscaling_policy" "target_tracking" {
   resource_id        = aws_appautoscaling_target.fleet.resource_id
 
   target_tracking_scaling_policy_configuration {
-    target_value       = var.target_value
-    scale_in_cooldown  = var.scale_in_cooldown_seconds
-    scale_out_cooldown = var.scale_out_cooldown_seconds
+    target_value       = local.target_value
+    scale_in_cooldown  = local.scale_in_cooldown_seconds
+    scale_out_cooldown = local.scale_out_cooldown_seconds
     disable_scale_in   = var.disable_scale_in
 
     customized_metric_specification {
+      # The load signal: a, b_i and c.
       dynamic "metrics" {
-        for_each = var.endpoints
+        for_each = local.load ? local.load_metrics : []
+        content {
+          id          = metrics.value.id
+          label       = "${metrics.value.name} of ${join("/", values(metrics.value.dimensions))}"
+          return_data = false
+
+          metric_stat {
+            stat = metrics.value.stat
+
+            metric {
+              namespace   = metrics.value.namespace
+              metric_name = metrics.value.name
+
+              dynamic "dimensions" {
+                for_each = metrics.value.dimensions
+                content {
+                  name  = dimensions.key
+                  value = dimensions.value
+                }
+              }
+            }
+          }
+        }
+      }
+
+      # The backlog signal: one metric per endpoint.
+      dynamic "metrics" {
+        for_each = local.load ? [] : var.endpoints
         content {
           id          = local.metric_ids[metrics.key]
           label       = "${local.scaling_metric.metric_name} of ${metrics.value.name}"
@@ -73,11 +190,18 @@ resource "aws_appautoscaling_policy" "target_tracking" {
       }
 
       metrics {
-        id          = "fleet"
-        label       = "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet"
+        id          = local.load ? "load" : "fleet"
+        label       = local.load ? "Requests arriving and waiting per in-service capacity unit" : "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet"
         expression  = local.fleet_expression
         return_data = true
       }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !local.load || (var.router_api_name != null && var.router_stage_name != null && var.fleet_name != null)
+      error_message = "The load signal needs router_api_name, router_stage_name and fleet_name."
     }
   }
 }
@@ -93,30 +217,52 @@ resource "aws_appautoscaling_policy" "scale_from_zero" {
 
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
-    cooldown                = var.scale_out_cooldown_seconds
+    cooldown                = local.scale_from_zero_cooldown_seconds
     metric_aggregation_type = "Maximum"
 
-    step_adjustment {
-      metric_interval_lower_bound = "0"
-      scaling_adjustment          = var.scale_from_zero_capacity
+    dynamic "step_adjustment" {
+      for_each = local.scale_from_zero_steps
+      content {
+        metric_interval_lower_bound = tostring(step_adjustment.value.lower)
+        metric_interval_upper_bound = step_adjustment.value.upper == null ? null : tostring(step_adjustment.value.upper)
+        scaling_adjustment          = step_adjustment.value.adjustment
+      }
     }
   }
 }
 
+# Alarms may use metric math with up to 10 metrics and 10 expressions, and functions such as
+# FILL, IF and MAX (CloudWatch PutMetricAlarm, Metrics: MetricDataQuery).
 resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   count = local.scale_from_zero ? 1 : 0
 
-  alarm_name          = "${var.name_prefix}-has-backlog-without-capacity"
-  alarm_description   = "Requests wait in an endpoint of the fleet while it has no instances: add ${var.scale_from_zero_capacity} capacity unit(s)."
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
-  evaluation_periods  = var.scale_from_zero_evaluation_periods
-  datapoints_to_alarm = var.scale_from_zero_evaluation_periods
+  alarm_name          = local.load ? "${var.name_prefix}-waiting-without-capacity" : "${var.name_prefix}-has-backlog-without-capacity"
+  alarm_description   = local.load ? "Requests arrive or wait while the fleet has no capacity in service: add ceil(waiting / ${local.target_value}) capacity units." : "Requests wait in an endpoint of the fleet while it has no instances: add ${var.scale_from_zero_capacity} capacity unit(s)."
+  comparison_operator = local.load ? "GreaterThanThreshold" : "GreaterThanOrEqualToThreshold"
+  threshold           = local.load ? 0 : 1
+  evaluation_periods  = local.scale_from_zero_evaluation_periods
+  datapoints_to_alarm = local.scale_from_zero_evaluation_periods
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_appautoscaling_policy.scale_from_zero[0].arn]
 
   dynamic "metric_query" {
-    for_each = var.endpoints
+    for_each = local.load ? local.load_metrics : []
+    content {
+      id          = metric_query.value.id
+      return_data = false
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = local.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = local.load ? [] : var.endpoints
     content {
       id          = local.backlog_ids[metric_query.key]
       return_data = false
@@ -124,7 +270,7 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
       metric {
         namespace   = "AWS/SageMaker"
         metric_name = "HasBacklogWithoutCapacity"
-        period      = 60
+        period      = local.period
         stat        = "Maximum"
         dimensions  = { EndpointName = metric_query.value.name }
       }
@@ -132,9 +278,75 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   }
 
   metric_query {
-    id          = "backlog"
-    label       = "MAX HasBacklogWithoutCapacity over the fleet"
-    expression  = "MAX([${join(", ", local.backlog_ids)}])"
+    id          = local.load ? "waiting" : "backlog"
+    label       = local.load ? "Requests arriving and waiting while no capacity is in service" : "MAX HasBacklogWithoutCapacity over the fleet"
+    expression  = local.load ? local.waiting_without_capacity : "MAX([${join(", ", local.backlog_ids)}])"
+    return_data = true
+  }
+
+  tags = var.tags
+}
+
+# Fast scale-out: target tracking waits for several datapoints above the target; this step
+# reacts on the first datapoint where load > fast_scale_out_ratio x target.
+resource "aws_appautoscaling_policy" "fast_scale_out" {
+  count = local.fast_scale_out ? 1 : 0
+
+  name               = "${var.name_prefix}-fast-scale-out"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
+  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
+  resource_id        = aws_appautoscaling_target.fleet.resource_id
+
+  step_scaling_policy_configuration {
+    adjustment_type          = "PercentChangeInCapacity"
+    min_adjustment_magnitude = 1
+    cooldown                 = local.scale_out_cooldown_seconds
+    metric_aggregation_type  = "Maximum"
+
+    dynamic "step_adjustment" {
+      for_each = local.fast_steps
+      content {
+        metric_interval_lower_bound = tostring(step_adjustment.value.lower)
+        metric_interval_upper_bound = step_adjustment.value.upper == null ? null : tostring(step_adjustment.value.upper)
+        scaling_adjustment          = step_adjustment.value.adjustment
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
+  count = local.fast_scale_out ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-fast-scale-out"
+  alarm_description   = "Load above ${local.fast_scale_out_ratio} x the target (${local.target_value}): grow capacity to about actual x load / target at once."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.fast_threshold
+  evaluation_periods  = local.fast_scale_out_evaluation_periods
+  datapoints_to_alarm = local.fast_scale_out_evaluation_periods
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.fast_scale_out[0].arn]
+
+  dynamic "metric_query" {
+    for_each = local.load_metrics
+    content {
+      id          = metric_query.value.id
+      return_data = false
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = local.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
+      }
+    }
+  }
+
+  metric_query {
+    id          = "load"
+    label       = "Requests arriving and waiting per in-service capacity unit"
+    expression  = local.load_expression
     return_data = true
   }
 

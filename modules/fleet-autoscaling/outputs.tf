@@ -23,17 +23,113 @@ output "fleet_metric_expression" {
   value       = local.fleet_expression
 }
 
+output "target_tracking" {
+  description = "Signal, target value and cooldowns of target tracking (after the scaling_defaults.json fallbacks)."
+  value = {
+    signal             = local.signal
+    target_value       = one(aws_appautoscaling_policy.target_tracking.target_tracking_scaling_policy_configuration).target_value
+    scale_out_cooldown = one(aws_appautoscaling_policy.target_tracking.target_tracking_scaling_policy_configuration).scale_out_cooldown
+    scale_in_cooldown  = one(aws_appautoscaling_policy.target_tracking.target_tracking_scaling_policy_configuration).scale_in_cooldown
+  }
+}
+
+output "scale_from_zero_policy" {
+  description = "Cooldown and steps (lower, upper offsets above the alarm threshold; units added) of the scale-from-zero policy, or null."
+  value = one([
+    for policy in aws_appautoscaling_policy.scale_from_zero : {
+      cooldown = one(policy.step_scaling_policy_configuration).cooldown
+      # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
+      steps = values({
+        for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
+          lower      = tonumber(step.metric_interval_lower_bound)
+          upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
+          adjustment = step.scaling_adjustment
+        }
+      })
+    }
+  ])
+}
+
+output "scale_from_zero_alarm" {
+  description = "Threshold, comparison and evaluation periods of the scale-from-zero alarm, or null."
+  value = one([
+    for alarm in aws_cloudwatch_metric_alarm.scale_from_zero : {
+      threshold           = alarm.threshold
+      comparison_operator = alarm.comparison_operator
+      evaluation_periods  = alarm.evaluation_periods
+    }
+  ])
+}
+
+output "fast_scale_out_policy_arn" {
+  description = "ARN of the fast scale-out step policy (load signal), or null."
+  value       = one(aws_appautoscaling_policy.fast_scale_out[*].arn)
+}
+
+output "fast_scale_out_policy" {
+  description = "Adjustment type, minimum magnitude and steps of the fast scale-out policy, or null."
+  value = one([
+    for policy in aws_appautoscaling_policy.fast_scale_out : {
+      adjustment_type          = one(policy.step_scaling_policy_configuration).adjustment_type
+      min_adjustment_magnitude = one(policy.step_scaling_policy_configuration).min_adjustment_magnitude
+      # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
+      steps = values({
+        for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
+          lower      = tonumber(step.metric_interval_lower_bound)
+          upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
+          adjustment = step.scaling_adjustment
+        }
+      })
+    }
+  ])
+}
+
+output "fast_scale_out_alarm" {
+  description = "Threshold, comparison, evaluation and the expression of the fast scale-out alarm, or null."
+  value = one([
+    for alarm in aws_cloudwatch_metric_alarm.fast_scale_out : {
+      threshold           = alarm.threshold
+      comparison_operator = alarm.comparison_operator
+      evaluation_periods  = alarm.evaluation_periods
+      datapoints_to_alarm = alarm.datapoints_to_alarm
+      expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
+    }
+  ])
+}
+
 output "scale_from_zero_policy_arn" {
   description = "ARN of the scale-from-zero step policy, or null when the fleet cannot sit at zero."
   value       = one(aws_appautoscaling_policy.scale_from_zero[*].arn)
 }
 
 output "scale_from_zero_alarm_name" {
-  description = "Name of the HasBacklogWithoutCapacity alarm, or null."
+  description = "Name of the scale-from-zero alarm (waiting without capacity, or HasBacklogWithoutCapacity with the backlog signal), or null."
   value       = one(aws_cloudwatch_metric_alarm.scale_from_zero[*].alarm_name)
 }
 
 output "scale_from_zero_alarm_queries" {
   description = "Metric queries of the scale-from-zero alarm (empty when there is none)."
   value       = flatten([for alarm in aws_cloudwatch_metric_alarm.scale_from_zero : alarm.metric_query])
+}
+
+output "registration_prerequisites" {
+  description = "Names of what the scalable target waits for before registration."
+  value       = keys(var.registration_prerequisites)
+}
+
+output "scheduled_actions" {
+  description = "Scheduled actions by input name: schedule, timezone, min and max capacity."
+  value = {
+    for key, action in aws_appautoscaling_scheduled_action.fleet : key => {
+      schedule     = action.schedule
+      timezone     = action.timezone
+      min_capacity = one(action.scalable_target_action).min_capacity
+      max_capacity = one(action.scalable_target_action).max_capacity
+    }
+  }
+}
+
+output "scheduled_action_resource_ids" {
+  description = "Resource ids the scheduled actions act on (the fleet's scalable target)."
+  value       = [for action in aws_appautoscaling_scheduled_action.fleet : action.resource_id]
 }

@@ -25,7 +25,7 @@ variable "invocation_mode" {
 }
 
 variable "endpoints" {
-  description = "The fleet's endpoints (name and production variant); one metric per endpoint. CloudWatch allows at most 10 metrics in a metric-math alarm, hence 1-10."
+  description = "The fleet's endpoints (name and production variant); one metric per endpoint. CloudWatch allows at most 10 metrics in a metric-math alarm, hence 1-10, and at most 8 with the load signal (which also reads the router's Count and the fleet's capacity; the root module checks it)."
   type = list(object({
     name    = string
     variant = optional(string, "AllTraffic")
@@ -80,35 +80,35 @@ variable "scaling_metric" {
 }
 
 variable "target_value" {
-  description = "Target value of the fleet metric (default: 5 requests in backlog per instance)."
+  description = "Target value of target tracking. null: load_target_value (load signal) or backlog_target_value (backlog signal) of scaling_defaults.json."
   type        = number
-  default     = 5
+  default     = null
 
   validation {
-    condition     = var.target_value > 0
-    error_message = "target_value must be greater than 0."
+    condition     = var.target_value == null || try(var.target_value > 0, false)
+    error_message = "target_value must be greater than 0 (or null for the default)."
   }
 }
 
 variable "scale_out_cooldown_seconds" {
-  description = "Cooldown after a scale-out (target tracking and scale-from-zero step), seconds."
+  description = "Cooldown after a scale-out (target tracking and the fast step), seconds. null: scaling_defaults.json."
   type        = number
-  default     = 300
+  default     = null
 
   validation {
-    condition     = var.scale_out_cooldown_seconds >= 0
-    error_message = "scale_out_cooldown_seconds must be 0 or more."
+    condition     = var.scale_out_cooldown_seconds == null || try(var.scale_out_cooldown_seconds >= 0, false)
+    error_message = "scale_out_cooldown_seconds must be 0 or more (or null)."
   }
 }
 
 variable "scale_in_cooldown_seconds" {
-  description = "Cooldown after a scale-in, seconds."
+  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json."
   type        = number
-  default     = 600
+  default     = null
 
   validation {
-    condition     = var.scale_in_cooldown_seconds >= 0
-    error_message = "scale_in_cooldown_seconds must be 0 or more."
+    condition     = var.scale_in_cooldown_seconds == null || try(var.scale_in_cooldown_seconds >= 0, false)
+    error_message = "scale_in_cooldown_seconds must be 0 or more (or null)."
   }
 }
 
@@ -119,7 +119,7 @@ variable "disable_scale_in" {
 }
 
 variable "scale_from_zero_capacity" {
-  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1."
+  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (backlog signal; the load signal adds ceil(waiting / target))."
   type        = number
   default     = 1
 
@@ -130,18 +130,133 @@ variable "scale_from_zero_capacity" {
 }
 
 variable "scale_from_zero_evaluation_periods" {
-  description = "60-second periods (all breaching) before the scale-from-zero alarm fires."
+  description = "60-second periods (all breaching) before the scale-from-zero alarm fires. null: scaling_defaults.json."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = contains([1, 2, 3, 4, 5], var.scale_from_zero_evaluation_periods)
-    error_message = "scale_from_zero_evaluation_periods must be 1 to 5."
+    condition     = var.scale_from_zero_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.scale_from_zero_evaluation_periods, 1))
+    error_message = "scale_from_zero_evaluation_periods must be 1 to 5 (or null)."
   }
+}
+
+variable "scale_from_zero_cooldown_seconds" {
+  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.scale_from_zero_cooldown_seconds == null || try(var.scale_from_zero_cooldown_seconds >= 0, false)
+    error_message = "scale_from_zero_cooldown_seconds must be 0 or more (or null)."
+  }
+}
+
+variable "scaling_signal" {
+  description = "Signal of an async fleet: \"load\" (requests arriving + waiting per in-service capacity unit) or \"backlog\" (scaling_metric, by default MAX ApproximateBacklogSizePerInstance). null: scaling_defaults.json. Realtime fleets always use scaling_metric."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.scaling_signal == null || contains(["load", "backlog"], coalesce(var.scaling_signal, "load"))
+    error_message = "scaling_signal must be \"load\" or \"backlog\" (or null)."
+  }
+}
+
+variable "fast_scale_out_ratio" {
+  description = "The fast scale-out step fires when load > ratio x target. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_ratio == null || try(var.fast_scale_out_ratio > 1, false)
+    error_message = "fast_scale_out_ratio must be greater than 1 (or null)."
+  }
+}
+
+variable "fast_scale_out_evaluation_periods" {
+  description = "60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.fast_scale_out_evaluation_periods, 1))
+    error_message = "fast_scale_out_evaluation_periods must be 1 to 5 (or null)."
+  }
+}
+
+variable "fleet_name" {
+  description = "Name of the fleet: the Fleet dimension of the control plane's InServiceCapacity metric (load signal)."
+  type        = string
+  default     = null
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the control plane's metrics (FLEET_CONFIG metrics_namespace)."
+  type        = string
+  default     = "SageMakerFleet"
+
+  validation {
+    condition     = length(var.metrics_namespace) > 0 && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be non-empty and must not start with AWS/."
+  }
+}
+
+variable "router_api_name" {
+  description = "Name of the router REST API: the ApiName dimension of its Count metric (load signal)."
+  type        = string
+  default     = null
+}
+
+variable "router_stage_name" {
+  description = "Stage of the router API: the Stage dimension of its Count metric (load signal)."
+  type        = string
+  default     = null
 }
 
 variable "tags" {
   description = "Tags for the scalable target and the alarm."
   type        = map(string)
   default     = {}
+}
+
+variable "registration_prerequisites" {
+  description = "IDs of what the scaling API's GET needs (deployment, stage, Lambda permission, function): the scalable target is registered after them."
+  type        = map(string)
+  default     = {}
+}
+
+variable "scheduled_actions" {
+  description = "Scheduled changes of the scalable target's min and/or max capacity (capacity units): name, schedule as at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<6 fields>), IANA timezone, optional start and end time (UTC, RFC 3339)."
+  type = list(object({
+    name         = string
+    schedule     = string
+    timezone     = optional(string, "UTC")
+    min_capacity = optional(number)
+    max_capacity = optional(number)
+    start_time   = optional(string)
+    end_time     = optional(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for a in var.scheduled_actions : can(regex("^[A-Za-z0-9_-]{1,200}$", a.name))]) && length(distinct([for a in var.scheduled_actions : a.name])) == length(var.scheduled_actions)
+    error_message = "scheduled_actions[*].name must be unique, 1-200 letters, digits, '_' or '-'."
+  }
+
+  validation {
+    condition = alltrue([for a in var.scheduled_actions : can(regex(
+      "^(at\\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\)|rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+\\))$", a.schedule
+    ))])
+    error_message = "scheduled_actions[*].schedule must be at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)."
+  }
+
+  validation {
+    condition = alltrue([
+      for a in var.scheduled_actions : (a.min_capacity != null || a.max_capacity != null) &&
+      (a.min_capacity == null ? true : a.min_capacity >= 0 && floor(a.min_capacity) == a.min_capacity) &&
+      (a.max_capacity == null ? true : a.max_capacity >= 0 && floor(a.max_capacity) == a.max_capacity) &&
+      (a.min_capacity == null || a.max_capacity == null ? true : a.min_capacity <= a.max_capacity)
+    ])
+    error_message = "scheduled_actions[*] must set min_capacity and/or max_capacity, as whole numbers >= 0 with min_capacity <= max_capacity."
+  }
 }

@@ -11,6 +11,8 @@ locals {
   region     = data.aws_region.current.region
   partition  = data.aws_partition.current.partition
   source_dir = coalesce(var.source_dir, "${path.module}/../../lambda_src")
+  # Outside .terraform/, which a fresh workspace (`terraform init`) does not have.
+  package_output_dir = coalesce(var.package_output_dir, "${path.root}/build/fleet-autoscaler")
 
   # SageMaker endpoint ARNs use the lower-cased endpoint name.
   endpoint_arns = [
@@ -30,6 +32,7 @@ locals {
       asynchronous = false
       dynamodb     = ["dynamodb:GetItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", local.router_invoke_action]
+      metrics      = false
       settings     = var.router
     }
     scaling_api = {
@@ -38,6 +41,7 @@ locals {
       asynchronous = false
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = false
       settings     = var.scaling_api
     }
     endpoint_events = {
@@ -46,6 +50,7 @@ locals {
       asynchronous = true
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = false
       settings     = var.endpoint_events
     }
     reconciler = {
@@ -54,6 +59,7 @@ locals {
       asynchronous = true
       dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem"]
       sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"]
+      metrics      = true
       settings     = var.reconciler
     }
   }
@@ -94,6 +100,16 @@ locals {
           Action   = "sqs:SendMessage"
           Resource = local.dlq_arn
         }] : [],
+        fn.metrics ? [{
+          # The reconciler reads every endpoint's ApproximateBacklogSize with one GetMetricData
+          # call (CONTRACT.md section 5). GetMetricData supports no resource-level permissions,
+          # so "*" is its only valid resource. The metrics the functions publish are log lines
+          # in the embedded metric format: no cloudwatch:PutMetricData.
+          Sid      = "FleetMetrics"
+          Effect   = "Allow"
+          Action   = "cloudwatch:GetMetricData"
+          Resource = "*"
+        }] : [],
         var.tracing_mode == "Active" ? [{
           # X-Ray trace segments have no resource ARN; "*" is the only valid resource.
           Sid      = "Tracing"
@@ -112,11 +128,14 @@ locals {
   }
 }
 
+# A fixed file mode keeps the zip's hash independent of the builder's umask, so a different
+# machine does not redeploy the functions (archive provider, output_file_mode).
 data "archive_file" "package" {
-  type        = "zip"
-  source_dir  = local.source_dir
-  output_path = "${path.root}/.terraform/fleet-autoscaler/${var.name_prefix}-lambda.zip"
-  excludes    = ["**/__pycache__/**", "**/*.pyc", "__pycache__", "fleet_autoscaler/__pycache__"]
+  type             = "zip"
+  source_dir       = local.source_dir
+  output_path      = "${local.package_output_dir}/${var.name_prefix}-lambda.zip"
+  output_file_mode = "0644"
+  excludes         = ["**/__pycache__/**", "**/*.pyc", "__pycache__", "fleet_autoscaler/__pycache__"]
 }
 
 resource "aws_sqs_queue" "dlq" {

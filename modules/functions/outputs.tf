@@ -62,3 +62,18 @@ output "package_sha256" {
   description = "Base64 SHA-256 of the Lambda package."
   value       = data.archive_file.package.output_base64sha256
 }
+
+output "package_path" {
+  description = "Path of the Lambda zip (keep it with a saved plan)."
+  value       = data.archive_file.package.output_path
+}
+
+output "package_file_mode" {
+  description = "File mode of every file in the Lambda zip (fixed, so the hash does not depend on the umask)."
+  value       = data.archive_file.package.output_file_mode
+}
+
+output "reserved_concurrent_executions" {
+  description = "Reserved concurrency of each function by role (-1 = unreserved)."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.reserved_concurrent_executions }
+}

@@ -21,6 +21,9 @@ variable "fleet_config" {
     capacity_retry_seconds   = number
     router_cache_ttl_seconds = number
     max_failover_attempts    = number
+    metrics_namespace        = string
+    drain_timeout_seconds    = number
+    backlog_max_age_seconds  = number
     endpoints = list(object({
       name                  = string
       variant               = string
@@ -55,6 +58,12 @@ variable "state_table_name" {
 
 variable "source_dir" {
   description = "Directory that holds the fleet_autoscaler package (zipped so that fleet_autoscaler/ is at the zip root). null uses this repository's lambda_src/."
+  type        = string
+  default     = null
+}
+
+variable "package_output_dir" {
+  description = "Directory the Lambda zip is written to. null: build/fleet-autoscaler/ under the root module's directory. Keep it with a saved plan: applying the plan elsewhere needs the zip at this path. Not under .terraform/, which `terraform init` recreates."
   type        = string
   default     = null
 }
@@ -123,7 +132,7 @@ variable "scaling_api" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 30)
-    reserved_concurrent_executions = optional(number, 5)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 
@@ -138,7 +147,7 @@ variable "endpoint_events" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 60)
-    reserved_concurrent_executions = optional(number, 5)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 
@@ -153,7 +162,7 @@ variable "reconciler" {
   type = object({
     memory_size                    = optional(number, 256)
     timeout                        = optional(number, 120)
-    reserved_concurrent_executions = optional(number, 2)
+    reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
 

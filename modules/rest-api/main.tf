@@ -6,28 +6,36 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  # "execute-api:/*" is API Gateway's shorthand for every method of this API; unlike the
-  # execution ARN it is known at plan time.
+  # Both statements name the API by its execution ARN: API Gateway stores the execute-api:/*
+  # shorthand expanded to it, so the shorthand shows a change on every plan
+  # (hashicorp/terraform-provider-aws#15602). Principal is "*" and the allowed principals are
+  # aws:PrincipalArn condition values: API Gateway rejects a policy whose Principal names a
+  # role that does not exist yet (the custom-resource service-linked role is created by the
+  # first RegisterScalableTarget, later in the same apply), and condition values are not
+  # checked for existence. The Deny keeps everyone else out.
+  api_resource_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*"
   resource_policy = length(var.allowed_principal_arns) == 0 ? null : jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
         Sid       = "AllowListedPrincipals"
         Effect    = "Allow"
-        Principal = { AWS = var.allowed_principal_arns }
+        Principal = "*"
         Action    = "execute-api:Invoke"
-        Resource  = "execute-api:/*"
+        Resource  = local.api_resource_arn
+        Condition = { ArnLike = { "aws:PrincipalArn" = var.allowed_principal_arns } }
       },
       {
         Sid       = "DenyEveryoneElse"
         Effect    = "Deny"
-        Principal = { AWS = "*" }
+        Principal = "*"
         Action    = "execute-api:Invoke"
-        Resource  = "execute-api:/*"
+        Resource  = local.api_resource_arn
         Condition = { ArnNotLike = { "aws:PrincipalArn" = var.allowed_principal_arns } }
       },
     ]
   })
+  execution_logging = var.logging_level != "OFF"
   access_log_format = jsonencode({
     requestId          = "$context.requestId"
     extendedRequestId  = "$context.extendedRequestId"
@@ -140,10 +148,33 @@ resource "aws_api_gateway_deployment" "this" {
 
 resource "aws_cloudwatch_log_group" "access" {
   # checkov:skip=CKV_AWS_158:a customer managed key is optional (var.kms_key_arn); without one CloudWatch Logs encrypts the group with its own key
+  count = var.access_logs_enabled ? 1 : 0
+
   name              = "/aws/apigateway/${var.name}/access"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
+}
+
+# API Gateway writes execution logs to API-Gateway-Execution-Logs_{rest-api-id}/{stage_name} and
+# creates that group itself, without retention or key, and leaves it behind on destroy
+# (API Gateway developer guide, "Execution logging for REST APIs"): the module creates it first.
+resource "aws_cloudwatch_log_group" "execution" {
+  # checkov:skip=CKV_AWS_158:a customer managed key is optional (var.kms_key_arn); without one CloudWatch Logs encrypts the group with its own key
+  count = local.execution_logging ? 1 : 0
+
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+# What must exist before the stage may log: the account's API Gateway CloudWatch Logs role
+# setting when the caller manages it (aws_api_gateway_account). A dependency on these
+# resources only, not a module-level depends_on, which would defer every data source of the
+# module to apply time and hide its policies from plan scanners.
+resource "terraform_data" "logging_prerequisites" {
+  input = var.logging_prerequisites
 }
 
 resource "aws_api_gateway_stage" "this" {
@@ -152,17 +183,23 @@ resource "aws_api_gateway_stage" "this" {
   # checkov:skip=CKV_AWS_73:X-Ray is on by default (var.xray_tracing_enabled = true) and configurable; checkov's HCL scan cannot resolve the value through the module call
   # checkov:skip=CKV2_AWS_4:the logging level is set by aws_api_gateway_method_settings.all from var.logging_level (default ERROR), which checkov's HCL scan cannot resolve
   # checkov:skip=CKV2_AWS_51:the backend is a Lambda proxy integration, not an HTTP endpoint that could check a client certificate
+  # checkov:skip=CKV_AWS_76:access logs are on by default (var.access_logs_enabled) in a dynamic block checkov does not resolve; tests/compliance checks the examples' stages have access_log_settings
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
   stage_name           = var.stage_name
   xray_tracing_enabled = var.xray_tracing_enabled
 
-  access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
-    format          = local.access_log_format
+  dynamic "access_log_settings" {
+    for_each = aws_cloudwatch_log_group.access
+    content {
+      destination_arn = access_log_settings.value.arn
+      format          = local.access_log_format
+    }
   }
 
   tags = var.tags
+
+  depends_on = [terraform_data.logging_prerequisites, aws_cloudwatch_log_group.execution]
 }
 
 resource "aws_api_gateway_method_settings" "all" {

@@ -39,6 +39,28 @@ output "resource_policy" {
 }
 
 output "access_log_group_name" {
-  description = "Name of the stage's access log group."
-  value       = aws_cloudwatch_log_group.access.name
+  description = "Name of the stage's access log group, or null when access logs are off."
+  value       = one(aws_cloudwatch_log_group.access[*].name)
+}
+
+output "execution_log_group_name" {
+  description = "Name of the stage's execution log group (API-Gateway-Execution-Logs_<id>/<stage>), or null when execution logging is OFF."
+  value       = one(aws_cloudwatch_log_group.execution[*].name)
+}
+
+output "logging" {
+  description = "What the stage logs: access logs on or off, and the execution logging level."
+  value = {
+    access_logs             = length(aws_api_gateway_stage.this.access_log_settings) > 0
+    execution_logging_level = one(aws_api_gateway_method_settings.all.settings).logging_level
+  }
+}
+
+output "registration_prerequisites" {
+  description = "IDs of what a call through the stage needs: deployment, stage and the Lambda permission (RegisterScalableTarget calls the API at once)."
+  value = {
+    deployment        = aws_api_gateway_deployment.this.id
+    stage             = aws_api_gateway_stage.this.id
+    lambda_permission = aws_lambda_permission.api.id
+  }
 }

@@ -120,6 +120,18 @@ variable "logging_level" {
   }
 }
 
+variable "access_logs_enabled" {
+  description = "Write access logs to a log group the module creates. Needs the account's API Gateway CloudWatch Logs role (set once per account and region)."
+  type        = bool
+  default     = true
+}
+
+variable "logging_prerequisites" {
+  description = "IDs of resources that must exist before the stage logs, for example the aws_api_gateway_account that sets the account's CloudWatch Logs role. Empty when the account already has one."
+  type        = list(string)
+  default     = []
+}
+
 variable "xray_tracing_enabled" {
   description = "Enable X-Ray tracing on the stage."
   type        = bool

@@ -15,6 +15,8 @@ module "api" {
   throttling_burst_limit = var.throttling_burst_limit
   throttling_rate_limit  = var.throttling_rate_limit
   logging_level          = var.logging_level
+  access_logs_enabled    = var.access_logs_enabled
+  logging_prerequisites  = var.logging_prerequisites
   xray_tracing_enabled   = var.xray_tracing_enabled
   log_retention_days     = var.log_retention_days
   kms_key_arn            = var.kms_key_arn

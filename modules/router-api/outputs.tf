@@ -37,3 +37,13 @@ output "access_log_group_name" {
   description = "Access log group of the router stage."
   value       = module.api.access_log_group_name
 }
+
+output "execution_log_group_name" {
+  description = "Execution log group of the stage (created by the module), or null when execution logging is OFF."
+  value       = module.api.execution_log_group_name
+}
+
+output "logging" {
+  description = "What the stage logs: access logs on or off, and the execution logging level."
+  value       = module.api.logging
+}

@@ -48,6 +48,18 @@ variable "logging_level" {
   default     = "ERROR"
 }
 
+variable "access_logs_enabled" {
+  description = "Write the stage's access logs (needs the account's API Gateway CloudWatch Logs role)."
+  type        = bool
+  default     = true
+}
+
+variable "logging_prerequisites" {
+  description = "IDs of resources that must exist before the stage logs (the aws_api_gateway_account that sets the account's CloudWatch Logs role), or []."
+  type        = list(string)
+  default     = []
+}
+
 variable "xray_tracing_enabled" {
   description = "Enable X-Ray tracing on the stage."
   type        = bool

@@ -37,3 +37,23 @@ output "access_log_group_name" {
   description = "Access log group of the scaling stage."
   value       = module.api.access_log_group_name
 }
+
+output "execution_log_group_name" {
+  description = "Execution log group of the stage (created by the module), or null when execution logging is OFF."
+  value       = module.api.execution_log_group_name
+}
+
+output "logging" {
+  description = "What the stage logs: access logs on or off, and the execution logging level."
+  value       = module.api.logging
+}
+
+output "deployer_principal_arns" {
+  description = "Principals admitted next to the service-linked role: the input, or the caller's role when it is empty."
+  value       = local.deployer_principal_arns
+}
+
+output "registration_prerequisites" {
+  description = "IDs of everything RegisterScalableTarget's GET needs: deployment, stage, Lambda permission and the function. The scalable target depends on them."
+  value       = merge(module.api.registration_prerequisites, { function = var.function_invoke_arn })
+}

@@ -24,9 +24,14 @@ variable "function_invoke_arn" {
 }
 
 variable "deployer_principal_arns" {
-  description = "IAM principals that register the scalable target (RegisterScalableTarget calls the API with the caller's credentials) or operate the fleet. Everyone else but the custom-resource service-linked role is denied."
+  description = "IAM principals that register the scalable target (RegisterScalableTarget calls the API with the caller's credentials) or operate the fleet. Everyone else but the custom-resource service-linked role is denied. Empty: the role of the caller that runs `terraform apply`."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for p in var.deployer_principal_arns : !can(regex("^arn:aws[a-zA-Z-]*:sts::[0-9]{12}:assumed-role/", p))])
+    error_message = "deployer_principal_arns must hold role ARNs (arn:aws:iam::<account>:role/<name>), not assumed-role session ARNs: aws:PrincipalArn is always the role's ARN."
+  }
 }
 
 variable "stage_name" {
@@ -51,6 +56,18 @@ variable "logging_level" {
   description = "Execution logging level (OFF, ERROR, INFO)."
   type        = string
   default     = "ERROR"
+}
+
+variable "access_logs_enabled" {
+  description = "Write the stage's access logs (needs the account's API Gateway CloudWatch Logs role)."
+  type        = bool
+  default     = true
+}
+
+variable "logging_prerequisites" {
+  description = "IDs of resources that must exist before the stage logs (the aws_api_gateway_account that sets the account's CloudWatch Logs role), or []."
+  type        = list(string)
+  default     = []
 }
 
 variable "xray_tracing_enabled" {

@@ -13,8 +13,8 @@ import pytest
 from offline_tf.layout import REPO_ROOT
 
 POLICY_BIN = REPO_ROOT / "build" / "policy-venv" / "bin"
-FEATURES = REPO_ROOT / "policy" / "terraform-compliance"
 FIXTURE = Path(__file__).parent / "fixture"
+FEATURES = FIXTURE / "compliance"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,0 @@
-Feature: Logs are kept, and not forever
-
-  Scenario: Log groups have a retention period
-    Given I have aws_cloudwatch_log_group defined
-    Then it must contain retention_in_days
-    And its value must be greater than 0

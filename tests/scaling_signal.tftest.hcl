@@ -1,0 +1,219 @@
+# Issue 11: the load signal (CONTRACT.md section 2), fast scale-out, sized scale-from-zero and
+# the defaults read from modules/fleet-autoscaling/scaling_defaults.json.
+
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012", arn = "arn:aws:sts::123456789012:assumed-role/deployer/session-1" }
+  }
+  mock_data "aws_iam_session_context" {
+    defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_api_gateway_stage" {
+    defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/live" }
+  }
+  mock_resource "aws_api_gateway_rest_api" {
+    defaults = {
+      id               = "abc123"
+      execution_arn    = "arn:aws:execute-api:eu-west-1:123456789012:abc123"
+      root_resource_id = "root"
+    }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
+    }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:mock"
+      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_appautoscaling_policy" {
+    defaults = { arn = "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:mock" }
+  }
+}
+
+variables {
+  fleet = {
+    name         = "demo"
+    max_capacity = 12
+    endpoints = [
+      { name = "demo-g5", max_instances = 4 },
+      { name = "demo-g6", max_instances = 4 },
+      { name = "demo-g4dn", max_instances = 4 },
+    ]
+  }
+  scaling_api = { deployer_principal_arns = ["arn:aws:iam::123456789012:role/deployer"] }
+}
+
+run "defaults_come_from_scaling_defaults_json" {
+  command = plan
+
+  assert {
+    condition = module.autoscaling.target_tracking == {
+      signal             = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scaling_signal
+      target_value       = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value
+      scale_out_cooldown = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_out_cooldown_seconds
+      scale_in_cooldown  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_in_cooldown_seconds
+    }
+    error_message = "an async fleet's target tracking must use the load signal, target and cooldowns of scaling_defaults.json"
+  }
+
+  assert {
+    condition     = module.endpoint_events.reconcile_schedule == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).reconcile_schedule
+    error_message = "the reconcile schedule defaults to scaling_defaults.json"
+  }
+
+  assert {
+    condition = {
+      for k, v in jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) : k => v
+      if contains(["metrics_namespace", "drain_timeout_seconds", "backlog_max_age_seconds"], k)
+      } == {
+      metrics_namespace       = "SageMakerFleet"
+      drain_timeout_seconds   = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).drain_timeout_seconds
+      backlog_max_age_seconds = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).backlog_max_age_seconds
+    }
+    error_message = "FLEET_CONFIG must carry metrics_namespace, drain_timeout_seconds and backlog_max_age_seconds (CONTRACT.md section 4)"
+  }
+
+  assert {
+    condition     = module.autoscaling.scale_from_zero_alarm.evaluation_periods == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_from_zero_evaluation_periods && module.autoscaling.scale_from_zero_policy.cooldown == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_from_zero_cooldown_seconds
+    error_message = "scale-from-zero evaluation periods and cooldown default to scaling_defaults.json"
+  }
+}
+
+run "load_signal_is_arrivals_plus_waiting_per_in_service_unit" {
+  command = plan
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "target tracking must follow load = (FILL(a,0) + SUM FILL(b_i,0)) / max(FILL(c,0), 1)"
+  }
+
+  assert {
+    condition = {
+      for m in module.autoscaling.target_tracking_metrics : m.id => {
+        namespace  = m.metric_stat[0].metric[0].namespace
+        name       = m.metric_stat[0].metric[0].metric_name
+        stat       = m.metric_stat[0].stat
+        dimensions = { for d in m.metric_stat[0].metric[0].dimensions : d.name => d.value }
+      } if length(m.metric_stat) == 1
+      } == {
+      a  = { namespace = "AWS/ApiGateway", name = "Count", stat = "Sum", dimensions = { ApiName = "demo-fleet-router", Stage = "live" } }
+      b1 = { namespace = "AWS/SageMaker", name = "ApproximateBacklogSize", stat = "Average", dimensions = { EndpointName = "demo-g5" } }
+      b2 = { namespace = "AWS/SageMaker", name = "ApproximateBacklogSize", stat = "Average", dimensions = { EndpointName = "demo-g6" } }
+      b3 = { namespace = "AWS/SageMaker", name = "ApproximateBacklogSize", stat = "Average", dimensions = { EndpointName = "demo-g4dn" } }
+      c  = { namespace = "SageMakerFleet", name = "InServiceCapacity", stat = "Maximum", dimensions = { Fleet = "demo" } }
+    }
+    error_message = "the load signal reads the router stage's Count, each endpoint's ApproximateBacklogSize and the fleet's InServiceCapacity"
+  }
+}
+
+run "scale_from_zero_adds_what_the_waiting_work_needs" {
+  command = plan
+
+  assert {
+    condition = [
+      for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
+    ] == ["IF(FILL(c, 0) < 1, FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0), 0)"]
+    error_message = "the scale-from-zero alarm watches work waiting while no capacity is in service"
+  }
+
+  assert {
+    condition     = module.autoscaling.scale_from_zero_alarm.threshold == 0 && module.autoscaling.scale_from_zero_alarm.comparison_operator == "GreaterThanThreshold"
+    error_message = "any waiting work without capacity fires the alarm"
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.scale_from_zero_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [0, 4, 1], [4, 8, 2], [8, 12, 3], [12, 16, 4], [16, 20, 5], [20, 24, 6],
+      [24, 28, 7], [28, 32, 8], [32, 36, 9], [36, 40, 10], [40, 44, 11], [44, null, 12],
+    ])
+    error_message = "the step adds ceil(waiting / load_target_value) units (at least 1, at most max_capacity)"
+  }
+}
+
+run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
+  command = plan
+
+  assert {
+    condition = module.autoscaling.fast_scale_out_alarm == {
+      threshold           = 8
+      comparison_operator = "GreaterThanThreshold"
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      expression          = "(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+    }
+    error_message = "the fast alarm fires when load > fast_scale_out_ratio x target on the first datapoint"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_policy.adjustment_type == "PercentChangeInCapacity" && module.autoscaling.fast_scale_out_policy.min_adjustment_magnitude == 1
+    error_message = "the fast step grows capacity by a percentage, at least one unit"
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [0, 4, 100], [4, 8, 200], [8, 12, 300], [12, 16, 400], [16, 20, 500], [20, 24, 600],
+      [24, 28, 700], [28, 32, 800], [32, null, 900],
+    ])
+    error_message = "at load = m x target the fast step adds (m - 1) x 100 % so that the new capacity is about actual x load / target"
+  }
+}
+
+run "backlog_signal_stays_selectable" {
+  command = plan
+
+  variables {
+    scaling_signal = "backlog"
+  }
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["MAX([m1, m2, m3])"] && module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).backlog_target_value
+    error_message = "scaling_signal = backlog tracks MAX ApproximateBacklogSizePerInstance at backlog_target_value"
+  }
+
+  assert {
+    condition = [
+      for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
+    ] == ["MAX([b1, b2, b3])"] && module.autoscaling.fast_scale_out_alarm == null
+    error_message = "the backlog signal keeps the HasBacklogWithoutCapacity alarm and has no fast step"
+  }
+}
+
+run "reconciler_may_read_the_backlog_metrics" {
+  command = plan
+
+  assert {
+    condition = [
+      for s in jsondecode(module.functions.role_policies["reconciler"]).Statement : [s.Action, s.Resource] if s.Sid == "FleetMetrics"
+    ] == [["cloudwatch:GetMetricData", "*"]]
+    error_message = "the reconciler reads every endpoint's backlog with one GetMetricData call (no resource-level permissions exist for it)"
+  }
+
+  assert {
+    condition = alltrue([
+      for role in ["router", "scaling_api", "endpoint_events"] :
+      !contains([for s in jsondecode(module.functions.role_policies[role]).Statement : s.Sid], "FleetMetrics")
+    ])
+    error_message = "only the reconciler reads metrics; EMF needs no permission beyond writing logs"
+  }
+}
