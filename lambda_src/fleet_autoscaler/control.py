@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from .model import (
     IN_SERVICE,
@@ -23,12 +24,44 @@ from .model import (
     FleetConfig,
     FleetState,
     UpdateAction,
+    UpdateRejection,
 )
 from .planner import Plan, PlanEndpoint, plan
 
 # How long a claimed update may stay unconfirmed by DescribeEndpoint before
 # the claim is considered lost (the function died between claim and call).
 UPDATE_GRACE_SECONDS = 120.0
+
+RejectionKind = Literal["busy", "blocking", "transient"]
+
+# UpdateEndpointWeightsAndCapacities documents one error of its own, ResourceLimitExceeded
+# (HTTP 400: the account's quota for the instance type is used up), plus the errors common
+# to every AWS API (AccessDeniedException, ThrottlingException, ValidationError, 5xx); see
+# https://docs.aws.amazon.com/sagemaker/latest/dg/API_UpdateEndpointWeightsAndCapacities.html
+# and the "Common Errors" page of the SageMaker API reference. SageMaker answers an update
+# of an endpoint that is not InService with ValidationException 'Cannot update in-progress
+# endpoint ...'.
+BLOCKING_CODES = frozenset(
+    {"ResourceLimitExceeded", "AccessDenied", "AccessDeniedException", "NotAuthorized"}
+)
+VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
+BUSY_MARKERS = ("in-progress", "in progress", "updating", "busy")
+
+
+def classify_rejection(rejection: UpdateRejection) -> RejectionKind:
+    """What a rejected update means for the endpoint.
+
+    ``busy``: the endpoint is being updated; the update is deferred until it is InService.
+    ``blocking``: this endpoint cannot grow now (quota, permissions, a request SageMaker
+    will keep refusing); it is blocked for ``capacity_retry_seconds`` and the plan spills.
+    ``transient``: throttling or a server error; retried on the next invocation.
+    """
+    if rejection.code in BLOCKING_CODES:
+        return "blocking"
+    if rejection.code in VALIDATION_CODES:
+        message = rejection.message.lower()
+        return "busy" if any(marker in message for marker in BUSY_MARKERS) else "blocking"
+    return "transient"
 
 
 @dataclass(frozen=True)
@@ -82,8 +115,14 @@ def _observe_endpoint(
 ) -> tuple[EndpointState, bool]:
     """Fold one observation into an endpoint's state; True when an update landed."""
     rolled = current.rolled_back or rolled_back or obs.status == ROLLING_BACK
-    state = replace(current, status=obs.status, current=obs.current_instances, rolled_back=rolled)
-    if obs.status not in PLANNABLE_STATUSES:
+    state = replace(
+        current,
+        status=obs.status,
+        current=obs.current_instances,
+        rolled_back=rolled,
+        config_error=obs.config_error,
+    )
+    if obs.status not in PLANNABLE_STATUSES or obs.config_error:
         return replace(state, requested=None, target=None, rolled_back=False), False
     if state.requested is not None and obs.status == IN_SERVICE:
         if obs.current_instances == state.requested:
@@ -137,7 +176,7 @@ def planning_endpoints(
     result: list[PlanEndpoint] = []
     for spec in config.endpoints:
         state = endpoints.get(spec.name)
-        if state is None or state.status not in PLANNABLE_STATUSES:
+        if state is None or state.status not in PLANNABLE_STATUSES or state.config_error:
             continue
         high = spec.max_instances
         if state.is_blocked(now):
@@ -161,8 +200,13 @@ def _select_actions(
     config: FleetConfig,
     endpoints: Mapping[str, EndpointState],
     planned_capacity: int,
+    skip: Collection[str] = (),
 ) -> list[UpdateAction]:
-    """Updates to issue now; shrinking waits while growth elsewhere has not landed."""
+    """Updates to issue now; shrinking waits while growth elsewhere has not landed.
+
+    Endpoints in ``skip`` were already called in this invocation: they are not
+    called twice.
+    """
     growing = False
     grow: list[UpdateAction] = []
     shrink: list[tuple[int, int, UpdateAction]] = []
@@ -174,6 +218,8 @@ def _select_actions(
             growing = True
         if state.status != UPDATABLE_STATUS or state.requested is not None:
             continue  # deferred: issued once the endpoint is InService again
+        if spec.name in skip:
+            continue
         if state.target == state.current:
             continue
         action = UpdateAction(spec.name, spec.variant, state.target)
@@ -200,6 +246,29 @@ def _undelivered(config: FleetConfig, state: FleetState) -> list[str]:
         and ep.target is not None
         and ep.target > ep.current
     ]
+
+
+def endpoint_limits(config: FleetConfig, state: FleetState, now: float) -> dict[str, str]:
+    """Why each endpoint cannot take more capacity (for ``failureReason`` and the log)."""
+    limits: dict[str, str] = {}
+    for spec in config.endpoints:
+        ep = state.endpoints.get(spec.name)
+        if ep is None:
+            limits[spec.name] = "not seen by DescribeEndpoint"
+        elif ep.config_error:
+            limits[spec.name] = f"configuration error: {ep.config_error}"
+        elif ep.status not in PLANNABLE_STATUSES:
+            limits[spec.name] = f"endpoint is {ep.status}"
+        elif ep.is_blocked(now):
+            limits[spec.name] = (
+                f"may not grow for {ep.blocked_until - now:.0f}s after: "
+                f"{ep.last_error or 'a failed update'}"
+            )
+        elif (ep.target if ep.target is not None else ep.current) >= spec.max_instances:
+            limits[spec.name] = f"at max_instances ({spec.max_instances})"
+        else:
+            limits[spec.name] = f"planned {ep.target} of max_instances {spec.max_instances}"
+    return limits
 
 
 def _time_out(state: FleetState, config: FleetConfig, now: float) -> FleetState:
@@ -266,18 +335,13 @@ def _next_activity(
         return replace(activity, status="Failed")
     in_flight = any(ep.requested is not None for ep in state.endpoints.values())
     if converged and not actions and not in_flight:
-        unavailable = [
-            spec.name
-            for spec in config.endpoints
-            if fleet_plan.counts.get(spec.name) is None
-            or ((ep := state.endpoints.get(spec.name)) is not None and ep.is_blocked(now))
-        ]
+        reasons = "; ".join(
+            f"{name}: {why}" for name, why in endpoint_limits(config, state, now).items()
+        )
         reason = (
             f"desired capacity {fleet_plan.desired} is not reachable; the endpoints that "
-            f"can take capacity hold at most {fleet_plan.capacity}"
+            f"can take capacity hold at most {fleet_plan.capacity} ({reasons})"
         )
-        if unavailable:
-            reason += f" (unavailable or blocked: {', '.join(unavailable)})"
         return replace(activity, status="Failed", failure_reason=reason)
     if activity.status == "Failed" and not actions:
         return activity
@@ -293,8 +357,14 @@ def step(
     rolled_back: Collection[str] = (),
     desired: int | None = None,
     check_timeout: bool = False,
+    skip: Collection[str] = (),
 ) -> Decision:
-    """One control decision: observe, (re)plan, claim updates, derive the status."""
+    """One control decision: observe, (re)plan, claim updates, derive the status.
+
+    ``skip`` names endpoints already called in this invocation (never called twice).
+    Claiming is not progress: only an update SageMaker accepted (:func:`record_results`),
+    an update that landed, or actual capacity moving toward the plan is.
+    """
     gap_before = abs(state.actual - state.planned)
     current, landed = apply_observations(state, config, observations or {}, now, rolled_back)
     if desired is not None and desired != current.desired:
@@ -311,7 +381,7 @@ def step(
         name: replace(ep, target=fleet_plan.counts.get(name))
         for name, ep in current.endpoints.items()
     }
-    actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity)
+    actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity, skip)
     for action in actions:
         endpoints[action.endpoint] = replace(
             endpoints[action.endpoint],
@@ -322,7 +392,7 @@ def step(
         )
     current = replace(current, endpoints=endpoints)
     actual = fleet_capacity(config, endpoints)
-    progressed = bool(actions) or landed or abs(actual - fleet_plan.capacity) < gap_before
+    progressed = landed or abs(actual - fleet_plan.capacity) < gap_before
     activity = _next_activity(
         current, config, fleet_plan, actual, len(actions), progressed, timed_out, now
     )
@@ -330,25 +400,42 @@ def step(
     return Decision(state=current, actions=tuple(actions), plan=fleet_plan)
 
 
-def record_results(state: FleetState, results: Mapping[str, str | None], now: float) -> FleetState:
-    """Fold the outcome of issued updates: ``None`` = accepted, else the error text.
+def record_results(
+    state: FleetState,
+    config: FleetConfig,
+    results: Mapping[str, UpdateRejection | None],
+    now: float,
+) -> FleetState:
+    """Fold the outcome of issued updates: ``None`` = accepted, else the rejection.
 
-    A rejected update releases its claim, so the next step issues it again
-    (SageMaker rejects updates while an endpoint is Updating: that is a
-    deferred update, re-issued when the endpoint is InService).
+    An accepted update is progress. A rejected one releases its claim; what
+    happens next depends on :func:`classify_rejection`: a ``busy`` endpoint is
+    Updating (its update is re-issued once it is InService), a ``blocking`` one
+    may not grow for ``capacity_retry_seconds`` (the next step plans the
+    capacity elsewhere), a ``transient`` one is retried on the next invocation.
     """
     endpoints = dict(state.endpoints)
     rejected = 0
-    for name, error in results.items():
+    accepted = False
+    for name, rejection in results.items():
         ep = endpoints.get(name)
         if ep is None:
             continue
-        if error is None:
+        if rejection is None:
+            accepted = True
             endpoints[name] = replace(ep, last_error=None)
-        else:
-            rejected += 1
-            endpoints[name] = replace(ep, requested=None, last_error=error)
+            continue
+        rejected += 1
+        kind = classify_rejection(rejection)
+        ep = replace(ep, requested=None, last_error=str(rejection))
+        if kind == "busy":
+            ep = replace(ep, status=UPDATING)
+        elif kind == "blocking":
+            ep = replace(ep, blocked_until=now + config.capacity_retry_seconds)
+        endpoints[name] = ep
     activity = state.activity
+    if accepted:
+        activity = replace(activity, progress_at=now)
     if rejected:
         issued = max(activity.updates_issued - rejected, 0)
         status = activity.status

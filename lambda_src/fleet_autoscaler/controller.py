@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from . import log
-from .control import Decision, initial_state, record_results, step
+from .control import Decision, classify_rejection, initial_state, record_results, step
 from .events import EndpointChange
 from .http import Conflict
-from .model import EndpointObservation, FleetConfig, FleetState
+from .model import EndpointObservation, FleetConfig, FleetState, UpdateRejection
 from .sagemaker import EndpointGateway
 from .state import StateStore, VersionConflict
 
@@ -76,6 +76,7 @@ class FleetController:
             raise ValueError(f"{change.endpoint} is not in the fleet")
         observation = {spec.name: self._gateway.describe(spec)}
         rolled_back = {spec.name} if change.rolled_back else set()
+        self._log_config_errors(observation)
         return self._commit(
             lambda state, now: step(
                 state, self.config, now, observations=observation, rolled_back=rolled_back
@@ -134,22 +135,64 @@ class FleetController:
     def _commit(
         self, mutate: Mutation, observations: Mapping[str, EndpointObservation] | None = None
     ) -> FleetState:
+        """Claim and issue updates; re-plan at once around endpoints that refuse to grow."""
+        self._log_config_errors(observations)
         decision = self._transact(mutate, observations)
         self._log_decision(decision)
-        if not decision.actions:
-            return decision.state
-        results = {
-            action.endpoint: self._gateway.update_instances(action) for action in decision.actions
-        }
-        for name, error in results.items():
-            if error is not None:
+        called: set[str] = set()
+        # Each round calls endpoints not called before, so the loop ends.
+        for _ in range(len(self.config.endpoints) + 1):
+            if not decision.actions:
+                break
+            results: dict[str, UpdateRejection | None] = {}
+            for action in decision.actions:
+                called.add(action.endpoint)
+                results[action.endpoint] = self._gateway.update_instances(action)
+            blocking = False
+            for name, rejection in results.items():
+                if rejection is None:
+                    continue
+                kind = classify_rejection(rejection)
+                blocking = blocking or kind == "blocking"
                 log.warning(
-                    "update rejected", fleet=self.config.fleet_name, endpoint=name, error=error
+                    "update rejected",
+                    fleet=self.config.fleet_name,
+                    endpoint=name,
+                    error_class=kind,
+                    error=str(rejection),
                 )
-        final = self._transact(
-            lambda state, now: Decision(state=record_results(state, results, now)), None
-        )
-        return final.state
+            decision = self._transact(
+                self._recorder(results, replan=blocking, skip=frozenset(called)), None
+            )
+            if decision.actions:
+                self._log_decision(decision)
+        return decision.state
+
+    def _recorder(
+        self,
+        results: Mapping[str, UpdateRejection | None],
+        replan: bool,
+        skip: frozenset[str],
+    ) -> Mutation:
+        """Fold results; after a blocking rejection, re-plan onto the other endpoints now."""
+
+        def mutate(state: FleetState, now: float) -> Decision:
+            recorded = record_results(state, self.config, results, now)
+            if not replan:
+                return Decision(state=recorded)
+            return step(recorded, self.config, now, skip=skip)
+
+        return mutate
+
+    def _log_config_errors(self, observations: Mapping[str, EndpointObservation] | None) -> None:
+        for obs in (observations or {}).values():
+            if obs.config_error:
+                log.warning(
+                    "endpoint configuration error",
+                    fleet=self.config.fleet_name,
+                    endpoint=obs.name,
+                    error=obs.config_error,
+                )
 
     def _log_decision(self, decision: Decision) -> None:
         state = decision.state

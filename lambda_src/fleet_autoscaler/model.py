@@ -87,6 +87,9 @@ class EndpointObservation:
     current_instances: int
     desired_instances: int | None = None
     failure_reason: str | None = None
+    # Set when DescribeEndpoint does not match FLEET_CONFIG (the configured variant is
+    # missing): a configuration error, not "0 instances".
+    config_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,17 @@ class EndpointState:
     blocked_until: float = 0.0  # until then the endpoint may not grow (capacity failure)
     rolled_back: bool = False  # a rollback was seen since the last request
     last_error: str | None = None
+    config_error: str | None = None  # FLEET_CONFIG does not match the endpoint
 
     @classmethod
     def observed(cls, obs: EndpointObservation) -> EndpointState:
         """What we know of an endpoint from DescribeEndpoint alone (no plan yet)."""
-        return cls(name=obs.name, status=obs.status, current=obs.current_instances)
+        return cls(
+            name=obs.name,
+            status=obs.status,
+            current=obs.current_instances,
+            config_error=obs.config_error,
+        )
 
     @property
     def serving(self) -> int:
@@ -175,3 +184,14 @@ class UpdateAction:
     endpoint: str
     variant: str
     instances: int
+
+
+@dataclass(frozen=True)
+class UpdateRejection:
+    """Why SageMaker did not accept an UpdateEndpointWeightsAndCapacities call."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code or 'Error'}: {self.message}"
