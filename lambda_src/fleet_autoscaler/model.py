@@ -26,7 +26,10 @@ UPDATE_ROLLBACK_FAILED = "UpdateRollbackFailed"
 DELETED = "Deleted"  # ours: DescribeEndpoint answers that the endpoint does not exist
 
 # Statuses whose instances count toward actual capacity (DESIGN 3.6) and take traffic.
-SERVING_STATUSES = frozenset({IN_SERVICE, UPDATING})
+# SystemUpdating is maintenance: SageMaker keeps the instance count and serves, it only
+# refuses updates meanwhile. RollingBack: the update failed and the old instances keep
+# serving while SageMaker restores them, so they count (at CurrentInstanceCount) too.
+SERVING_STATUSES = frozenset({IN_SERVICE, UPDATING, SYSTEM_UPDATING, ROLLING_BACK})
 # Statuses of an endpoint that exists and can hold planned capacity.
 PLANNABLE_STATUSES = frozenset({IN_SERVICE, UPDATING, CREATING, SYSTEM_UPDATING, ROLLING_BACK})
 # The only status in which SageMaker accepts UpdateEndpointWeightsAndCapacities.
@@ -119,7 +122,7 @@ class EndpointState:
 
     @property
     def serving(self) -> int:
-        """Instances that count toward actual capacity (InService or Updating)."""
+        """Instances that count toward actual capacity (a serving status)."""
         return self.current if self.status in SERVING_STATUSES else 0
 
     @property

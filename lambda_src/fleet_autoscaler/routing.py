@@ -63,7 +63,7 @@ def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState])
     """Weight of each endpoint: the capacity that serves now and stays.
 
     The base is serving capacity (instances x capacity per instance of endpoints
-    that are InService or Updating). An endpoint the plan is draining counts only
+    in a serving status). An endpoint the plan is draining counts only
     the instances it keeps, so new work stops going to instances about to be
     removed: on an async fleet, work queued on an endpoint that is then scaled to
     zero would wait for its next scale-out. When nothing that stays is serving,

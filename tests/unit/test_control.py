@@ -238,3 +238,36 @@ def test_state_round_trips_through_json():
     from fleet_autoscaler.model import FleetState
 
     assert FleetState.from_json(state.to_json()) == state
+
+
+@pytest.mark.parametrize(
+    ("status", "actual", "updatable"),
+    [
+        ("InService", 5, True),
+        ("Updating", 5, False),
+        ("SystemUpdating", 5, False),  # maintenance: same instances, still serving
+        ("RollingBack", 5, False),  # the old instances serve until the rollback ends
+        ("Creating", 3, False),
+        ("UpdateRollbackFailed", 3, False),
+        ("Failed", 3, False),
+        ("OutOfService", 3, False),
+    ],
+)
+def test_what_each_endpoint_status_counts_for(status, actual, updatable):
+    cfg = config(strategy="race")
+    state = fleet_state(cfg, g5=2, g6=2, g4dn=1)
+    seen = step(state, cfg, NOW, observations={"demo-g5": observe("demo-g5", status, 2)})
+    assert seen.state.actual == actual
+    # While g5 is busy or counts 0, race must not ask the others for its capacity twice.
+    grown = step(seen.state, cfg, NOW + 1, desired=6)
+    assert any(a.endpoint == "demo-g5" for a in grown.actions) is updatable
+
+
+def test_maintenance_does_not_make_race_replace_the_endpoint():
+    cfg = config(strategy="race")
+    state = fleet_state(cfg, g5=2)
+    decision = step(
+        state, cfg, NOW, observations={"demo-g5": observe("demo-g5", "SystemUpdating", 2)}
+    )
+    assert decision.actions == ()
+    assert (decision.state.actual, decision.state.activity.status) == (2, "Successful")

@@ -121,3 +121,13 @@ def test_wake_endpoint_is_the_highest_priority_that_may_grow():
     assert wake_endpoint(CONFIG, endpoints, now=100.0) == "demo-g4dn"
     assert wake_endpoint(CONFIG, endpoints, now=300.0) == "demo-g5"
     assert wake_endpoint(CONFIG, {}, now=0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "weight"),
+    [("InService", 2), ("Updating", 2), ("SystemUpdating", 2), ("RollingBack", 2), ("Failed", 0)],
+)
+def test_serving_statuses_take_traffic(status, weight):
+    cfg = parse_config(json.dumps(default_config()))
+    endpoints = {"demo-g5": EndpointState("demo-g5", status=status, current=2)}
+    assert routing_weights(cfg, endpoints)["demo-g5"] == weight
