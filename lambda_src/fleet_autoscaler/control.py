@@ -358,10 +358,12 @@ def step(
     desired: int | None = None,
     check_timeout: bool = False,
     skip: Collection[str] = (),
+    token: str | None = None,
 ) -> Decision:
     """One control decision: observe, (re)plan, claim updates, derive the status.
 
-    ``skip`` names endpoints already called in this invocation (never called twice).
+    ``skip`` names endpoints already called in this invocation (never called twice);
+    ``token`` identifies the invocation and is written into each claim it makes.
     Claiming is not progress: only an update SageMaker accepted (:func:`record_results`),
     an update that landed, or actual capacity moving toward the plan is.
     """
@@ -389,6 +391,7 @@ def step(
             requested_at=now,
             rolled_back=False,
             last_error=None,
+            claim=token,
         )
     current = replace(current, endpoints=endpoints)
     actual = fleet_capacity(config, endpoints)
@@ -423,11 +426,11 @@ def record_results(
             continue
         if rejection is None:
             accepted = True
-            endpoints[name] = replace(ep, last_error=None)
+            endpoints[name] = replace(ep, last_error=None, claim=None)
             continue
         rejected += 1
         kind = classify_rejection(rejection)
-        ep = replace(ep, requested=None, last_error=str(rejection))
+        ep = replace(ep, requested=None, last_error=str(rejection), claim=None)
         if kind == "busy":
             ep = replace(ep, status=UPDATING)
         elif kind == "blocking":
@@ -443,3 +446,25 @@ def record_results(
             status = "Pending"
         activity = replace(activity, updates_issued=issued, status=status)
     return replace(state, endpoints=endpoints, activity=activity)
+
+
+def own_claims(
+    state: FleetState, config: FleetConfig, token: str, issued: Collection[str] = ()
+) -> tuple[UpdateAction, ...]:
+    """Updates this invocation claimed in ``state`` and has not issued yet (not in ``issued``).
+
+    A claim write that DynamoDB applied but the client saw fail (a lost answer,
+    then a retry that meets its own write's condition) looks like a conflict;
+    the reloaded state then holds these claims, and the calls must still be made.
+    """
+    actions: list[UpdateAction] = []
+    for spec in config.endpoints:
+        ep = state.endpoints.get(spec.name)
+        if (
+            ep is not None
+            and ep.claim == token
+            and ep.requested is not None
+            and spec.name not in issued
+        ):
+            actions.append(UpdateAction(spec.name, spec.variant, ep.requested))
+    return tuple(actions)

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from . import log
-from .control import Decision, classify_rejection, initial_state, record_results, step
+from .control import (
+    Decision,
+    classify_rejection,
+    initial_state,
+    own_claims,
+    record_results,
+    step,
+)
 from .events import EndpointChange
 from .http import Conflict
 from .model import EndpointObservation, FleetConfig, FleetState, UpdateRejection
@@ -27,7 +35,8 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 0.02
 BACKOFF_CAP_SECONDS = 0.5
 
-Mutation = Callable[[FleetState, float], Decision]
+# (stored state, now, this invocation's claim token) -> decision
+Mutation = Callable[[FleetState, float, str], Decision]
 
 
 class FleetController:
@@ -39,6 +48,7 @@ class FleetController:
         clock: Callable[[], float],
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
+        new_token: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self.config = config
         self._store = store
@@ -46,6 +56,7 @@ class FleetController:
         self._clock = clock
         self._sleep = sleep
         self._max_attempts = max_attempts
+        self._new_token = new_token
 
     # -- public operations, one per trigger -------------------------------------------------
 
@@ -54,7 +65,7 @@ class FleetController:
         loaded = self._store.load()
         if loaded is not None:
             return loaded
-        return self._commit(lambda state, now: step(state, self.config, now))
+        return self._commit(lambda state, now, token: step(state, self.config, now, token=token))
 
     def set_desired(self, desired: int) -> FleetState:
         """Application Auto Scaling's PATCH: repeated values make no SageMaker call."""
@@ -64,8 +75,8 @@ class FleetController:
             return loaded
         observations = self._gateway.describe_all(self.config)
         return self._commit(
-            lambda state, now: step(
-                state, self.config, now, observations=observations, desired=desired
+            lambda state, now, token: step(
+                state, self.config, now, observations=observations, desired=desired, token=token
             ),
             observations,
         )
@@ -78,8 +89,13 @@ class FleetController:
         rolled_back = {spec.name} if change.rolled_back else set()
         self._log_config_errors(observation)
         return self._commit(
-            lambda state, now: step(
-                state, self.config, now, observations=observation, rolled_back=rolled_back
+            lambda state, now, token: step(
+                state,
+                self.config,
+                now,
+                observations=observation,
+                rolled_back=rolled_back,
+                token=token,
             )
         )
 
@@ -87,8 +103,8 @@ class FleetController:
         """Re-read every endpoint, repair drift, time out stalled activities."""
         observations = self._gateway.describe_all(self.config)
         return self._commit(
-            lambda state, now: step(
-                state, self.config, now, observations=observations, check_timeout=True
+            lambda state, now, token: step(
+                state, self.config, now, observations=observations, check_timeout=True, token=token
             ),
             observations,
         )
@@ -99,7 +115,13 @@ class FleetController:
         ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2**attempt))
         self._sleep(random.uniform(0, ceiling))  # full jitter
 
-    def _transact(self, mutate: Mutation, observations: Mapping[str, EndpointObservation] | None):
+    def _transact(
+        self,
+        mutate: Mutation,
+        observations: Mapping[str, EndpointObservation] | None,
+        token: str,
+        issued: Collection[str] = (),
+    ) -> Decision:
         for attempt in range(self._max_attempts):
             now = self._clock()
             loaded = self._store.load()
@@ -107,7 +129,7 @@ class FleetController:
                 if loaded is None:
                     seen = observations or self._gateway.describe_all(self.config)
                     observations = seen
-                    decision = mutate(initial_state(self.config, seen, now), now)
+                    decision = mutate(initial_state(self.config, seen, now), now, token)
                     stored = self._store.create(decision.state, now)
                     log.info(
                         "state item created from DescribeEndpoint",
@@ -115,7 +137,15 @@ class FleetController:
                         desired=stored.desired,
                     )
                     return replace(decision, state=stored)
-                decision = mutate(loaded, now)
+                if attempt > 0 and (mine := own_claims(loaded, self.config, token, issued)):
+                    # Our previous write was applied although it looked like a conflict.
+                    log.info(
+                        "found this invocation's own claim",
+                        fleet=self.config.fleet_name,
+                        updates=[(a.endpoint, a.instances) for a in mine],
+                    )
+                    return Decision(state=loaded, actions=mine)
+                decision = mutate(loaded, now, token)
                 if decision.state == loaded and not decision.actions:
                     return decision
                 stored = self._store.save(decision.state, loaded.version, now)
@@ -137,7 +167,8 @@ class FleetController:
     ) -> FleetState:
         """Claim and issue updates; re-plan at once around endpoints that refuse to grow."""
         self._log_config_errors(observations)
-        decision = self._transact(mutate, observations)
+        token = self._new_token()
+        decision = self._transact(mutate, observations, token)
         self._log_decision(decision)
         called: set[str] = set()
         # Each round calls endpoints not called before, so the loop ends.
@@ -162,7 +193,10 @@ class FleetController:
                     error=str(rejection),
                 )
             decision = self._transact(
-                self._recorder(results, replan=blocking, skip=frozenset(called)), None
+                self._recorder(results, replan=blocking, skip=frozenset(called)),
+                None,
+                token,
+                issued=frozenset(called),
             )
             if decision.actions:
                 self._log_decision(decision)
@@ -176,11 +210,11 @@ class FleetController:
     ) -> Mutation:
         """Fold results; after a blocking rejection, re-plan onto the other endpoints now."""
 
-        def mutate(state: FleetState, now: float) -> Decision:
+        def mutate(state: FleetState, now: float, token: str) -> Decision:
             recorded = record_results(state, self.config, results, now)
             if not replan:
                 return Decision(state=recorded)
-            return step(recorded, self.config, now, skip=skip)
+            return step(recorded, self.config, now, skip=skip, token=token)
 
         return mutate
 

@@ -109,6 +109,7 @@ class EndpointState:
     rolled_back: bool = False  # a rollback was seen since the last request
     last_error: str | None = None
     config_error: str | None = None  # FLEET_CONFIG does not match the endpoint
+    claim: str | None = None  # token of the invocation that claimed ``requested``
 
     @classmethod
     def observed(cls, obs: EndpointObservation) -> EndpointState:
