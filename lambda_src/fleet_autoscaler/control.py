@@ -103,6 +103,7 @@ def initial_state(
         actual=actual,
         activity=activity,
         endpoints=endpoints,
+        dimension_version=str(int(now * 1000)),
     )
 
 

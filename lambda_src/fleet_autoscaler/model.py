@@ -149,7 +149,7 @@ class Activity:
 
 @dataclass(frozen=True)
 class FleetState:
-    """The single state item of a fleet; ``version`` guards every write."""
+    """The single state item of a fleet; ``version`` (the lock counter) guards every write."""
 
     fleet_name: str
     desired: int
@@ -157,8 +157,11 @@ class FleetState:
     actual: int
     activity: Activity
     endpoints: dict[str, EndpointState] = field(default_factory=dict)
-    version: int = 0
+    version: int = 0  # the lock counter: internal, changes on every write
     updated_at: float = 0.0
+    # What the scaling API answers as ``version``: written once when the item is
+    # created and fixed for the life of the fleet's dimension (DESIGN 3.4).
+    dimension_version: str = ""
 
     def endpoint(self, name: str) -> EndpointState:
         return self.endpoints.get(name, EndpointState(name=name, status=DELETED))
