@@ -2,6 +2,12 @@
 
 The router never writes: it reads the state item (or, when the item is missing,
 DescribeEndpoint) at most once per TTL and otherwise decides in memory.
+
+When reading the item fails, the last snapshot keeps serving (logged) and the
+read is retried after a TTL. When the item is missing, the view rebuilt from
+DescribeEndpoint is kept and rebuilt with a doubling back-off (up to
+:data:`MISSING_ITEM_MAX_BACKOFF_SECONDS`), so containers do not all call
+DescribeEndpoint every few seconds; the item is still looked for every TTL.
 """
 
 from __future__ import annotations
@@ -9,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from . import log
 from .model import EndpointObservation, EndpointState, FleetConfig, FleetState
 from .routing import SmoothWeightedRoundRobin, routing_weights, wake_endpoint
+
+MISSING_ITEM_MAX_BACKOFF_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,9 @@ class FleetView:
         self._clock = clock
         self._snapshot: FleetSnapshot | None = None
         self.selector = SmoothWeightedRoundRobin()
+        self._described: Mapping[str, EndpointState] | None = None
+        self._described_at = 0.0
+        self._describe_backoff = 0.0
 
     def invalidate(self) -> None:
         self._snapshot = None
@@ -50,13 +62,27 @@ class FleetView:
         cached = self._snapshot
         if cached is not None and now - cached.fetched_at < self._config.router_cache_ttl_seconds:
             return cached
-        state = self._load_state()
+        try:
+            state = self._load_state()
+        except Exception as exc:
+            if cached is None:
+                raise
+            log.warning(
+                "state read failed; serving from the last snapshot",
+                fleet=self._config.fleet_name,
+                error=type(exc).__name__,
+                snapshot_age=round(now - cached.fetched_at, 3),
+            )
+            self._snapshot = FleetSnapshot(
+                endpoints=cached.endpoints, weights=cached.weights, wake=cached.wake, fetched_at=now
+            )
+            return self._snapshot
         if state is not None:
             endpoints: Mapping[str, EndpointState] = state.endpoints
+            self._described = None
+            self._describe_backoff = 0.0
         else:
-            endpoints = {
-                name: EndpointState.observed(obs) for name, obs in self._describe_all().items()
-            }
+            endpoints = self._described_view(now)
         weights = routing_weights(self._config, endpoints)
         snapshot = FleetSnapshot(
             endpoints=endpoints,
@@ -68,3 +94,22 @@ class FleetView:
             self.selector.set_weights(weights)
         self._snapshot = snapshot
         return snapshot
+
+    def _described_view(self, now: float) -> Mapping[str, EndpointState]:
+        """The fleet from DescribeEndpoint, rebuilt at most once per back-off period."""
+        if self._described is not None and now - self._described_at < self._describe_backoff:
+            return self._described
+        self._described = {
+            name: EndpointState.observed(obs) for name, obs in self._describe_all().items()
+        }
+        self._described_at = now
+        ttl = max(self._config.router_cache_ttl_seconds, 1.0)
+        self._describe_backoff = min(
+            max(self._describe_backoff * 2, ttl * 2), MISSING_ITEM_MAX_BACKOFF_SECONDS
+        )
+        log.info(
+            "state item missing; fleet view rebuilt from DescribeEndpoint",
+            fleet=self._config.fleet_name,
+            next_rebuild_in=self._describe_backoff,
+        )
+        return self._described

@@ -99,3 +99,33 @@ def wake_endpoint(
         ):
             return spec.name
     return None
+
+
+# The router's time budget. InvokeEndpoint gives a real-time model 60 s to answer
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/API_runtime_InvokeEndpoint.html);
+# InvokeEndpointAsync only enqueues. An attempt never waits longer than the function
+# has left minus what it needs to answer (and to connect).
+MAX_READ_TIMEOUT_SECONDS = 65
+ANSWER_RESERVE_SECONDS = 1.0
+MIN_READ_TIMEOUT_SECONDS = 1
+RUNTIME_CONNECT_SECONDS = 1.0  # the runtime client's connect timeout (aws.py)
+
+
+def attempt_read_timeout(
+    remaining_seconds: float | None, connect_seconds: float = 1.0
+) -> int | None:
+    """Read timeout (s) for the next runtime call, or ``None`` when no attempt fits.
+
+    Rounded down (to whole seconds up to 10 s, to multiples of 5 s above) so
+    that a container needs a few runtime clients, not one per request.
+    ``remaining_seconds`` ``None`` means no deadline is known (tests, simulator).
+    """
+    if remaining_seconds is None:
+        return MAX_READ_TIMEOUT_SECONDS
+    budget = min(
+        remaining_seconds - ANSWER_RESERVE_SECONDS - connect_seconds, MAX_READ_TIMEOUT_SECONDS
+    )
+    if budget < MIN_READ_TIMEOUT_SECONDS:
+        return None
+    seconds = int(budget)
+    return seconds if seconds <= 10 else seconds - seconds % 5

@@ -253,7 +253,10 @@ def test_realtime_request_passes_the_body_and_returns_the_model_response(make_fl
         {"Content-Type": "text/csv", "Accept": "application/json"}, body="100,50"
     )
     assert response["statusCode"] == 200
-    assert response["body"] == "body"  # moto's canned model response
+    # moto's canned model response: Body "body" with ContentType "content_type", which
+    # is no text type, so the router returns it base64-encoded.
+    assert response["isBase64Encoded"] is True
+    assert base64.b64decode(response["body"]) == b"body"
     assert response["headers"]["X-Fleet-Endpoint"] in fleet.endpoint_names
     assert spy.calls[0]["Body"] == b"100,50"
     assert spy.calls[0]["ContentType"] == "text/csv"

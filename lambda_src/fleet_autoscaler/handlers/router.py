@@ -2,6 +2,10 @@
 
 Reads only: the fleet view is cached per container, so a routed request costs
 one SageMaker runtime call and, once per cache TTL, one DynamoDB read.
+
+Time budget: each runtime call is one attempt (no botocore retries: failing over
+is this router's job) whose read timeout comes from the time the function has
+left, keeping :data:`~fleet_autoscaler.routing.ANSWER_RESERVE_SECONDS` to answer.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from .. import aws, log, runtime
 from ..config import load_config
@@ -20,8 +24,10 @@ from ..http import (
     BadGateway,
     BadRequest,
     FailedDependency,
+    GatewayTimeout,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     ServiceUnavailable,
     header_map,
     http_method,
@@ -30,7 +36,15 @@ from ..http import (
     request_body,
 )
 from ..model import SERVING_STATUSES, FleetConfig
+from ..routing import RUNTIME_CONNECT_SECONDS, attempt_read_timeout
 from ._common import api_call
+
+# A synchronous Lambda invocation carries at most 6 MB each way (request event and
+# response), https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html; over it,
+# Lambda fails the invocation and API Gateway answers 502. The router answers 413 instead.
+LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+RESPONSE_ENVELOPE_BYTES = 4096  # status, headers and JSON quoting around the body
+_TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "text/csv")
 
 RETRY_AFTER_SECONDS = "60"
 RETRYABLE_CODES = frozenset(
@@ -107,9 +121,11 @@ def parse_invocation(event: dict[str, Any], config: FleetConfig) -> Invocation:
     return Invocation(parameters=parameters, body=body)
 
 
-def _invoke(config: FleetConfig, endpoint: str, invocation: Invocation) -> dict[str, Any]:
-    """One runtime call; raises Retryable when another endpoint should be tried."""
-    runtime_client = aws.client("sagemaker-runtime")
+def _invoke(
+    config: FleetConfig, endpoint: str, invocation: Invocation, read_timeout: int
+) -> dict[str, Any]:
+    """One runtime call, one attempt; raises Retryable when another endpoint should be tried."""
+    runtime_client = aws.runtime_client(read_timeout)
     try:
         if config.invocation_mode == "async":
             return runtime_client.invoke_endpoint_async(
@@ -132,6 +148,13 @@ def _invoke(config: FleetConfig, endpoint: str, invocation: Invocation) -> dict[
             raise BadRequest(f"endpoint {endpoint} rejected the request parameters") from None
         log.warning("invoke failed", fleet=config.fleet_name, endpoint=endpoint, code=code)
         raise BadGateway(f"invoking endpoint {endpoint} failed ({code or 'error'})") from None
+    except ReadTimeoutError:
+        # The request reached the endpoint and may be running: sending it elsewhere
+        # could run it twice, so a read timeout ends the request instead of failing over.
+        log.warning(
+            "invoke timed out", fleet=config.fleet_name, endpoint=endpoint, seconds=read_timeout
+        )
+        raise GatewayTimeout(f"endpoint {endpoint} did not answer within {read_timeout}s") from None
     except BotoCoreError as exc:
         raise Retryable(type(exc).__name__) from None
 
@@ -154,6 +177,17 @@ def _candidates(config: FleetConfig, snapshot: FleetSnapshot, tried: list[str]) 
     return None
 
 
+def is_text(content_type: str) -> bool:
+    """Whether a response of ``content_type`` goes back as text (else base64)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return (
+        kind.startswith("text/")
+        or kind in _TEXT_TYPES
+        or kind.endswith("+json")
+        or kind.endswith("+xml")
+    )
+
+
 def _respond(config: FleetConfig, endpoint: str, response: dict[str, Any]) -> dict[str, Any]:
     if config.invocation_mode == "async":
         body = {
@@ -166,34 +200,57 @@ def _respond(config: FleetConfig, endpoint: str, response: dict[str, Any]) -> di
         return json_response(200, body)
     payload = response.get("Body")
     data = payload.read() if hasattr(payload, "read") else (payload or b"")
-    headers = {
-        "Content-Type": str(response.get("ContentType") or "application/octet-stream"),
-        "X-Fleet-Endpoint": endpoint,
-    }
+    content_type = str(response.get("ContentType") or "application/octet-stream")
+    headers = {"Content-Type": content_type, "X-Fleet-Endpoint": endpoint}
     if response.get("CustomAttributes"):
         headers["X-Amzn-SageMaker-Custom-Attributes"] = str(response["CustomAttributes"])
-    try:
-        return {
-            "statusCode": 200,
-            "headers": headers,
-            "body": data.decode("utf-8"),
-            "isBase64Encoded": False,
-        }
-    except UnicodeDecodeError:
-        return {
-            "statusCode": 200,
-            "headers": headers,
-            "body": base64.b64encode(data).decode("ascii"),
-            "isBase64Encoded": True,
-        }
+    text: str | None = None
+    if is_text(content_type):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    body_text = text if text is not None else base64.b64encode(data).decode("ascii")
+    if len(body_text) + RESPONSE_ENVELOPE_BYTES > LAMBDA_PAYLOAD_LIMIT_BYTES:
+        log.warning(
+            "response too large", fleet=config.fleet_name, endpoint=endpoint, size=len(data)
+        )
+        raise PayloadTooLarge(
+            f"the model's response ({len(data)} bytes"
+            + ("" if text is not None else ", base64-encoded for a binary type")
+            + ") is over the 6 MB Lambda response limit"
+        )
+    return {
+        "statusCode": 200,
+        "headers": headers,
+        "body": body_text,
+        "isBase64Encoded": text is None,
+    }
 
 
-def _handle(event: dict[str, Any]) -> dict[str, Any]:
+def _check_request_size(event: dict[str, Any]) -> None:
+    raw = event.get("body")
+    if isinstance(raw, str) and len(raw) + RESPONSE_ENVELOPE_BYTES > LAMBDA_PAYLOAD_LIMIT_BYTES:
+        raise PayloadTooLarge(
+            "the request body is over the 6 MB Lambda request limit; for an async fleet, "
+            "upload the payload to S3 and send its location (InputLocation)"
+        )
+
+
+def _remaining_seconds(context: Any) -> float | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return float(remaining()) / 1000.0
+
+
+def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = load_config()
     if http_method(event) != "POST":
         raise MethodNotAllowed("use POST to send a request to the fleet")
     if path_parameter(event, "fleet") != config.fleet_name:
         raise NotFound("no such fleet")
+    _check_request_size(event)
     invocation = parse_invocation(event, config)
     snapshot = runtime.fleet_view().snapshot()
     tried: list[str] = []
@@ -202,9 +259,14 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
         endpoint = _candidates(config, snapshot, tried)
         if endpoint is None:
             break
+        read_timeout = attempt_read_timeout(_remaining_seconds(context), RUNTIME_CONNECT_SECONDS)
+        if read_timeout is None:
+            if not failures:
+                failures.append("no time left for an attempt")
+            break
         tried.append(endpoint)
         try:
-            response = _invoke(config, endpoint, invocation)
+            response = _invoke(config, endpoint, invocation, read_timeout)
         except Retryable as exc:
             failures.append(exc.code)
             continue
@@ -222,7 +284,8 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
         log.warning(
             "no endpoint took the request",
             fleet=config.fleet_name,
-            attempts=list(zip(tried, failures, strict=True)),
+            attempts=list(zip(tried, failures, strict=False)),
+            failures=failures,
         )
         raise ServiceUnavailable(
             "no endpoint of the fleet could take the request; retry later",
@@ -235,4 +298,4 @@ def _handle(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
-    return api_call("router", _handle, event)
+    return api_call("router", lambda checked: _handle(checked, context), event)
