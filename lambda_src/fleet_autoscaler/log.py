@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from typing import Any
 
 _LOGGER_NAME = "fleet_autoscaler"
@@ -24,7 +25,12 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             payload.update(fields)
         if record.exc_info and record.exc_info[0] is not None:
-            payload["error"] = record.exc_info[0].__name__
+            kind, exc, trace = record.exc_info
+            payload["error"] = kind.__name__
+            # The message and the frames (file, line, function, source line): no local
+            # variables, so no payload or headers reach the log.
+            payload["error_message"] = str(exc)[:2000]
+            payload["traceback"] = "".join(traceback.format_tb(trace))[-8000:]
         return json.dumps(payload, default=str, separators=(",", ":"))
 
 

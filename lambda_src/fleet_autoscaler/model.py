@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 Strategy = Literal["race", "priority", "proportional"]
@@ -176,12 +176,23 @@ class FleetState:
 
     @classmethod
     def from_json(cls, text: str) -> FleetState:
+        """Parse a stored item; fields this release does not know are ignored.
+
+        A newer release may have added fields: rolling the functions back must not
+        break every handler.
+        """
         raw: dict[str, Any] = json.loads(text)
         endpoints = {
-            name: EndpointState(**values) for name, values in raw.pop("endpoints", {}).items()
+            name: EndpointState(**_known(EndpointState, values))
+            for name, values in raw.pop("endpoints", {}).items()
         }
-        activity = Activity(**raw.pop("activity"))
-        return cls(activity=activity, endpoints=endpoints, **raw)
+        activity = Activity(**_known(Activity, raw.pop("activity")))
+        return cls(activity=activity, endpoints=endpoints, **_known(cls, raw))
+
+
+def _known(kind: type, values: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in values.items() if key in names}
 
 
 @dataclass(frozen=True)

@@ -271,3 +271,15 @@ def test_maintenance_does_not_make_race_replace_the_endpoint():
     )
     assert decision.actions == ()
     assert (decision.state.actual, decision.state.activity.status) == (2, "Successful")
+
+
+def test_state_from_a_newer_release_loads_ignoring_fields_it_does_not_know():
+    from fleet_autoscaler.model import FleetState
+
+    cfg = config(strategy="priority")
+    state = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    raw = json.loads(state.to_json())
+    raw["dispatch"] = {"queue": "x"}
+    raw["activity"]["eta"] = 12
+    raw["endpoints"]["demo-g5"]["backlog_trend"] = [1, 2]
+    assert FleetState.from_json(json.dumps(raw)) == state

@@ -11,6 +11,7 @@ left, keeping :data:`~fleet_autoscaler.routing.ANSWER_RESERVE_SECONDS` to answer
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,15 @@ _TEXT_HEADERS: dict[str, tuple[str, int]] = {
     "customattributes": ("CustomAttributes", 1024),
     "inferenceid": ("InferenceId", 64),
 }
+# ASCII digits only ("²".isdigit() is True) and a bounded length (int() of 5,000
+# digits raises): leading zeros are allowed, the value is range-checked afterwards.
+_DIGITS = re.compile(r"[0-9]{1,9}")
+# s3://bucket/key. Bucket names: 3-63 characters of lower-case letters, digits, dots and
+# hyphens, beginning and ending with a letter or digit, no "..", not an IP address
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+_S3_URI = re.compile(r"s3://([^/]*)/(.+)", re.DOTALL)
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _ASYNC_INT_HEADERS: dict[str, tuple[str, int, int]] = {
     "invocationtimeoutseconds": ("InvocationTimeoutSeconds", 1, 3600),
     "requestttlseconds": ("RequestTTLSeconds", 60, 21600),
@@ -103,22 +113,40 @@ def parse_invocation(event: dict[str, Any], config: FleetConfig) -> Invocation:
             raise BadRequest(f"header {parameter} must be 1 to {limit} characters")
         parameters[parameter] = value
     if config.invocation_mode == "async":
-        location = headers.get("inputlocation")
-        if not location:
-            raise BadRequest("header InputLocation is required (an s3:// URI of the payload)")
-        if not location.startswith("s3://") or len(location) > 1024:
-            raise BadRequest("header InputLocation must be an s3:// URI of at most 1024 characters")
-        parameters["InputLocation"] = location
+        parameters["InputLocation"] = _input_location(headers.get("inputlocation"))
         for header, (parameter, low, high) in _ASYNC_INT_HEADERS.items():
             raw = headers.get(header)
             if raw is None:
                 continue
-            if not raw.strip().isdigit() or not low <= int(raw) <= high:
+            text = raw.strip()
+            if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
                 raise BadRequest(f"header {parameter} must be an integer from {low} to {high}")
-            parameters[parameter] = int(raw)
+            parameters[parameter] = int(text)
         return Invocation(parameters=parameters, body=None)
     body = request_body(event, "a request body is required for a real-time fleet")
     return Invocation(parameters=parameters, body=body)
+
+
+def _input_location(location: str | None) -> str:
+    """The InputLocation header as a valid ``s3://bucket/key`` URI, else BadRequest."""
+    if not location:
+        raise BadRequest(
+            "an async fleet takes an S3 input, not a request body: send the header "
+            "InputLocation with the s3:// URI of the payload (with fleet-client: "
+            "--upload FILE or --input-location s3://bucket/key)"
+        )
+    match = _S3_URI.fullmatch(location)
+    if match is None or len(location) > 1024:
+        raise BadRequest(
+            "header InputLocation must be an s3://bucket/key URI of at most 1024 characters"
+        )
+    bucket = match.group(1)
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or _IP_ADDRESS.fullmatch(bucket):
+        raise BadRequest(
+            "header InputLocation names an invalid S3 bucket (3-63 lower-case letters, "
+            "digits, dots or hyphens, starting and ending with a letter or digit)"
+        )
+    return location
 
 
 def _invoke(
