@@ -353,7 +353,7 @@ def test_an_unhandled_error_logs_message_and_traceback_but_no_payload(
     monkeypatch.setattr(runtime.fleet_view(), "snapshot", broken)
     response = fleet.route(ASYNC_HEADERS | {"CustomAttributes": marker}, body=marker)
     assert response["statusCode"] == 500
-    errors = [line for line in logs if line["message"] == "unhandled error"]
+    errors = [line for line in logs if line.get("message", "") == "unhandled error"]
     assert errors[0]["error"] == "RuntimeError"
     assert errors[0]["error_message"] == "view is broken"
     assert "in broken" in errors[0]["traceback"]

@@ -173,7 +173,7 @@ def test_a_failed_state_read_serves_from_the_last_snapshot(make_fleet, monkeypat
     for _ in range(3):
         assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
     assert spy.endpoints == ["demo-g5"] * 4
-    warnings = [line for line in logs if line["message"].startswith("state read failed")]
+    warnings = [line for line in logs if line.get("message", "").startswith("state read failed")]
     assert warnings and warnings[0]["error"] == "ClientError"
 
 

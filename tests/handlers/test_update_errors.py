@@ -121,6 +121,6 @@ def test_configured_variant_missing_is_a_configuration_error(make_fleet, logs):
     assert answer["scalingStatus"] == "Failed"
     assert "demo-g5: configuration error: variant 'Blue'" in answer["failureReason"]
     assert fleet.sm.calls == []
-    errors = [line for line in logs if line["message"] == "endpoint configuration error"]
+    errors = [line for line in logs if line.get("message", "") == "endpoint configuration error"]
     assert errors and errors[0]["endpoint"] == "demo-g5"
     assert "AllTraffic" in errors[0]["error"]
