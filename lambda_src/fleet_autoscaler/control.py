@@ -19,6 +19,7 @@ from .model import (
     UPDATABLE_STATUS,
     UPDATING,
     Activity,
+    BacklogSample,
     EndpointObservation,
     EndpointState,
     FleetConfig,
@@ -170,6 +171,19 @@ def apply_observations(
     return replace(state, endpoints=endpoints), landed
 
 
+def with_backlog(state: FleetState, backlog: Mapping[str, BacklogSample]) -> FleetState:
+    """Store the latest backlog datapoint of each endpoint (None where there is none)."""
+    endpoints = {}
+    for name, ep in state.endpoints.items():
+        sample = backlog.get(name)
+        endpoints[name] = replace(
+            ep,
+            backlog=None if sample is None else sample.value,
+            backlog_at=0.0 if sample is None else sample.at,
+        )
+    return replace(state, endpoints=endpoints)
+
+
 def planning_endpoints(
     config: FleetConfig, endpoints: Mapping[str, EndpointState], now: float
 ) -> list[PlanEndpoint]:
@@ -182,6 +196,10 @@ def planning_endpoints(
         high = spec.max_instances
         if state.is_blocked(now):
             high = max(spec.min_instances, min(high, state.current))
+        if state.requested is not None and state.requested < state.current:
+            # A trim is in flight: the endpoint is Updating and cannot take growth until
+            # it lands, so growth goes to the others instead of waiting for it.
+            high = max(spec.min_instances, min(high, state.requested))
         result.append(
             PlanEndpoint(
                 name=spec.name,
@@ -208,15 +226,12 @@ def _select_actions(
     Endpoints in ``skip`` were already called in this invocation: they are not
     called twice.
     """
-    growing = False
     grow: list[UpdateAction] = []
     shrink: list[tuple[int, int, UpdateAction]] = []
     for spec in config.endpoints:
         state = endpoints.get(spec.name)
         if state is None or state.target is None:
             continue
-        if state.target > state.current:
-            growing = True
         if state.status != UPDATABLE_STATUS or state.requested is not None:
             continue  # deferred: issued once the endpoint is InService again
         if spec.name in skip:
@@ -232,8 +247,10 @@ def _select_actions(
     actions = list(grow)
     serving = fleet_capacity(config, endpoints)
     for _, loss, action in sorted(shrink, key=lambda item: item[0]):
-        # Make before break: only shrink below the plan once nothing is growing.
-        if not growing or serving - loss >= planned_capacity:
+        # Make before break: a decrease never takes the serving capacity below the
+        # plan, so none runs while an increase it relies on is pending, and none
+        # lowers actual capacity while desired >= actual (planned >= desired).
+        if serving - loss >= planned_capacity:
             actions.append(action)
             serving -= loss
     return actions
@@ -247,6 +264,47 @@ def _undelivered(config: FleetConfig, state: FleetState) -> list[str]:
         and ep.target is not None
         and ep.target > ep.current
     ]
+
+
+def drain_holds(
+    config: FleetConfig,
+    endpoints: Mapping[str, EndpointState],
+    counts: Mapping[str, int],
+    now: float,
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Drain before scale-in: instances to hold per endpoint, and drain start times.
+
+    On an async fleet, an endpoint whose stored backlog (not older than
+    ``backlog_max_age_seconds``) is above 0 and that the plan would leave with 0
+    instances keeps one instance: its last instances leave only when its backlog
+    is 0, or once ``drain_timeout_seconds`` have passed since the hold started.
+    The same hold gives an endpoint with waiting work and no instance one
+    instance (if it may grow), so no queue waits where nothing serves. The
+    start time stays set while the backlog lasts (a timed-out hold does not come
+    back) and is cleared when the backlog is 0 or unknown, or the plan keeps
+    instances there on its own. Returns (floors, drain_started_at per endpoint).
+    """
+    floors: dict[str, int] = {}
+    started: dict[str, float] = {}
+    if config.invocation_mode != "async":
+        return floors, started
+    for spec in config.endpoints:
+        ep = endpoints.get(spec.name)
+        if ep is None or ep.status not in PLANNABLE_STATUSES or ep.config_error:
+            continue
+        backlog = ep.fresh_backlog(now, config.backlog_max_age_seconds)
+        if backlog is None or backlog <= 0 or counts.get(spec.name, 0) > 0:
+            started[spec.name] = 0.0
+            continue
+        may_hold = spec.max_instances >= 1 and (ep.current > 0 or not ep.is_blocked(now))
+        if not may_hold:
+            started[spec.name] = 0.0
+            continue
+        since = ep.drain_started_at or now
+        started[spec.name] = since
+        if now - since < config.drain_timeout_seconds:
+            floors[spec.name] = 1
+    return floors, started
 
 
 def endpoint_limits(config: FleetConfig, state: FleetState, now: float) -> dict[str, str]:
@@ -360,16 +418,21 @@ def step(
     check_timeout: bool = False,
     skip: Collection[str] = (),
     token: str | None = None,
+    backlog: Mapping[str, BacklogSample] | None = None,
 ) -> Decision:
     """One control decision: observe, (re)plan, claim updates, derive the status.
 
     ``skip`` names endpoints already called in this invocation (never called twice);
     ``token`` identifies the invocation and is written into each claim it makes.
+    ``backlog`` (the reconciler's CloudWatch read) replaces each endpoint's stored
+    backlog; an endpoint without a datapoint gets None.
     Claiming is not progress: only an update SageMaker accepted (:func:`record_results`),
     an update that landed, or actual capacity moving toward the plan is.
     """
     gap_before = abs(state.actual - state.planned)
     current, landed = apply_observations(state, config, observations or {}, now, rolled_back)
+    if backlog is not None:
+        current = with_backlog(current, backlog)
     if desired is not None and desired != current.desired:
         current = set_desired(current, desired, now)
 
@@ -377,11 +440,29 @@ def step(
     if timed_out:
         current = _time_out(current, config, now)
 
-    fleet_plan = plan(
-        config.strategy, current.desired, planning_endpoints(config, current.endpoints, now)
-    )
+    plan_endpoints = planning_endpoints(config, current.endpoints, now)
+    fleet_plan = plan(config.strategy, current.desired, plan_endpoints)
+    floors, drains = drain_holds(config, current.endpoints, fleet_plan.counts, now)
+    if floors:
+        # Hold capacity where work waits, on top of the desired capacity (nothing
+        # else moves): plan again with the holds as lower bounds.
+        held = [
+            replace(pe, low=min(max(pe.low, floors.get(pe.name, 0)), pe.high))
+            for pe in plan_endpoints
+        ]
+        extra = sum(
+            floors.get(pe.name, 0) * pe.capacity_per_instance
+            for pe in held
+            if fleet_plan.counts.get(pe.name, 0) == 0
+        )
+        widened = plan(config.strategy, current.desired + extra, held)
+        fleet_plan = Plan(desired=current.desired, capacity=widened.capacity, counts=widened.counts)
     endpoints = {
-        name: replace(ep, target=fleet_plan.counts.get(name))
+        name: replace(
+            ep,
+            target=fleet_plan.counts.get(name),
+            drain_started_at=drains.get(name, ep.drain_started_at),
+        )
         for name, ep in current.endpoints.items()
     }
     actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity, skip)

@@ -27,7 +27,8 @@ from .control import (
 )
 from .events import EndpointChange
 from .http import Conflict
-from .model import EndpointObservation, FleetConfig, FleetState, UpdateRejection
+from .metrics import BacklogReader
+from .model import BacklogSample, EndpointObservation, FleetConfig, FleetState, UpdateRejection
 from .sagemaker import EndpointGateway
 from .state import StateStore, VersionConflict
 
@@ -49,6 +50,7 @@ class FleetController:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
         new_token: Callable[[], str] = lambda: uuid.uuid4().hex,
+        backlog: BacklogReader | None = None,
     ) -> None:
         self.config = config
         self._store = store
@@ -57,6 +59,7 @@ class FleetController:
         self._sleep = sleep
         self._max_attempts = max_attempts
         self._new_token = new_token
+        self._backlog = backlog
 
     # -- public operations, one per trigger -------------------------------------------------
 
@@ -64,7 +67,7 @@ class FleetController:
         """The stored state; rebuilt from DescribeEndpoint when the item is missing."""
         loaded = self._store.load()
         if loaded is not None:
-            return loaded
+            return self._published(loaded)
         return self._commit(lambda state, now, token: step(state, self.config, now, token=token))
 
     def set_desired(self, desired: int) -> FleetState:
@@ -72,7 +75,7 @@ class FleetController:
         loaded = self._store.load()
         if loaded is not None and loaded.desired == desired and loaded.activity.status != "Failed":
             log.info("desired capacity unchanged", fleet=self.config.fleet_name, desired=desired)
-            return loaded
+            return self._published(loaded)
         observations = self._gateway.describe_all(self.config)
         return self._commit(
             lambda state, now, token: step(
@@ -100,14 +103,32 @@ class FleetController:
         )
 
     def reconcile(self) -> FleetState:
-        """Re-read every endpoint, repair drift, time out stalled activities."""
+        """Re-read every endpoint and its backlog, repair drift, time out stalled activities."""
         observations = self._gateway.describe_all(self.config)
+        backlog = self._read_backlog()
         return self._commit(
             lambda state, now, token: step(
-                state, self.config, now, observations=observations, check_timeout=True, token=token
+                state,
+                self.config,
+                now,
+                observations=observations,
+                check_timeout=True,
+                token=token,
+                backlog=backlog,
             ),
             observations,
         )
+
+    def _read_backlog(self) -> dict[str, BacklogSample] | None:
+        if self._backlog is None:
+            return None
+        try:
+            return self._backlog.read(self.config.endpoint_names, self._clock())
+        except Exception as exc:  # a metrics outage must not stop the repair loop
+            log.warning(
+                "backlog read failed", fleet=self.config.fleet_name, error=type(exc).__name__
+            )
+            return None
 
     # -- the write protocol ------------------------------------------------------------------
 
@@ -200,7 +221,18 @@ class FleetController:
             )
             if decision.actions:
                 self._log_decision(decision)
-        return decision.state
+        return self._published(decision.state)
+
+    def _published(self, state: FleetState) -> FleetState:
+        """Write the fleet-capacity metric (EMF, DESIGN §3 of the contract) and pass through."""
+        log.fleet_capacity_metric(
+            self.config.metrics_namespace,
+            self.config.fleet_name,
+            state.actual,
+            state.desired,
+            self._clock(),
+        )
+        return state
 
     def _recorder(
         self,

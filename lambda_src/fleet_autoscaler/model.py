@@ -64,6 +64,9 @@ class FleetConfig:
     capacity_retry_seconds: int = 900
     router_cache_ttl_seconds: float = 5.0
     max_failover_attempts: int = 2
+    metrics_namespace: str = "SageMakerFleet"
+    drain_timeout_seconds: int = 900
+    backlog_max_age_seconds: int = 300
 
     def endpoint(self, name: str) -> EndpointSpec | None:
         for spec in self.endpoints:
@@ -110,6 +113,17 @@ class EndpointState:
     last_error: str | None = None
     config_error: str | None = None  # FLEET_CONFIG does not match the endpoint
     claim: str | None = None  # token of the invocation that claimed ``requested``
+    # ApproximateBacklogSize (waiting + in flight) and the time of its datapoint, as the
+    # reconciler last read it from CloudWatch; None when there is no datapoint.
+    backlog: float | None = None
+    backlog_at: float = 0.0
+    drain_started_at: float = 0.0  # when its last instances were first held for a backlog
+
+    def fresh_backlog(self, now: float, max_age: float) -> float | None:
+        """The stored backlog when its datapoint is at most ``max_age`` old, else None."""
+        if self.backlog is None or now - self.backlog_at > max_age:
+            return None
+        return self.backlog
 
     @classmethod
     def observed(cls, obs: EndpointObservation) -> EndpointState:
@@ -202,6 +216,14 @@ class UpdateAction:
     endpoint: str
     variant: str
     instances: int
+
+
+@dataclass(frozen=True)
+class BacklogSample:
+    """An endpoint's ApproximateBacklogSize datapoint: value and epoch time of the datapoint."""
+
+    value: float
+    at: float
 
 
 @dataclass(frozen=True)
