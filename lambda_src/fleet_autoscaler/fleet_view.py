@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 from . import log
 from .model import EndpointObservation, EndpointState, FleetConfig, FleetState
-from .routing import SmoothWeightedRoundRobin, routing_weights, wake_endpoint
+from .routing import (
+    LeastWaitSelector,
+    SmoothWeightedRoundRobin,
+    routing_weights,
+    stored_backlog,
+    wake_endpoint,
+)
 
 MISSING_ITEM_MAX_BACKOFF_SECONDS = 120.0
 
@@ -49,7 +55,10 @@ class FleetView:
         self._describe_all = describe_all
         self._clock = clock
         self._snapshot: FleetSnapshot | None = None
-        self.selector = SmoothWeightedRoundRobin()
+        # Async fleets: least expected wait over per-endpoint queues; real-time: round robin.
+        self.selector: LeastWaitSelector | SmoothWeightedRoundRobin = (
+            LeastWaitSelector() if config.invocation_mode == "async" else SmoothWeightedRoundRobin()
+        )
         self._described: Mapping[str, EndpointState] | None = None
         self._described_at = 0.0
         self._describe_backoff = 0.0
@@ -92,6 +101,10 @@ class FleetView:
         )
         if cached is None or dict(cached.weights) != weights:
             self.selector.set_weights(weights)
+        if isinstance(self.selector, LeastWaitSelector):
+            self.selector.set_backlog(
+                stored_backlog(endpoints, now, self._config.backlog_max_age_seconds)
+            )
         self._snapshot = snapshot
         return snapshot
 

@@ -100,3 +100,42 @@ def test_a_failed_backlog_read_does_not_stop_the_reconciler(make_fleet, monkeypa
     fleet.sm.complete("demo-g5")
     assert fleet.reconcile()["actualCapacity"] == 2
     assert any(line.get("message") == "backlog read failed" for line in logs)
+
+
+def test_the_router_sends_async_work_where_it_waits_least(make_fleet):
+    from collections import Counter
+
+    from tests.support.runtime_spy import CallCounter, install_runtime_spy
+
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    fleet.get()
+    minute = fleet.clock.now - fleet.clock.now % 60
+    put_backlog("demo-g5", 12, minute - 60)
+    put_backlog("demo-g6", 0, minute - 60)
+    fleet.reconcile()
+    spy = install_runtime_spy()
+    counter = CallCounter().attach("dynamodb")
+    for _ in range(14):
+        assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
+    # g5 has 12 waiting: g6 takes the next 12, then they alternate.
+    assert spy.endpoints[:12] == ["demo-g6"] * 12
+    assert Counter(spy.endpoints[12:]) == {"demo-g5": 1, "demo-g6": 1}
+    writes = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+    assert counter.count("dynamodb", writes) == 0
+
+
+def test_a_stale_backlog_is_ignored_by_the_router(make_fleet):
+    from collections import Counter
+
+    from tests.support.runtime_spy import install_runtime_spy
+
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    fleet.get()
+    minute = fleet.clock.now - fleet.clock.now % 60
+    put_backlog("demo-g5", 12, minute - 60)
+    fleet.reconcile()
+    fleet.clock.advance(400)  # datapoint now older than backlog_max_age_seconds (300)
+    spy = install_runtime_spy()
+    for _ in range(10):
+        fleet.route(ASYNC_HEADERS)
+    assert Counter(spy.endpoints) == {"demo-g5": 5, "demo-g6": 5}
