@@ -59,17 +59,19 @@ class FleetView:
         self.selector: LeastWaitSelector | SmoothWeightedRoundRobin = (
             LeastWaitSelector() if config.invocation_mode == "async" else SmoothWeightedRoundRobin()
         )
+        self._expires_at = 0.0
         self._described: Mapping[str, EndpointState] | None = None
         self._described_at = 0.0
         self._describe_backoff = 0.0
 
     def invalidate(self) -> None:
         self._snapshot = None
+        self._expires_at = 0.0
 
     def snapshot(self) -> FleetSnapshot:
         now = self._clock()
         cached = self._snapshot
-        if cached is not None and now - cached.fetched_at < self._config.router_cache_ttl_seconds:
+        if cached is not None and now < self._expires_at:  # the per-request fast path
             return cached
         try:
             state = self._load_state()
@@ -85,6 +87,7 @@ class FleetView:
             self._snapshot = FleetSnapshot(
                 endpoints=cached.endpoints, weights=cached.weights, wake=cached.wake, fetched_at=now
             )
+            self._expires_at = now + self._config.router_cache_ttl_seconds
             return self._snapshot
         if state is not None:
             endpoints: Mapping[str, EndpointState] = state.endpoints
@@ -106,6 +109,7 @@ class FleetView:
                 stored_backlog(endpoints, now, self._config.backlog_max_age_seconds)
             )
         self._snapshot = snapshot
+        self._expires_at = now + self._config.router_cache_ttl_seconds
         return snapshot
 
     def _described_view(self, now: float) -> Mapping[str, EndpointState]:

@@ -70,24 +70,26 @@ class SmoothWeightedRoundRobin:
 def least_wait(
     names: Sequence[str],
     queued: Sequence[float],
-    capacity: Sequence[int],
+    inverse_capacity: Sequence[float],
     exclude: Collection[str] = (),
 ) -> int:
     """Index of the endpoint where one more request waits least, or -1 when none can take it.
 
-    The wait is ``(queued + 1) / capacity``; endpoints without capacity and those in
-    ``exclude`` are skipped; ties go to the first (configuration order).
+    The wait is ``(queued + 1) / capacity``, given as ``inverse_capacity`` (0 for an
+    endpoint without capacity, which is skipped, as are those in ``exclude``); ties go
+    to the first (configuration order). Kept to a plain loop: it runs on every request.
     """
     best = -1
-    best_queued = 0.0
-    best_capacity = 1
-    for i, cap in enumerate(capacity):
-        if cap <= 0 or (exclude and names[i] in exclude):
-            continue
-        waiting = queued[i] + 1.0
-        # waiting / cap < best_waiting / best_capacity, without dividing
-        if best < 0 or waiting * best_capacity < (best_queued + 1.0) * cap:
-            best, best_queued, best_capacity = i, queued[i], cap
+    best_wait = 0.0
+    i = 0
+    for waiting in queued:
+        inverse = inverse_capacity[i]
+        if inverse and not (exclude and names[i] in exclude):
+            wait = (waiting + 1.0) * inverse
+            if best < 0 or wait < best_wait:
+                best = i
+                best_wait = wait
+        i += 1  # noqa: SIM113 - a counter is cheaper than enumerate() on this hot path
     return best
 
 
@@ -100,11 +102,12 @@ class LeastWaitSelector:
     endpoint is not flooded to make up for history it did not see.
     """
 
-    __slots__ = ("_at", "_backlog", "_capacity", "_names", "_queued")
+    __slots__ = ("_at", "_backlog", "_capacity", "_inverse", "_names", "_queued")
 
     def __init__(self, weights: Mapping[str, int] | None = None) -> None:
         self._names: list[str] = []
         self._capacity: list[int] = []
+        self._inverse: list[float] = []
         self._queued: list[float] = []
         self._backlog: dict[str, float] = {}
         self._at: dict[str, float] = {}
@@ -122,6 +125,7 @@ class LeastWaitSelector:
     def set_weights(self, weights: Mapping[str, int]) -> None:
         self._names = [name for name, weight in weights.items() if weight > 0]
         self._capacity = [int(weights[name]) for name in self._names]
+        self._inverse = [1.0 / capacity for capacity in self._capacity]
         self._queued = [self._backlog.get(name, 0.0) for name in self._names]
 
     def set_backlog(self, backlog: Mapping[str, tuple[float, float]]) -> None:
@@ -134,7 +138,7 @@ class LeastWaitSelector:
         self._at = {name: at for name, (_, at) in backlog.items()}
 
     def pick(self, exclude: Collection[str] = ()) -> str | None:
-        best = least_wait(self._names, self._queued, self._capacity, exclude)
+        best = least_wait(self._names, self._queued, self._inverse, exclude)
         if best < 0:
             return None
         self._queued[best] += 1.0

@@ -28,7 +28,8 @@ NAMES = ("a", "b", "c")
     ],
 )
 def test_least_wait(queued, capacity, exclude, best):
-    assert least_wait(NAMES, list(queued), list(capacity), exclude) == best
+    inverse = [1 / c if c else 0.0 for c in capacity]
+    assert least_wait(NAMES, list(queued), inverse, exclude) == best
 
 
 def test_without_backlog_the_split_is_proportional_and_smooth():
