@@ -57,6 +57,17 @@ def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
+def _namespace(value: Any) -> str:
+    # CloudWatch namespaces: 1-255 characters, no leading colon, not "AWS/" (reserved).
+    text = _text(value, "metrics_namespace")
+    if len(text) > 255 or text.startswith(":") or text.startswith("AWS/"):
+        raise ConfigError(
+            "FLEET_CONFIG: metrics_namespace must be 1-255 characters, not start with ':' "
+            f"and not use the reserved AWS/ prefix, got {text!r}"
+        )
+    return text
+
+
 def _endpoint(raw: Any, index: int, mode: str) -> EndpointSpec:
     where = f"endpoints[{index}]."
     if not isinstance(raw, dict):
@@ -128,6 +139,13 @@ def parse_config(text: str | None) -> FleetConfig:
         ),
         max_failover_attempts=_integer(
             raw.get("max_failover_attempts", 2), "max_failover_attempts", 0
+        ),
+        metrics_namespace=_namespace(raw.get("metrics_namespace", "SageMakerFleet")),
+        drain_timeout_seconds=_integer(
+            raw.get("drain_timeout_seconds", 900), "drain_timeout_seconds", 0
+        ),
+        backlog_max_age_seconds=_integer(
+            raw.get("backlog_max_age_seconds", 300), "backlog_max_age_seconds", 0
         ),
     )
     if config.min_capacity > config.max_capacity:

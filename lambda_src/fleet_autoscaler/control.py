@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from .model import (
     IN_SERVICE,
@@ -18,17 +19,50 @@ from .model import (
     UPDATABLE_STATUS,
     UPDATING,
     Activity,
+    BacklogSample,
     EndpointObservation,
     EndpointState,
     FleetConfig,
     FleetState,
     UpdateAction,
+    UpdateRejection,
 )
 from .planner import Plan, PlanEndpoint, plan
 
 # How long a claimed update may stay unconfirmed by DescribeEndpoint before
 # the claim is considered lost (the function died between claim and call).
 UPDATE_GRACE_SECONDS = 120.0
+
+RejectionKind = Literal["busy", "blocking", "transient"]
+
+# UpdateEndpointWeightsAndCapacities documents one error of its own, ResourceLimitExceeded
+# (HTTP 400: the account's quota for the instance type is used up), plus the errors common
+# to every AWS API (AccessDeniedException, ThrottlingException, ValidationError, 5xx); see
+# https://docs.aws.amazon.com/sagemaker/latest/dg/API_UpdateEndpointWeightsAndCapacities.html
+# and the "Common Errors" page of the SageMaker API reference. SageMaker answers an update
+# of an endpoint that is not InService with ValidationException 'Cannot update in-progress
+# endpoint ...'.
+BLOCKING_CODES = frozenset(
+    {"ResourceLimitExceeded", "AccessDenied", "AccessDeniedException", "NotAuthorized"}
+)
+VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
+BUSY_MARKERS = ("in-progress", "in progress", "updating", "busy")
+
+
+def classify_rejection(rejection: UpdateRejection) -> RejectionKind:
+    """What a rejected update means for the endpoint.
+
+    ``busy``: the endpoint is being updated; the update is deferred until it is InService.
+    ``blocking``: this endpoint cannot grow now (quota, permissions, a request SageMaker
+    will keep refusing); it is blocked for ``capacity_retry_seconds`` and the plan spills.
+    ``transient``: throttling or a server error; retried on the next invocation.
+    """
+    if rejection.code in BLOCKING_CODES:
+        return "blocking"
+    if rejection.code in VALIDATION_CODES:
+        message = rejection.message.lower()
+        return "busy" if any(marker in message for marker in BUSY_MARKERS) else "blocking"
+    return "transient"
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,7 @@ def initial_state(
         actual=actual,
         activity=activity,
         endpoints=endpoints,
+        dimension_version=str(int(now * 1000)),
     )
 
 
@@ -82,8 +117,14 @@ def _observe_endpoint(
 ) -> tuple[EndpointState, bool]:
     """Fold one observation into an endpoint's state; True when an update landed."""
     rolled = current.rolled_back or rolled_back or obs.status == ROLLING_BACK
-    state = replace(current, status=obs.status, current=obs.current_instances, rolled_back=rolled)
-    if obs.status not in PLANNABLE_STATUSES:
+    state = replace(
+        current,
+        status=obs.status,
+        current=obs.current_instances,
+        rolled_back=rolled,
+        config_error=obs.config_error,
+    )
+    if obs.status not in PLANNABLE_STATUSES or obs.config_error:
         return replace(state, requested=None, target=None, rolled_back=False), False
     if state.requested is not None and obs.status == IN_SERVICE:
         if obs.current_instances == state.requested:
@@ -130,6 +171,19 @@ def apply_observations(
     return replace(state, endpoints=endpoints), landed
 
 
+def with_backlog(state: FleetState, backlog: Mapping[str, BacklogSample]) -> FleetState:
+    """Store the latest backlog datapoint of each endpoint (None where there is none)."""
+    endpoints = {}
+    for name, ep in state.endpoints.items():
+        sample = backlog.get(name)
+        endpoints[name] = replace(
+            ep,
+            backlog=None if sample is None else sample.value,
+            backlog_at=0.0 if sample is None else sample.at,
+        )
+    return replace(state, endpoints=endpoints)
+
+
 def planning_endpoints(
     config: FleetConfig, endpoints: Mapping[str, EndpointState], now: float
 ) -> list[PlanEndpoint]:
@@ -137,11 +191,15 @@ def planning_endpoints(
     result: list[PlanEndpoint] = []
     for spec in config.endpoints:
         state = endpoints.get(spec.name)
-        if state is None or state.status not in PLANNABLE_STATUSES:
+        if state is None or state.status not in PLANNABLE_STATUSES or state.config_error:
             continue
         high = spec.max_instances
         if state.is_blocked(now):
             high = max(spec.min_instances, min(high, state.current))
+        if state.requested is not None and state.requested < state.current:
+            # A trim is in flight: the endpoint is Updating and cannot take growth until
+            # it lands, so growth goes to the others instead of waiting for it.
+            high = max(spec.min_instances, min(high, state.requested))
         result.append(
             PlanEndpoint(
                 name=spec.name,
@@ -161,19 +219,23 @@ def _select_actions(
     config: FleetConfig,
     endpoints: Mapping[str, EndpointState],
     planned_capacity: int,
+    skip: Collection[str] = (),
 ) -> list[UpdateAction]:
-    """Updates to issue now; shrinking waits while growth elsewhere has not landed."""
-    growing = False
+    """Updates to issue now; shrinking waits while growth elsewhere has not landed.
+
+    Endpoints in ``skip`` were already called in this invocation: they are not
+    called twice.
+    """
     grow: list[UpdateAction] = []
     shrink: list[tuple[int, int, UpdateAction]] = []
     for spec in config.endpoints:
         state = endpoints.get(spec.name)
         if state is None or state.target is None:
             continue
-        if state.target > state.current:
-            growing = True
         if state.status != UPDATABLE_STATUS or state.requested is not None:
             continue  # deferred: issued once the endpoint is InService again
+        if spec.name in skip:
+            continue
         if state.target == state.current:
             continue
         action = UpdateAction(spec.name, spec.variant, state.target)
@@ -185,8 +247,10 @@ def _select_actions(
     actions = list(grow)
     serving = fleet_capacity(config, endpoints)
     for _, loss, action in sorted(shrink, key=lambda item: item[0]):
-        # Make before break: only shrink below the plan once nothing is growing.
-        if not growing or serving - loss >= planned_capacity:
+        # Make before break: a decrease never takes the serving capacity below the
+        # plan, so none runs while an increase it relies on is pending, and none
+        # lowers actual capacity while desired >= actual (planned >= desired).
+        if serving - loss >= planned_capacity:
             actions.append(action)
             serving -= loss
     return actions
@@ -200,6 +264,70 @@ def _undelivered(config: FleetConfig, state: FleetState) -> list[str]:
         and ep.target is not None
         and ep.target > ep.current
     ]
+
+
+def drain_holds(
+    config: FleetConfig,
+    endpoints: Mapping[str, EndpointState],
+    counts: Mapping[str, int],
+    now: float,
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Drain before scale-in: instances to hold per endpoint, and drain start times.
+
+    On an async fleet, an endpoint whose stored backlog (not older than
+    ``backlog_max_age_seconds``) is above 0 and that the plan would leave with 0
+    instances keeps one instance: its last instances leave only when its backlog
+    is 0, or once ``drain_timeout_seconds`` have passed since the hold started.
+    The same hold gives an endpoint with waiting work and no instance one
+    instance (if it may grow), so no queue waits where nothing serves. The
+    start time stays set while the backlog lasts (a timed-out hold does not come
+    back) and is cleared when the backlog is 0 or unknown, or the plan keeps
+    instances there on its own. Returns (floors, drain_started_at per endpoint).
+    """
+    floors: dict[str, int] = {}
+    started: dict[str, float] = {}
+    if config.invocation_mode != "async":
+        return floors, started
+    for spec in config.endpoints:
+        ep = endpoints.get(spec.name)
+        if ep is None or ep.status not in PLANNABLE_STATUSES or ep.config_error:
+            continue
+        backlog = ep.fresh_backlog(now, config.backlog_max_age_seconds)
+        if backlog is None or backlog <= 0 or counts.get(spec.name, 0) > 0:
+            started[spec.name] = 0.0
+            continue
+        may_hold = spec.max_instances >= 1 and (ep.current > 0 or not ep.is_blocked(now))
+        if not may_hold:
+            started[spec.name] = 0.0
+            continue
+        since = ep.drain_started_at or now
+        started[spec.name] = since
+        if now - since < config.drain_timeout_seconds:
+            floors[spec.name] = 1
+    return floors, started
+
+
+def endpoint_limits(config: FleetConfig, state: FleetState, now: float) -> dict[str, str]:
+    """Why each endpoint cannot take more capacity (for ``failureReason`` and the log)."""
+    limits: dict[str, str] = {}
+    for spec in config.endpoints:
+        ep = state.endpoints.get(spec.name)
+        if ep is None:
+            limits[spec.name] = "not seen by DescribeEndpoint"
+        elif ep.config_error:
+            limits[spec.name] = f"configuration error: {ep.config_error}"
+        elif ep.status not in PLANNABLE_STATUSES:
+            limits[spec.name] = f"endpoint is {ep.status}"
+        elif ep.is_blocked(now):
+            limits[spec.name] = (
+                f"may not grow for {ep.blocked_until - now:.0f}s after: "
+                f"{ep.last_error or 'a failed update'}"
+            )
+        elif (ep.target if ep.target is not None else ep.current) >= spec.max_instances:
+            limits[spec.name] = f"at max_instances ({spec.max_instances})"
+        else:
+            limits[spec.name] = f"planned {ep.target} of max_instances {spec.max_instances}"
+    return limits
 
 
 def _time_out(state: FleetState, config: FleetConfig, now: float) -> FleetState:
@@ -266,18 +394,13 @@ def _next_activity(
         return replace(activity, status="Failed")
     in_flight = any(ep.requested is not None for ep in state.endpoints.values())
     if converged and not actions and not in_flight:
-        unavailable = [
-            spec.name
-            for spec in config.endpoints
-            if fleet_plan.counts.get(spec.name) is None
-            or ((ep := state.endpoints.get(spec.name)) is not None and ep.is_blocked(now))
-        ]
+        reasons = "; ".join(
+            f"{name}: {why}" for name, why in endpoint_limits(config, state, now).items()
+        )
         reason = (
             f"desired capacity {fleet_plan.desired} is not reachable; the endpoints that "
-            f"can take capacity hold at most {fleet_plan.capacity}"
+            f"can take capacity hold at most {fleet_plan.capacity} ({reasons})"
         )
-        if unavailable:
-            reason += f" (unavailable or blocked: {', '.join(unavailable)})"
         return replace(activity, status="Failed", failure_reason=reason)
     if activity.status == "Failed" and not actions:
         return activity
@@ -293,10 +416,23 @@ def step(
     rolled_back: Collection[str] = (),
     desired: int | None = None,
     check_timeout: bool = False,
+    skip: Collection[str] = (),
+    token: str | None = None,
+    backlog: Mapping[str, BacklogSample] | None = None,
 ) -> Decision:
-    """One control decision: observe, (re)plan, claim updates, derive the status."""
+    """One control decision: observe, (re)plan, claim updates, derive the status.
+
+    ``skip`` names endpoints already called in this invocation (never called twice);
+    ``token`` identifies the invocation and is written into each claim it makes.
+    ``backlog`` (the reconciler's CloudWatch read) replaces each endpoint's stored
+    backlog; an endpoint without a datapoint gets None.
+    Claiming is not progress: only an update SageMaker accepted (:func:`record_results`),
+    an update that landed, or actual capacity moving toward the plan is.
+    """
     gap_before = abs(state.actual - state.planned)
     current, landed = apply_observations(state, config, observations or {}, now, rolled_back)
+    if backlog is not None:
+        current = with_backlog(current, backlog)
     if desired is not None and desired != current.desired:
         current = set_desired(current, desired, now)
 
@@ -304,14 +440,32 @@ def step(
     if timed_out:
         current = _time_out(current, config, now)
 
-    fleet_plan = plan(
-        config.strategy, current.desired, planning_endpoints(config, current.endpoints, now)
-    )
+    plan_endpoints = planning_endpoints(config, current.endpoints, now)
+    fleet_plan = plan(config.strategy, current.desired, plan_endpoints)
+    floors, drains = drain_holds(config, current.endpoints, fleet_plan.counts, now)
+    if floors:
+        # Hold capacity where work waits, on top of the desired capacity (nothing
+        # else moves): plan again with the holds as lower bounds.
+        held = [
+            replace(pe, low=min(max(pe.low, floors.get(pe.name, 0)), pe.high))
+            for pe in plan_endpoints
+        ]
+        extra = sum(
+            floors.get(pe.name, 0) * pe.capacity_per_instance
+            for pe in held
+            if fleet_plan.counts.get(pe.name, 0) == 0
+        )
+        widened = plan(config.strategy, current.desired + extra, held)
+        fleet_plan = Plan(desired=current.desired, capacity=widened.capacity, counts=widened.counts)
     endpoints = {
-        name: replace(ep, target=fleet_plan.counts.get(name))
+        name: replace(
+            ep,
+            target=fleet_plan.counts.get(name),
+            drain_started_at=drains.get(name, ep.drain_started_at),
+        )
         for name, ep in current.endpoints.items()
     }
-    actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity)
+    actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity, skip)
     for action in actions:
         endpoints[action.endpoint] = replace(
             endpoints[action.endpoint],
@@ -319,10 +473,11 @@ def step(
             requested_at=now,
             rolled_back=False,
             last_error=None,
+            claim=token,
         )
     current = replace(current, endpoints=endpoints)
     actual = fleet_capacity(config, endpoints)
-    progressed = bool(actions) or landed or abs(actual - fleet_plan.capacity) < gap_before
+    progressed = landed or abs(actual - fleet_plan.capacity) < gap_before
     activity = _next_activity(
         current, config, fleet_plan, actual, len(actions), progressed, timed_out, now
     )
@@ -330,25 +485,42 @@ def step(
     return Decision(state=current, actions=tuple(actions), plan=fleet_plan)
 
 
-def record_results(state: FleetState, results: Mapping[str, str | None], now: float) -> FleetState:
-    """Fold the outcome of issued updates: ``None`` = accepted, else the error text.
+def record_results(
+    state: FleetState,
+    config: FleetConfig,
+    results: Mapping[str, UpdateRejection | None],
+    now: float,
+) -> FleetState:
+    """Fold the outcome of issued updates: ``None`` = accepted, else the rejection.
 
-    A rejected update releases its claim, so the next step issues it again
-    (SageMaker rejects updates while an endpoint is Updating: that is a
-    deferred update, re-issued when the endpoint is InService).
+    An accepted update is progress. A rejected one releases its claim; what
+    happens next depends on :func:`classify_rejection`: a ``busy`` endpoint is
+    Updating (its update is re-issued once it is InService), a ``blocking`` one
+    may not grow for ``capacity_retry_seconds`` (the next step plans the
+    capacity elsewhere), a ``transient`` one is retried on the next invocation.
     """
     endpoints = dict(state.endpoints)
     rejected = 0
-    for name, error in results.items():
+    accepted = False
+    for name, rejection in results.items():
         ep = endpoints.get(name)
         if ep is None:
             continue
-        if error is None:
-            endpoints[name] = replace(ep, last_error=None)
-        else:
-            rejected += 1
-            endpoints[name] = replace(ep, requested=None, last_error=error)
+        if rejection is None:
+            accepted = True
+            endpoints[name] = replace(ep, last_error=None, claim=None)
+            continue
+        rejected += 1
+        kind = classify_rejection(rejection)
+        ep = replace(ep, requested=None, last_error=str(rejection), claim=None)
+        if kind == "busy":
+            ep = replace(ep, status=UPDATING)
+        elif kind == "blocking":
+            ep = replace(ep, blocked_until=now + config.capacity_retry_seconds)
+        endpoints[name] = ep
     activity = state.activity
+    if accepted:
+        activity = replace(activity, progress_at=now)
     if rejected:
         issued = max(activity.updates_issued - rejected, 0)
         status = activity.status
@@ -356,3 +528,25 @@ def record_results(state: FleetState, results: Mapping[str, str | None], now: fl
             status = "Pending"
         activity = replace(activity, updates_issued=issued, status=status)
     return replace(state, endpoints=endpoints, activity=activity)
+
+
+def own_claims(
+    state: FleetState, config: FleetConfig, token: str, issued: Collection[str] = ()
+) -> tuple[UpdateAction, ...]:
+    """Updates this invocation claimed in ``state`` and has not issued yet (not in ``issued``).
+
+    A claim write that DynamoDB applied but the client saw fail (a lost answer,
+    then a retry that meets its own write's condition) looks like a conflict;
+    the reloaded state then holds these claims, and the calls must still be made.
+    """
+    actions: list[UpdateAction] = []
+    for spec in config.endpoints:
+        ep = state.endpoints.get(spec.name)
+        if (
+            ep is not None
+            and ep.claim == token
+            and ep.requested is not None
+            and spec.name not in issued
+        ):
+            actions.append(UpdateAction(spec.name, spec.variant, ep.requested))
+    return tuple(actions)

@@ -43,8 +43,16 @@ class BadGateway(ApiError):
     status = 502
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
 class ServiceUnavailable(ApiError):
     status = 503
+
+
+class GatewayTimeout(ApiError):
+    status = 504
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:

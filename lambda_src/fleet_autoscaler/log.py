@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from typing import Any
 
 _LOGGER_NAME = "fleet_autoscaler"
@@ -16,6 +17,9 @@ _LOGGER_NAME = "fleet_autoscaler"
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        raw = getattr(record, "raw", None)
+        if isinstance(raw, dict):
+            return json.dumps(raw, separators=(",", ":"))
         payload: dict[str, Any] = {
             "level": record.levelname,
             "message": record.getMessage(),
@@ -24,7 +28,12 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             payload.update(fields)
         if record.exc_info and record.exc_info[0] is not None:
-            payload["error"] = record.exc_info[0].__name__
+            kind, exc, trace = record.exc_info
+            payload["error"] = kind.__name__
+            # The message and the frames (file, line, function, source line): no local
+            # variables, so no payload or headers reach the log.
+            payload["error_message"] = str(exc)[:2000]
+            payload["traceback"] = "".join(traceback.format_tb(trace))[-8000:]
         return json.dumps(payload, default=str, separators=(",", ":"))
 
 
@@ -53,3 +62,36 @@ def warning(message: str, **fields: Any) -> None:
 
 def error(message: str, **fields: Any) -> None:
     _logger.error(message, extra={"fields": fields}, exc_info=True)
+
+
+def fleet_capacity_metric(
+    namespace: str, fleet: str, in_service: int, desired: int, timestamp: float
+) -> None:
+    """One CloudWatch embedded-metric-format line: InServiceCapacity and DesiredCapacity.
+
+    CloudWatch Logs extracts the metrics from the log line itself, so publishing
+    them costs no API call
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+    """
+    line = {
+        "_aws": {
+            "Timestamp": int(timestamp * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": [["Fleet"]],
+                    "Metrics": [
+                        {"Name": "InServiceCapacity", "Unit": "Count"},
+                        {"Name": "DesiredCapacity", "Unit": "Count"},
+                    ],
+                }
+            ],
+        },
+        "Fleet": fleet,
+        "InServiceCapacity": in_service,
+        "DesiredCapacity": desired,
+    }
+    # Always written, whatever the log level: target tracking and alarms read it.
+    record = _logger.makeRecord(_LOGGER_NAME, logging.INFO, __file__, 0, "metric", (), None)
+    record.raw = line
+    _logger.handle(record)

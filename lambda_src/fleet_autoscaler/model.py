@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 Strategy = Literal["race", "priority", "proportional"]
@@ -26,7 +26,10 @@ UPDATE_ROLLBACK_FAILED = "UpdateRollbackFailed"
 DELETED = "Deleted"  # ours: DescribeEndpoint answers that the endpoint does not exist
 
 # Statuses whose instances count toward actual capacity (DESIGN 3.6) and take traffic.
-SERVING_STATUSES = frozenset({IN_SERVICE, UPDATING})
+# SystemUpdating is maintenance: SageMaker keeps the instance count and serves, it only
+# refuses updates meanwhile. RollingBack: the update failed and the old instances keep
+# serving while SageMaker restores them, so they count (at CurrentInstanceCount) too.
+SERVING_STATUSES = frozenset({IN_SERVICE, UPDATING, SYSTEM_UPDATING, ROLLING_BACK})
 # Statuses of an endpoint that exists and can hold planned capacity.
 PLANNABLE_STATUSES = frozenset({IN_SERVICE, UPDATING, CREATING, SYSTEM_UPDATING, ROLLING_BACK})
 # The only status in which SageMaker accepts UpdateEndpointWeightsAndCapacities.
@@ -61,6 +64,9 @@ class FleetConfig:
     capacity_retry_seconds: int = 900
     router_cache_ttl_seconds: float = 5.0
     max_failover_attempts: int = 2
+    metrics_namespace: str = "SageMakerFleet"
+    drain_timeout_seconds: int = 900
+    backlog_max_age_seconds: int = 300
 
     def endpoint(self, name: str) -> EndpointSpec | None:
         for spec in self.endpoints:
@@ -87,6 +93,9 @@ class EndpointObservation:
     current_instances: int
     desired_instances: int | None = None
     failure_reason: str | None = None
+    # Set when DescribeEndpoint does not match FLEET_CONFIG (the configured variant is
+    # missing): a configuration error, not "0 instances".
+    config_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,15 +111,33 @@ class EndpointState:
     blocked_until: float = 0.0  # until then the endpoint may not grow (capacity failure)
     rolled_back: bool = False  # a rollback was seen since the last request
     last_error: str | None = None
+    config_error: str | None = None  # FLEET_CONFIG does not match the endpoint
+    claim: str | None = None  # token of the invocation that claimed ``requested``
+    # ApproximateBacklogSize (waiting + in flight) and the time of its datapoint, as the
+    # reconciler last read it from CloudWatch; None when there is no datapoint.
+    backlog: float | None = None
+    backlog_at: float = 0.0
+    drain_started_at: float = 0.0  # when its last instances were first held for a backlog
+
+    def fresh_backlog(self, now: float, max_age: float) -> float | None:
+        """The stored backlog when its datapoint is at most ``max_age`` old, else None."""
+        if self.backlog is None or now - self.backlog_at > max_age:
+            return None
+        return self.backlog
 
     @classmethod
     def observed(cls, obs: EndpointObservation) -> EndpointState:
         """What we know of an endpoint from DescribeEndpoint alone (no plan yet)."""
-        return cls(name=obs.name, status=obs.status, current=obs.current_instances)
+        return cls(
+            name=obs.name,
+            status=obs.status,
+            current=obs.current_instances,
+            config_error=obs.config_error,
+        )
 
     @property
     def serving(self) -> int:
-        """Instances that count toward actual capacity (InService or Updating)."""
+        """Instances that count toward actual capacity (a serving status)."""
         return self.current if self.status in SERVING_STATUSES else 0
 
     @property
@@ -136,7 +163,7 @@ class Activity:
 
 @dataclass(frozen=True)
 class FleetState:
-    """The single state item of a fleet; ``version`` guards every write."""
+    """The single state item of a fleet; ``version`` (the lock counter) guards every write."""
 
     fleet_name: str
     desired: int
@@ -144,8 +171,11 @@ class FleetState:
     actual: int
     activity: Activity
     endpoints: dict[str, EndpointState] = field(default_factory=dict)
-    version: int = 0
+    version: int = 0  # the lock counter: internal, changes on every write
     updated_at: float = 0.0
+    # What the scaling API answers as ``version``: written once when the item is
+    # created and fixed for the life of the fleet's dimension (DESIGN 3.4).
+    dimension_version: str = ""
 
     def endpoint(self, name: str) -> EndpointState:
         return self.endpoints.get(name, EndpointState(name=name, status=DELETED))
@@ -160,12 +190,23 @@ class FleetState:
 
     @classmethod
     def from_json(cls, text: str) -> FleetState:
+        """Parse a stored item; fields this release does not know are ignored.
+
+        A newer release may have added fields: rolling the functions back must not
+        break every handler.
+        """
         raw: dict[str, Any] = json.loads(text)
         endpoints = {
-            name: EndpointState(**values) for name, values in raw.pop("endpoints", {}).items()
+            name: EndpointState(**_known(EndpointState, values))
+            for name, values in raw.pop("endpoints", {}).items()
         }
-        activity = Activity(**raw.pop("activity"))
-        return cls(activity=activity, endpoints=endpoints, **raw)
+        activity = Activity(**_known(Activity, raw.pop("activity")))
+        return cls(activity=activity, endpoints=endpoints, **_known(cls, raw))
+
+
+def _known(kind: type, values: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in values.items() if key in names}
 
 
 @dataclass(frozen=True)
@@ -175,3 +216,22 @@ class UpdateAction:
     endpoint: str
     variant: str
     instances: int
+
+
+@dataclass(frozen=True)
+class BacklogSample:
+    """An endpoint's ApproximateBacklogSize datapoint: value and epoch time of the datapoint."""
+
+    value: float
+    at: float
+
+
+@dataclass(frozen=True)
+class UpdateRejection:
+    """Why SageMaker did not accept an UpdateEndpointWeightsAndCapacities call."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code or 'Error'}: {self.message}"

@@ -8,6 +8,7 @@ from . import aws, clock
 from .config import load_config, table_name
 from .controller import FleetController
 from .fleet_view import FleetView
+from .metrics import BacklogReader
 from .sagemaker import EndpointGateway
 from .state import StateStore
 
@@ -24,7 +25,10 @@ def gateway() -> EndpointGateway:
 
 @lru_cache(maxsize=1)
 def controller() -> FleetController:
-    return FleetController(load_config(), store(), gateway(), clock.now)
+    config = load_config()
+    # Backlog exists for async endpoints only (real-time fleets have no queue).
+    backlog = BacklogReader(aws.client("cloudwatch")) if config.invocation_mode == "async" else None
+    return FleetController(config, store(), gateway(), clock.now, backlog=backlog)
 
 
 @lru_cache(maxsize=1)

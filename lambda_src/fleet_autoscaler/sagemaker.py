@@ -6,7 +6,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .model import DELETED, EndpointObservation, EndpointSpec, FleetConfig, UpdateAction
+from .model import (
+    DELETED,
+    EndpointObservation,
+    EndpointSpec,
+    FleetConfig,
+    UpdateAction,
+    UpdateRejection,
+)
 
 
 def _error_code(exc: ClientError) -> str:
@@ -21,18 +28,33 @@ def _is_missing_endpoint(exc: ClientError) -> bool:
 def observation_from_description(
     spec: EndpointSpec, described: dict[str, Any]
 ) -> EndpointObservation:
-    variant: dict[str, Any] = {}
-    for candidate in described.get("ProductionVariants") or []:
+    variant: dict[str, Any] | None = None
+    variants = described.get("ProductionVariants") or []
+    for candidate in variants:
         if candidate.get("VariantName") == spec.variant:
             variant = candidate
             break
+    status = str(described.get("EndpointStatus", DELETED))
+    failure_reason = described.get("FailureReason") or None
+    if variant is None:
+        names = ", ".join(str(v.get("VariantName")) for v in variants) or "none"
+        return EndpointObservation(
+            name=spec.name,
+            status=status,
+            current_instances=0,
+            failure_reason=failure_reason,
+            config_error=(
+                f"variant {spec.variant!r} configured for endpoint {spec.name} is not in "
+                f"DescribeEndpoint (its variants: {names})"
+            ),
+        )
     desired = variant.get("DesiredInstanceCount")
     return EndpointObservation(
         name=spec.name,
-        status=str(described.get("EndpointStatus", DELETED)),
+        status=status,
         current_instances=int(variant.get("CurrentInstanceCount") or 0),
         desired_instances=int(desired) if desired is not None else None,
-        failure_reason=described.get("FailureReason") or None,
+        failure_reason=failure_reason,
     )
 
 
@@ -54,8 +76,8 @@ class EndpointGateway:
     def describe_all(self, config: FleetConfig) -> dict[str, EndpointObservation]:
         return {spec.name: self.describe(spec) for spec in config.endpoints}
 
-    def update_instances(self, action: UpdateAction) -> str | None:
-        """Ask for a new instance count; ``None`` when accepted, else the reason it was not."""
+    def update_instances(self, action: UpdateAction) -> UpdateRejection | None:
+        """Ask for a new instance count; ``None`` when accepted, else why it was not."""
         try:
             self._client.update_endpoint_weights_and_capacities(
                 EndpointName=action.endpoint,
@@ -65,5 +87,5 @@ class EndpointGateway:
             )
         except ClientError as exc:
             message = str(exc.response.get("Error", {}).get("Message", ""))[:300]
-            return f"{_error_code(exc) or 'Error'}: {message}"
+            return UpdateRejection(_error_code(exc), message)
         return None

@@ -92,10 +92,32 @@ def test_headers_are_case_insensitive_and_content_type_is_accepted(make_fleet):
         ({}, 400),
         ({"ContentType": "text/csv"}, 400),
         ({"InputLocation": "https://example.com/x"}, 400),
-        ({"InputLocation": "s3://b/k", "InvocationTimeoutSeconds": "0"}, 400),
-        ({"InputLocation": "s3://b/k", "InvocationTimeoutSeconds": "abc"}, 400),
-        ({"InputLocation": "s3://b/k", "RequestTTLSeconds": "59"}, 400),
-        ({"InputLocation": "s3://b/k", "InferenceId": "x" * 65}, 400),
+        ({"InputLocation": "s3://bucket/k", "InvocationTimeoutSeconds": "0"}, 400),
+        ({"InputLocation": "s3://bucket/k", "InvocationTimeoutSeconds": "abc"}, 400),
+        ({"InputLocation": "s3://bucket/k", "RequestTTLSeconds": "59"}, 400),
+        ({"InputLocation": "s3://bucket/k", "InferenceId": "x" * 65}, 400),
+        # Issue 12.6: digits that are not ASCII, and numbers too long for int().
+        ({"InputLocation": "s3://bucket/k", "InvocationTimeoutSeconds": "\u00b2"}, 400),
+        ({"InputLocation": "s3://bucket/k", "InvocationTimeoutSeconds": "\u0663\u0660"}, 400),
+        ({"InputLocation": "s3://bucket/k", "RequestTTLSeconds": "9" * 5000}, 400),
+        ({"InputLocation": "s3://bucket/k", "RequestTTLSeconds": "0" * 30 + "60"}, 400),
+        ({"InputLocation": "s3://bucket/k", "RequestTTLSeconds": "+60"}, 400),
+        ({"InputLocation": "s3://bucket/k", "RequestTTLSeconds": "6_000"}, 400),
+        # InputLocation must be s3://bucket/key with a valid bucket and a key.
+        ({"InputLocation": "s3://"}, 400),
+        ({"InputLocation": "s3://b"}, 400),
+        ({"InputLocation": "s3://bucket"}, 400),
+        ({"InputLocation": "s3://bucket/"}, 400),
+        ({"InputLocation": "s3:///key"}, 400),
+        ({"InputLocation": "s3://ab/key"}, 400),
+        ({"InputLocation": "s3://Bucket/key"}, 400),
+        ({"InputLocation": "s3://my_bucket/key"}, 400),
+        ({"InputLocation": "s3://-bucket/key"}, 400),
+        ({"InputLocation": "s3://bucket-/key"}, 400),
+        ({"InputLocation": "s3://my..bucket/key"}, 400),
+        ({"InputLocation": "s3://192.168.1.1/key"}, 400),
+        ({"InputLocation": "s3://" + "a" * 64 + "/key"}, 400),
+        ({"InputLocation": "S3://bucket/key"}, 400),
     ],
 )
 def test_bad_requests_are_400_and_invoke_nothing(make_fleet, headers, status):
@@ -133,8 +155,8 @@ def test_errors_never_echo_the_request_or_its_headers(make_fleet):
     marker = "SECRET-MARKER-42"
     for headers in (
         {"InputLocation": f"file:///{marker}"},
-        {"InputLocation": "s3://b/k", "InferenceId": marker * 10},
-        {"InputLocation": "s3://b/k", "RequestTTLSeconds": marker},
+        {"InputLocation": "s3://bucket/k", "InferenceId": marker * 10},
+        {"InputLocation": "s3://bucket/k", "RequestTTLSeconds": marker},
     ):
         response = fleet.route(headers)
         assert response["statusCode"] == 400
@@ -253,7 +275,10 @@ def test_realtime_request_passes_the_body_and_returns_the_model_response(make_fl
         {"Content-Type": "text/csv", "Accept": "application/json"}, body="100,50"
     )
     assert response["statusCode"] == 200
-    assert response["body"] == "body"  # moto's canned model response
+    # moto's canned model response: Body "body" with ContentType "content_type", which
+    # is no text type, so the router returns it base64-encoded.
+    assert response["isBase64Encoded"] is True
+    assert base64.b64decode(response["body"]) == b"body"
     assert response["headers"]["X-Fleet-Endpoint"] in fleet.endpoint_names
     assert spy.calls[0]["Body"] == b"100,50"
     assert spy.calls[0]["ContentType"] == "text/csv"
@@ -290,3 +315,46 @@ def test_realtime_fleet_without_capacity_is_503_with_retry_after(make_fleet):
 def test_realtime_request_without_body_is_400(make_fleet):
     fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
     assert fleet.route({"Content-Type": "text/csv"})["statusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["s3://abc/k", "s3://my.bucket-1/a/b/c.csv", "s3://" + "a" * 63 + "/key", "s3://b-1/ä.json"],
+)
+def test_valid_input_locations_are_accepted(make_fleet, location):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    headers = {"InputLocation": location, "RequestTTLSeconds": "000060"}
+    assert fleet.route(headers)["statusCode"] == 200
+    assert spy.calls[0]["InputLocation"] == location
+    assert spy.calls[0]["RequestTTLSeconds"] == 60
+
+
+def test_an_async_fleet_without_input_location_says_it_takes_an_s3_input(make_fleet):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    response = fleet.route({"Content-Type": "text/csv"}, body="1,2,3")
+    assert response["statusCode"] == 400
+    message = body(response)["message"]
+    assert "async fleet takes an S3 input" in message
+    assert "--upload" in message and "--input-location" in message
+
+
+def test_an_unhandled_error_logs_message_and_traceback_but_no_payload(
+    make_fleet, monkeypatch, logs
+):
+    from fleet_autoscaler import runtime
+
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    marker = "SECRET-MARKER-42"
+
+    def broken() -> None:
+        raise RuntimeError("view is broken")
+
+    monkeypatch.setattr(runtime.fleet_view(), "snapshot", broken)
+    response = fleet.route(ASYNC_HEADERS | {"CustomAttributes": marker}, body=marker)
+    assert response["statusCode"] == 500
+    errors = [line for line in logs if line.get("message", "") == "unhandled error"]
+    assert errors[0]["error"] == "RuntimeError"
+    assert errors[0]["error_message"] == "view is broken"
+    assert "in broken" in errors[0]["traceback"]
+    assert marker not in json.dumps(logs)

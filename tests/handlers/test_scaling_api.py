@@ -250,3 +250,27 @@ def test_isolated_from_the_other_fleets_endpoints(make_fleet):
     fleet.settle()
     assert SlowSageMaker().instances("demo-g5-canary") == 2
     assert all(name != "demo-g5-canary" for name, _ in fleet.sm.calls)
+
+
+def test_version_stays_fixed_for_the_life_of_the_dimension(make_fleet):
+    """AAS uses version to recognise the registered dimension; it is not a lock (12.4)."""
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, strategy="priority")
+    first = body(fleet.get())["version"]
+    fleet.patch(5)
+    fleet.settle()
+    fleet.reconcile()
+    fleet.patch(2)
+    fleet.settle()
+    answer = body(fleet.get())
+    assert fleet.item()["version"] > 3  # the lock counter moved on every write
+    assert answer["version"] == first
+    assert answer["scalingStatus"] == "Successful"
+    assert body(fleet.patch(2))["version"] == first
+
+
+def test_a_recreated_dimension_gets_a_new_version(make_fleet):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    first = body(fleet.get())["version"]
+    fleet.delete_item()
+    fleet.clock.advance(60)
+    assert body(fleet.get())["version"] != first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,11 @@ class Fleet:
 
     def route(self, headers: dict[str, str] | None, body: str | None = None) -> dict[str, Any]:
         return router.handler(router_event(self.name, headers, body=body), None)
+
+    def reapply_config(self) -> None:
+        """Deploy ``self.config`` after a test edited it (as a new Terraform apply would)."""
+        os.environ["FLEET_CONFIG"] = json.dumps(self.config)
+        runtime.reset()
 
     # -- the world ----------------------------------------------------------------------------
 

@@ -15,9 +15,13 @@ class RuntimeSpy:
     real: Any
     calls: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # endpoint -> error code
+    raises: dict[str, Exception] = field(default_factory=dict)  # endpoint -> exception
+    replies: dict[str, dict[str, Any]] = field(default_factory=dict)  # endpoint -> response
 
     def _maybe_fail(self, operation: str, params: dict[str, Any]) -> None:
         self.calls.append({"operation": operation, **params})
+        if params["EndpointName"] in self.raises:
+            raise self.raises[params["EndpointName"]]
         code = self.failures.get(params["EndpointName"])
         if code is not None:
             raise ClientError(
@@ -34,6 +38,8 @@ class RuntimeSpy:
 
     def invoke_endpoint(self, **params: Any) -> dict[str, Any]:
         self._maybe_fail("InvokeEndpoint", params)
+        if params["EndpointName"] in self.replies:
+            return self.replies[params["EndpointName"]]
         return self.real.invoke_endpoint(**params)
 
     @property
@@ -42,8 +48,8 @@ class RuntimeSpy:
 
 
 def install_runtime_spy() -> RuntimeSpy:
-    spy = RuntimeSpy(real=aws.client("sagemaker-runtime"))
-    aws._clients["sagemaker-runtime"] = spy
+    spy = RuntimeSpy(real=aws.runtime_client(60))
+    aws.override("sagemaker-runtime", spy)
     return spy
 
 
@@ -54,8 +60,14 @@ class CallCounter:
         self.calls: list[tuple[str, str]] = []
 
     def attach(self, *services: str) -> CallCounter:
-        for service in services:
-            aws.client(service).meta.events.register("before-call.*.*", self._record)
+        """Count calls of ``services`` by every client, including ones created later."""
+        wanted = set(services)
+
+        def hook(service: str, client: Any) -> None:
+            if service in wanted:
+                client.meta.events.register("before-call.*.*", self._record)
+
+        aws.on_new_client(hook)
         return self
 
     def _record(self, model: Any, **_: Any) -> None:

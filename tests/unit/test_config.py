@@ -35,6 +35,17 @@ def test_optional_fields_take_defaults():
     assert config.invocation_mode == "async"
     assert config.endpoints[0].max_instances == 4
     assert config.endpoints[0].priority == 1
+    assert config.metrics_namespace == "SageMakerFleet"
+    assert config.drain_timeout_seconds == 900
+    assert config.backlog_max_age_seconds == 300
+
+
+def test_control_plane_metric_and_drain_fields_are_read():
+    config = parse_config(
+        _broken(metrics_namespace="Team/Fleet", drain_timeout_seconds=0, backlog_max_age_seconds=90)
+    )
+    assert config.metrics_namespace == "Team/Fleet"
+    assert (config.drain_timeout_seconds, config.backlog_max_age_seconds) == (0, 90)
 
 
 def _broken(**changes):
@@ -75,6 +86,13 @@ def _broken(**changes):
         (_broken(endpoint0_share=-1), "endpoints[0].share"),
         (_broken(endpoint0_max_instances=True), "endpoints[0].max_instances"),
         (_broken(invocation_mode="realtime"), "endpoints[0].min_instances must be >= 1"),
+        (_broken(metrics_namespace=""), "metrics_namespace"),
+        (_broken(metrics_namespace="AWS/SageMaker"), "metrics_namespace"),
+        (_broken(metrics_namespace="x" * 256), "metrics_namespace"),
+        (_broken(drain_timeout_seconds=-1), "drain_timeout_seconds"),
+        (_broken(drain_timeout_seconds="900"), "drain_timeout_seconds"),
+        (_broken(backlog_max_age_seconds=-5), "backlog_max_age_seconds"),
+        (_broken(backlog_max_age_seconds=1.5), "backlog_max_age_seconds"),
     ],
 )
 def test_invalid_config_names_the_bad_field(text, field):

@@ -9,11 +9,13 @@ import pytest
 from fleet_autoscaler.config import parse_config
 from fleet_autoscaler.control import (
     UPDATE_GRACE_SECONDS,
+    classify_rejection,
+    endpoint_limits,
     initial_state,
     record_results,
     step,
 )
-from fleet_autoscaler.model import EndpointObservation, UpdateAction
+from fleet_autoscaler.model import EndpointObservation, UpdateAction, UpdateRejection
 from tests.support.harness import default_config
 
 NOW = 10_000.0
@@ -127,16 +129,107 @@ def test_gone_endpoints_count_zero_and_get_no_target(status):
     assert all(a.endpoint != "demo-g5" for a in decision.actions)
 
 
+BUSY = UpdateRejection("ValidationException", 'Cannot update in-progress endpoint "arn:x".')
+QUOTA = UpdateRejection("ResourceLimitExceeded", "account-level service limit")
+
+
 def test_rejected_results_release_claims_and_leave_the_activity_pending():
     cfg = config(strategy="priority")
     claimed = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
-    after = record_results(claimed, {"demo-g5": "ValidationException: busy"}, NOW)
+    after = record_results(claimed, cfg, {"demo-g5": BUSY}, NOW)
     assert after.endpoints["demo-g5"].requested is None
-    assert after.endpoints["demo-g5"].last_error == "ValidationException: busy"
+    assert after.endpoints["demo-g5"].last_error == str(BUSY)
     assert after.activity.status == "Pending"
-    accepted = record_results(claimed, {"demo-g5": None}, NOW)
+    accepted = record_results(claimed, cfg, {"demo-g5": None}, NOW)
     assert accepted.endpoints["demo-g5"].requested == 3
     assert accepted.activity.status == "InProgress"
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "kind"),
+    [
+        ("ResourceLimitExceeded", "The account-level service limit is 2 Instances", "blocking"),
+        ("AccessDeniedException", "not authorized", "blocking"),
+        ("AccessDenied", "not authorized", "blocking"),
+        ("ValidationException", "The variant name AllTraffic is not present.", "blocking"),
+        ("ValidationException", "Could not find endpoint demo-g5.", "blocking"),
+        ("ValidationException", 'Cannot update in-progress endpoint "arn:x".', "busy"),
+        ("ValidationException", "Endpoint is currently Updating", "busy"),
+        ("ValidationException", "the endpoint is busy", "busy"),
+        ("ThrottlingException", "Rate exceeded", "transient"),
+        ("InternalFailure", "", "transient"),
+        ("ServiceUnavailable", "", "transient"),
+        ("", "", "transient"),
+    ],
+)
+def test_update_errors_are_classified(code, message, kind):
+    assert classify_rejection(UpdateRejection(code, message)) == kind
+
+
+@pytest.mark.parametrize(
+    ("rejection", "status", "blocked_until"),
+    [
+        (BUSY, "Updating", 0.0),
+        (QUOTA, "InService", NOW + 600),
+        (UpdateRejection("ThrottlingException", "slow down"), "InService", 0.0),
+    ],
+)
+def test_a_rejection_defers_blocks_or_retries(rejection, status, blocked_until):
+    cfg = config(strategy="priority", capacity_retry_seconds=600)
+    claimed = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    g5 = record_results(claimed, cfg, {"demo-g5": rejection}, NOW).endpoints["demo-g5"]
+    assert (g5.status, g5.blocked_until, g5.requested) == (status, blocked_until, None)
+    assert g5.last_error == str(rejection)
+
+
+def test_claiming_is_not_progress_but_acceptance_is():
+    cfg = config(strategy="priority")
+    state = fleet_state(cfg, g5=1)
+    claimed = step(state, cfg, NOW + 10, desired=3).state
+    retried = step(claimed, cfg, NOW + 500, desired=4).state  # new activity: starts now
+    assert retried.activity.progress_at == NOW + 500
+    again = step(
+        record_results(retried, cfg, {"demo-g5": QUOTA}, NOW + 500),
+        cfg,
+        NOW + 560,
+        observations={"demo-g5": observe("demo-g5", current=1)},
+    )
+    assert again.state.activity.progress_at == NOW + 500
+    assert record_results(claimed, cfg, {"demo-g5": None}, NOW + 20).activity.progress_at == (
+        NOW + 20
+    )
+
+
+def test_blocked_endpoint_is_replanned_onto_the_others_and_skip_is_respected():
+    cfg = config(strategy="priority")
+    claimed = step(fleet_state(cfg), cfg, NOW, desired=3).state
+    blocked = record_results(claimed, cfg, {"demo-g5": QUOTA}, NOW)
+    replanned = step(blocked, cfg, NOW, skip={"demo-g5"})
+    assert replanned.actions == (UpdateAction("demo-g6", "AllTraffic", 3),)
+    skipped = step(blocked, cfg, NOW, skip={"demo-g5", "demo-g6"})
+    assert skipped.actions == ()
+
+
+def test_endpoint_limits_say_why_each_endpoint_cannot_take_more():
+    cfg = config(strategy="priority", capacity_retry_seconds=600)
+    state = fleet_state(cfg, g6=4)
+    state = record_results(step(state, cfg, NOW, desired=5).state, cfg, {"demo-g5": QUOTA}, NOW)
+    state = step(
+        state,
+        cfg,
+        NOW,
+        observations={
+            "demo-g4dn": EndpointObservation(
+                "demo-g4dn", "InService", 0, config_error="variant 'X' is not in DescribeEndpoint"
+            )
+        },
+    ).state
+    limits = endpoint_limits(cfg, state, NOW + 100)
+    assert limits["demo-g5"] == f"may not grow for 500s after: {QUOTA}"
+    assert limits["demo-g6"] == "at max_instances (4)"
+    assert limits["demo-g4dn"].startswith("configuration error: variant 'X'")
+    assert state.activity.status == "Failed"
+    assert "demo-g5: may not grow" in state.activity.failure_reason
 
 
 def test_state_round_trips_through_json():
@@ -145,3 +238,48 @@ def test_state_round_trips_through_json():
     from fleet_autoscaler.model import FleetState
 
     assert FleetState.from_json(state.to_json()) == state
+
+
+@pytest.mark.parametrize(
+    ("status", "actual", "updatable"),
+    [
+        ("InService", 5, True),
+        ("Updating", 5, False),
+        ("SystemUpdating", 5, False),  # maintenance: same instances, still serving
+        ("RollingBack", 5, False),  # the old instances serve until the rollback ends
+        ("Creating", 3, False),
+        ("UpdateRollbackFailed", 3, False),
+        ("Failed", 3, False),
+        ("OutOfService", 3, False),
+    ],
+)
+def test_what_each_endpoint_status_counts_for(status, actual, updatable):
+    cfg = config(strategy="race")
+    state = fleet_state(cfg, g5=2, g6=2, g4dn=1)
+    seen = step(state, cfg, NOW, observations={"demo-g5": observe("demo-g5", status, 2)})
+    assert seen.state.actual == actual
+    # While g5 is busy or counts 0, race must not ask the others for its capacity twice.
+    grown = step(seen.state, cfg, NOW + 1, desired=6)
+    assert any(a.endpoint == "demo-g5" for a in grown.actions) is updatable
+
+
+def test_maintenance_does_not_make_race_replace_the_endpoint():
+    cfg = config(strategy="race")
+    state = fleet_state(cfg, g5=2)
+    decision = step(
+        state, cfg, NOW, observations={"demo-g5": observe("demo-g5", "SystemUpdating", 2)}
+    )
+    assert decision.actions == ()
+    assert (decision.state.actual, decision.state.activity.status) == (2, "Successful")
+
+
+def test_state_from_a_newer_release_loads_ignoring_fields_it_does_not_know():
+    from fleet_autoscaler.model import FleetState
+
+    cfg = config(strategy="priority")
+    state = step(fleet_state(cfg, g5=1), cfg, NOW, desired=3).state
+    raw = json.loads(state.to_json())
+    raw["dispatch"] = {"queue": "x"}
+    raw["activity"]["eta"] = 12
+    raw["endpoints"]["demo-g5"]["backlog_trend"] = [1, 2]
+    assert FleetState.from_json(json.dumps(raw)) == state

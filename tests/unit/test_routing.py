@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from fleet_autoscaler.config import parse_config
 from fleet_autoscaler.model import EndpointState
-from fleet_autoscaler.routing import SmoothWeightedRoundRobin, routing_weights, wake_endpoint
+from fleet_autoscaler.routing import (
+    SmoothWeightedRoundRobin,
+    attempt_read_timeout,
+    routing_weights,
+    wake_endpoint,
+)
 from tests.support.harness import default_config
 
 
@@ -121,3 +126,31 @@ def test_wake_endpoint_is_the_highest_priority_that_may_grow():
     assert wake_endpoint(CONFIG, endpoints, now=100.0) == "demo-g4dn"
     assert wake_endpoint(CONFIG, endpoints, now=300.0) == "demo-g5"
     assert wake_endpoint(CONFIG, {}, now=0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "weight"),
+    [("InService", 2), ("Updating", 2), ("SystemUpdating", 2), ("RollingBack", 2), ("Failed", 0)],
+)
+def test_serving_statuses_take_traffic(status, weight):
+    cfg = parse_config(json.dumps(default_config()))
+    endpoints = {"demo-g5": EndpointState("demo-g5", status=status, current=2)}
+    assert routing_weights(cfg, endpoints)["demo-g5"] == weight
+
+
+@pytest.mark.parametrize(
+    ("remaining", "timeout"),
+    [
+        (None, 65),  # no deadline known: the runtime's own limit
+        (900.0, 65),
+        (30.0, 25),  # 30 - 1 (answer) - 1 (connect) = 28 -> 25
+        (13.5, 10),
+        (8.9, 6),
+        (3.0, 1),
+        (2.9, None),  # no attempt fits: answer now
+        (0.2, None),
+        (-1.0, None),
+    ],
+)
+def test_attempt_read_timeout_leaves_room_to_answer(remaining, timeout):
+    assert attempt_read_timeout(remaining) == timeout

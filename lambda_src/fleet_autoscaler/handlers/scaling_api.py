@@ -31,7 +31,8 @@ def dimension_body(config: FleetConfig, state: FleetState) -> dict[str, Any]:
         "resourceName": config.fleet_name,
         "scalableTargetDimensionId": config.dimension_id,
         "scalingStatus": state.activity.status,
-        "version": str(state.version),
+        # Fixed for the life of the dimension; "1" for an item an older release created.
+        "version": state.dimension_version or "1",
     }
     if state.activity.status == "Failed" and state.activity.failure_reason:
         body["failureReason"] = state.activity.failure_reason
