@@ -274,9 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         help="scenarios that also run each controller at the sweep's other targets",
     )
     parser.add_argument("--quick", action="store_true", help="2 scenarios, 30 minutes, no sweep")
+    parser.add_argument("--minutes", type=int, help="cut every scenario to this many minutes")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
     args = parser.parse_args(argv)
-    minutes = None
+    minutes = args.minutes
     if args.quick:
         args.scenarios, args.sweep, minutes = ["step", "spike"], [], QUICK_MINUTES
     unknown = sorted(set(args.controllers) - set(CONTROLLERS))
