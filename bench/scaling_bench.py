@@ -159,7 +159,7 @@ def verdict(entries: list[dict[str, Any]]) -> str:
         if beaten:
             parts.append(f"{a['controller']} dominates {', '.join(beaten)}")
     front = [a["controller"] for a in entries if not any(dominates(b, a) for b in entries)]
-    return "; ".join(parts + [f"not dominated: {', '.join(front)}"])
+    return "; ".join([*parts, f"not dominated: {', '.join(front)}"])
 
 
 def _cell(entry: dict[str, Any], metric: str, spread: bool, digits: int = 0) -> str:
@@ -295,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [run(job) for job in jobs]
     entries = aggregate(rows)
     order = {name: i for i, name in enumerate(CONTROLLERS)}
-    entries.sort(key=lambda e: (args.scenarios.index(e["scenario"]), order[e["controller"]], e["target"]))
+    entries.sort(
+        key=lambda e: (args.scenarios.index(e["scenario"]), order[e["controller"]], e["target"])
+    )
     defaults = [e for e in entries if e["target"] == default_target(e["controller"])]
 
     lines = [
@@ -307,8 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for scenario in args.scenarios:
         lines.append(
-            f"verdict {scenario}: "
-            + verdict([e for e in defaults if e["scenario"] == scenario])
+            f"verdict {scenario}: " + verdict([e for e in defaults if e["scenario"] == scenario])
         )
     sweep = [e for e in entries if e["scenario"] in args.sweep]
     if sweep:
@@ -323,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "table.md").write_text("\n".join(table(defaults, markdown=True)) + "\n")
     picture = args.out / "cost-vs-p95.png"
     plot(entries, args.scenarios, picture)
-    print(f"\nresults  {args.out / 'results.json'}\ntable    {args.out / 'table.md'}\nplot     {picture}")
+    print(f"\nresults  {args.out / 'results.json'}")
+    print(f"table    {args.out / 'table.md'}\nplot     {picture}")
     return 0
 
 

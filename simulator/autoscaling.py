@@ -169,9 +169,7 @@ class ScalableTarget:
                 result = self.clamp(actual + step)
                 if result > desired and self.from_zero.allows(now, result):
                     self.from_zero.mark(now, result)
-                    proposals.append(
-                        ScalingDecision(result, f"scale-from-zero step +{step}")
-                    )
+                    proposals.append(ScalingDecision(result, f"scale-from-zero step +{step}"))
 
         if self.fast is not None and metric is not None:
             limit = self.fast_ratio * tracking.target
@@ -188,9 +186,7 @@ class ScalableTarget:
             wanted = self.clamp(tracking.wanted(metric, actual))
             if high and wanted > desired:
                 proposals.append(
-                    ScalingDecision(
-                        wanted, f"target tracking: {metric:.1f} > {tracking.target:g}"
-                    )
+                    ScalingDecision(wanted, f"target tracking: {metric:.1f} > {tracking.target:g}")
                 )
             elif (
                 low

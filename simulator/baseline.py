@@ -66,7 +66,9 @@ def _update(name: str, count: int) -> bool:
     try:
         _sagemaker().update_endpoint_weights_and_capacities(
             EndpointName=name,
-            DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "DesiredInstanceCount": count}],
+            DesiredWeightsAndCapacities=[
+                {"VariantName": "AllTraffic", "DesiredInstanceCount": count}
+            ],
         )
     except Exception:  # an Updating endpoint rejects the call
         return False
@@ -85,7 +87,9 @@ def _actual(endpoints: list[SimEndpoint]) -> int:
 class SampleControl(SignalScaled):
     shared_queue = False
 
-    def __init__(self, scenario: Scenario, equal: bool = False, target: float | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, equal: bool = False, target: float | None = None
+    ) -> None:
         self.label = "aws-sample-equal" if equal else "aws-sample"
         self._scenario = scenario
         self._endpoints = sorted(scenario.endpoints, key=lambda ep: ep.priority)
@@ -265,8 +269,7 @@ class _SharedQueue(_Applier):
     def _replan(self, total: int) -> None:
         current = {ep.name: self.desired[ep.name] for ep in self.endpoints}
         for name in self._short():  # what a short type could not get is asked elsewhere
-            status, count, _ = _describe(name)
-            current[name] = min(current[name], count)
+            current[name] = min(current[name], _describe(name)[1])
         self.desired = place(total, self.endpoints, self._short(), current)
 
     def on_event(self, endpoint: str, status: str) -> None:
@@ -298,7 +301,8 @@ class PoolControl(_SharedQueue):
         self.now = now
         total = sum(self.desired.values())
         actual = sum(
-            count for status, count, _ in (_describe(ep.name) for ep in self.endpoints)
+            count
+            for status, count, _ in (_describe(ep.name) for ep in self.endpoints)
             if status in SERVING
         )
         decision = self.target.evaluate(
@@ -380,4 +384,3 @@ def make_control(
     if name == "oracle":
         return OracleControl(scenario, target)
     raise ValueError(f"unknown control {name!r}")
-

@@ -81,7 +81,9 @@ class DelayedCloudWatch:
             )
         for namespace, data in by_namespace.items():
             for start in range(0, len(data), 500):
-                self._client.put_metric_data(Namespace=namespace, MetricData=data[start : start + 500])
+                self._client.put_metric_data(
+                    Namespace=namespace, MetricData=data[start : start + 500]
+                )
         self._prune(now)
 
     def _prune(self, now: float) -> None:

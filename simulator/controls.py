@@ -138,7 +138,7 @@ class SimRuntime:
     def __init__(self, exists: Any) -> None:
         self._exists = exists
 
-    def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:  # noqa: N803
+    def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:
         if not self._exists(EndpointName):
             raise ClientError(
                 {
@@ -179,7 +179,9 @@ class FleetControl(SignalScaled):
         if target is not None:
             key = "load_target_value" if self.signal == "load" else "backlog_target_value"
             settings = type(settings)(**{**settings.__dict__, key: target})
-        self.target = fleet_target(settings, scenario.min_capacity, scenario.max_capacity, self.signal)
+        self.target = fleet_target(
+            settings, scenario.min_capacity, scenario.max_capacity, self.signal
+        )
         self.requested = sum(
             ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints
         )
@@ -187,7 +189,7 @@ class FleetControl(SignalScaled):
         os.environ["FLEET_CONFIG"] = json.dumps(scenario.fleet_config())
         runtime.reset()
         if endpoint_exists is not None:
-            aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)  # noqa: SLF001
+            aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)
 
     def initial_instances(self) -> dict[str, int]:
         return {ep.name: ep.initial_instances for ep in self._scenario.endpoints}

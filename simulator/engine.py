@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -382,7 +382,7 @@ class World:
             step = self.control.autoscale(
                 self.now, Published(self.cloudwatch, self.cloudwatch.newest_period(self.now))
             )
-            desired, actual, status = self.control.status()
+            desired, _, status = self.control.status()
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
             previous_status = status
@@ -439,7 +439,9 @@ class World:
         """Per endpoint; a shared queue's backlog is shown on the first endpoint."""
         names = [ep.name for ep in self.scenario.endpoints]
         if self.control.shared_queue:
-            return {n: (self.inference.total_backlog() if i == 0 else 0) for i, n in enumerate(names)}
+            return {
+                n: (self.inference.total_backlog() if i == 0 else 0) for i, n in enumerate(names)
+            }
         return {n: self.inference.backlog(n) for n in names}
 
 

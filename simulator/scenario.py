@@ -79,7 +79,9 @@ class ScalingSettings:
     @property
     def target_value(self) -> float:
         """The target of the selected signal."""
-        return self.load_target_value if self.scaling_signal == "load" else self.backlog_target_value
+        return (
+            self.load_target_value if self.scaling_signal == "load" else self.backlog_target_value
+        )
 
 
 def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings:

@@ -142,7 +142,9 @@ def test_step_policy_within_its_cooldown_only_scales_out_further():
     assert step.allows(300, 1)
 
 
-@pytest.mark.parametrize(("actual", "percent", "change"), [(4, 150, 6), (1, 50, 1), (3, 10, 1), (0, 200, 1)])
+@pytest.mark.parametrize(
+    ("actual", "percent", "change"), [(4, 150, 6), (1, 50, 1), (3, 10, 1), (0, 200, 1)]
+)
 def test_percent_change_rounds_like_application_auto_scaling(actual, percent, change):
     assert percent_adjustment(actual, percent) == change
 
