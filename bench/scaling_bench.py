@@ -96,6 +96,7 @@ class Job:
 def run(job: Job) -> dict[str, Any]:
     """One simulation; the numbers the table needs."""
     _credentials()
+    cpu = time.process_time()
     control, signal = CONTROLLERS[job.controller]
     scenario = load(job.scenario, seed=job.seed)
     if job.minutes is not None:
@@ -118,6 +119,7 @@ def run(job: Job) -> dict[str, Any]:
         "stranded_request_minutes": extras["stranded_request_minutes"],
         "zero_capacity_minutes": extras["zero_capacity_minutes"],
         "update_calls": outcome.update_calls,
+        "cpu_seconds": round(time.process_time() - cpu, 2),
     }
 
 
@@ -316,7 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", "Target sweep (load target / backlog target / oracle utilisation):", ""]
         lines += table(sweep)
     elapsed = time.monotonic() - started
-    lines += ["", f"{len(jobs)} runs in {elapsed:.0f} s with {args.jobs} worker(s)"]
+    cpu = sum(r["cpu_seconds"] for r in rows)
+    lines += [
+        "",
+        f"{len(jobs)} runs in {elapsed:.0f} s with {args.jobs} worker(s) "
+        f"({cpu:.0f} CPU seconds in the simulations)",
+    ]
     print("\n".join(lines))
 
     args.out.mkdir(parents=True, exist_ok=True)

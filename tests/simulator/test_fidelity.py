@@ -175,8 +175,7 @@ def test_the_sample_as_shipped_sends_everything_to_its_last_endpoint(tmp_path):
 def test_cost_is_instance_time_at_the_types_price(tmp_path):
     body = "duration_minutes = 30\n[[demand]]\nat_minute = 0\nrate = 0\n"
     outcome = simulate(load(write_scenario(tmp_path, "idle", body)), control="native")
-    # One g5 for 30 minutes (native never scales below what has no low alarm yet... but
-    # it may scale in after 15 low datapoints plus the delay); cost follows instance time.
+    # One g5 until native target tracking scales it in; dollars follow instance time.
     minutes = outcome.extras["instance_minutes_exact"]
     price = load("step").instance_types["ml.g5.2xlarge"].price_per_hour
     assert outcome.extras["dollars"] == pytest.approx(minutes * price / 60, abs=0.01)
