@@ -187,10 +187,18 @@ COLUMNS = (
 )
 
 
-def table(entries: list[dict[str, Any]], markdown: bool = False) -> list[str]:
-    header = ["scenario", "controller", *(title for title, *_ in COLUMNS)]
+def table(
+    entries: list[dict[str, Any]], markdown: bool = False, targets: bool = False
+) -> list[str]:
+    header = ["scenario", "controller", *(["target"] if targets else [])]
+    header += [title for title, *_ in COLUMNS]
     rows = [
-        [e["scenario"], e["controller"], *(_cell(e, m, s, d) for _, m, s, d in COLUMNS)]
+        [
+            e["scenario"],
+            e["controller"],
+            *([f"{e['target']:g}"] if targets else []),
+            *(_cell(e, m, s, d) for _, m, s, d in COLUMNS),
+        ]
         for e in entries
     ]
     if markdown:
@@ -316,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = [e for e in entries if e["scenario"] in args.sweep]
     if sweep:
         lines += ["", "Target sweep (load target / backlog target / oracle utilisation):", ""]
-        lines += table(sweep)
+        lines += table(sweep, targets=True)
     elapsed = time.monotonic() - started
     cpu = sum(r["cpu_seconds"] for r in rows)
     lines += [
@@ -328,7 +336,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"runs": rows, "entries": entries}, indent=1))
-    (args.out / "table.md").write_text("\n".join(table(defaults, markdown=True)) + "\n")
+    (args.out / "table.md").write_text(
+        "\n".join([*table(defaults, markdown=True), "", *table(sweep, markdown=True, targets=True)])
+        + "\n"
+    )
     picture = args.out / "cost-vs-p95.png"
     plot(entries, args.scenarios, picture)
     print(f"\nresults  {args.out / 'results.json'}")

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
-SERVING = ("InService", "Updating")
+SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
 CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle")
 
 
