@@ -217,6 +217,7 @@ def plot(entries: list[dict[str, Any]], scenarios: list[str], path: Path) -> Non
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: PLC0415
 
     columns = min(3, len(scenarios))
     rows = (len(scenarios) + columns - 1) // columns
@@ -231,17 +232,19 @@ def plot(entries: list[dict[str, Any]], scenarios: list[str], path: Path) -> Non
             if not points:
                 continue
             axis.plot(
-                [p["p95"] for p in points],
+                [max(p["p95"], 1.0) for p in points],
                 [p["dollars"] for p in points],
                 marker="o",
                 label=controller,
             )
             for p in points:
-                axis.annotate(f"{p['target']:g}", (p["p95"], p["dollars"]), fontsize=7)
+                axis.annotate(f"{p['target']:g}", (max(p["p95"], 1.0), p["dollars"]), fontsize=7)
         axis.set_title(scenario, fontsize=10)
         axis.set_xlabel("p95 queue wait (s), median over seeds")
         axis.set_ylabel("cost (USD), median over seeds")
-        axis.set_xscale("symlog", linthresh=60)
+        axis.set_xscale("log")
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+        axis.xaxis.set_minor_formatter(NullFormatter())
     for index in range(len(scenarios), rows * columns):
         axes[index // columns][index % columns].axis("off")
     axes[0][0].legend(fontsize=7)
