@@ -36,7 +36,7 @@ help: ## list the targets
 
 venv: $(TEST_DEPS) ## create or update the virtual environment
 
-demo: $(VENV)/.stamp-sim ## fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample WITH_CONTAINER=1)
+demo: $(VENV)/.stamp-sim ## fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample|aws-sample-equal|native|pool|oracle WITH_CONTAINER=1)
 	$(PY) -m simulator --scenario $(SCENARIO) --control $(CONTROL) \
 	  $(if $(STRATEGY),--strategy $(STRATEGY),) $(if $(WITH_CONTAINER),--with-container,)
 
@@ -62,8 +62,8 @@ test: $(TEST_DEPS) lint ## every test suite (what CI runs): in parallel, then th
 bench-router: $(VENV)/.stamp-dev ## router benchmark: AWS calls and cost per routed request
 	$(PY) bench/router_bench.py
 
-bench-scaling: $(VENV)/.stamp-sim ## every scenario x strategy and the AWS sample's algorithm, one table
-	$(PY) bench/scaling_bench.py
+bench-scaling: $(VENV)/.stamp-sim ## every scenario x controller, medians over 3 seeds, a target sweep, cost-vs-p95 PNG (BENCH_ARGS=--quick)
+	$(PY) bench/scaling_bench.py $(BENCH_ARGS)
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build

@@ -1,114 +1,352 @@
-"""Scaling benchmark: every scenario with every strategy and with the AWS sample's algorithm.
+"""Scaling benchmark: every scenario x controller, medians over seeds, a target sweep.
 
-    make bench-scaling      # or: python bench/scaling_bench.py [--jobs 2] [--scenarios step ...]
+    make bench-scaling                      # the full run (a few minutes on 2 cores)
+    python bench/scaling_bench.py --quick   # a tiny run: 2 scenarios cut to 30 minutes
+    python bench/scaling_bench.py --scenarios step --seeds 1 2 3 4 5 --jobs 2
 
-Prints one table (time to reach the desired capacity, surplus instance-minutes,
-backlog-minutes, 95th-percentile queue wait, endpoint update operations, failed
-activities) and checks the targets the simulator issue sets. Numbers, not a test.
+For each scenario and controller, at the controller's default target, the median over
+the seeds (and the spread, min-max) of: instance-minutes and dollars, p50/p95/p99/max
+queue wait, requests still queued at the end, stranded request-minutes (waiting in a
+queue that no instance serves), minutes at zero capacity while requests arrive, and
+endpoint update calls. Then a target sweep per controller, a verdict line per scenario
+(who dominates whom on dollars and p95), and a PNG of cost against p95 with one point
+per controller and target. Numbers, not a test: nothing here fails a build.
+
+Fairness: every controller of a scenario sees the same seeded arrivals and the same
+request sizes, the same SageMaker timings and shortages, the same CloudWatch delay;
+each starts from the scenario's initial instances except the AWS sample, which starts
+as shipped (one instance per endpoint).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
+import statistics
 import sys
+import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "lambda_src"), str(ROOT)]
 
 from simulator.cli import _credentials  # noqa: E402
 from simulator.engine import simulate  # noqa: E402
-from simulator.report import summarise  # noqa: E402
+from simulator.report import percentile  # noqa: E402
 from simulator.scenario import available, load  # noqa: E402
 
-CONTROLS = ("race", "priority", "proportional", "aws-sample")
+# label: (control, signal)
+CONTROLLERS: dict[str, tuple[str, str | None]] = {
+    "fleet-load": ("fleet", "load"),
+    "fleet-backlog": ("fleet", "backlog"),
+    "aws-sample": ("aws-sample", None),
+    "aws-sample-equal": ("aws-sample-equal", None),
+    "native": ("native", None),
+    "pool": ("pool", None),
+    "oracle": ("oracle", None),
+}
+QUICK_MINUTES = 30
 
 
-def run(job: tuple[str, str]) -> dict:
-    scenario_name, control = job
+def default_target(label: str) -> float:
+    settings = load("step").autoscaling
+    if label == "fleet-load":
+        return settings.load_target_value
+    if label == "oracle":
+        return 1.0  # utilisation the oracle sizes for
+    return settings.backlog_target_value
+
+
+def sweep_targets(label: str) -> list[float]:
+    """The default target and one on each side (the oracle: utilisation)."""
+    if label == "oracle":
+        return [0.7, 0.85, 1.0]
+    base = default_target(label)
+    return [base / 2, base, base * 2]
+
+
+METRICS = (
+    "instance_minutes",
+    "dollars",
+    "p50",
+    "p95",
+    "p99",
+    "max",
+    "queued_at_end",
+    "stranded_request_minutes",
+    "zero_capacity_minutes",
+    "update_calls",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    scenario: str
+    controller: str
+    target: float
+    seed: int
+    minutes: int | None = None
+
+
+def run(job: Job) -> dict[str, Any]:
+    """One simulation; the numbers the table needs."""
     _credentials()
-    if control == "aws-sample":
-        outcome = simulate(load(scenario_name), control="aws-sample")
-    else:
-        outcome = simulate(load(scenario_name, strategy=control))
-    summary = summarise(outcome)
-    night = [row for row in outcome.timeline if outcome.scenario.rate_at(row.minute - 1) == 0]
-    summary["reached_zero_at_night"] = any(row.actual == 0 for row in night) if night else None
-    return summary
+    cpu = time.process_time()
+    control, signal = CONTROLLERS[job.controller]
+    scenario = load(job.scenario, seed=job.seed)
+    if job.minutes is not None:
+        scenario = dataclasses.replace(scenario, duration_minutes=job.minutes)
+    outcome = simulate(scenario, control=control, signal=signal, target=job.target)
+    waits = outcome.waits
+    extras = outcome.extras
+    return {
+        "scenario": job.scenario,
+        "controller": job.controller,
+        "target": job.target,
+        "seed": job.seed,
+        "instance_minutes": extras["instance_minutes_exact"],
+        "dollars": extras["dollars"],
+        "p50": round(percentile(waits, 0.50), 1),
+        "p95": round(percentile(waits, 0.95), 1),
+        "p99": round(percentile(waits, 0.99), 1),
+        "max": round(max(waits, default=0.0), 1),
+        "queued_at_end": extras["queued_at_end"],
+        "stranded_request_minutes": extras["stranded_request_minutes"],
+        "zero_capacity_minutes": extras["zero_capacity_minutes"],
+        "update_calls": outcome.update_calls,
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+    }
 
 
-def fmt(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+def aggregate(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (scenario, controller, target): median and spread (min, max) over the seeds."""
+    groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["scenario"], row["controller"], row["target"]), []).append(row)
+    result = []
+    for (scenario, controller, target), members in groups.items():
+        entry: dict[str, Any] = {
+            "scenario": scenario,
+            "controller": controller,
+            "target": target,
+            "seeds": sorted(m["seed"] for m in members),
+        }
+        for metric in METRICS:
+            values = [float(m[metric]) for m in members]
+            entry[metric] = statistics.median(values)
+            entry[f"{metric}_spread"] = (min(values), max(values))
+        result.append(entry)
+    return result
 
 
-def main() -> int:
+def dominates(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """``a`` costs no more dollars and waits no longer at p95, and is better in one."""
+    return (
+        a["dollars"] <= b["dollars"]
+        and a["p95"] <= b["p95"]
+        and (a["dollars"] < b["dollars"] or a["p95"] < b["p95"])
+    )
+
+
+def verdict(entries: list[dict[str, Any]]) -> str:
+    """Who dominates whom (medians at the default targets) and who is on the front."""
+    parts = []
+    for a in entries:
+        beaten = [b["controller"] for b in entries if b is not a and dominates(a, b)]
+        if beaten:
+            parts.append(f"{a['controller']} dominates {', '.join(beaten)}")
+    front = [a["controller"] for a in entries if not any(dominates(b, a) for b in entries)]
+    return "; ".join([*parts, f"not dominated: {', '.join(front)}"])
+
+
+def _cell(entry: dict[str, Any], metric: str, spread: bool, digits: int = 0) -> str:
+    value = entry[metric]
+    text = f"{value:.{digits}f}"
+    if spread:
+        low, high = entry[f"{metric}_spread"]
+        text += f" [{low:.{digits}f}-{high:.{digits}f}]"
+    return text
+
+
+COLUMNS = (
+    ("inst-min", "instance_minutes", True, 0),
+    ("USD", "dollars", True, 2),
+    ("p50 s", "p50", False, 0),
+    ("p95 s", "p95", True, 0),
+    ("p99 s", "p99", False, 0),
+    ("max s", "max", False, 0),
+    ("queued", "queued_at_end", False, 0),
+    ("stranded req-min", "stranded_request_minutes", False, 0),
+    ("zero-cap min", "zero_capacity_minutes", False, 1),
+    ("updates", "update_calls", False, 0),
+)
+
+
+def table(
+    entries: list[dict[str, Any]], markdown: bool = False, targets: bool = False
+) -> list[str]:
+    header = ["scenario", "controller", *(["target"] if targets else [])]
+    header += [title for title, *_ in COLUMNS]
+    rows = [
+        [
+            e["scenario"],
+            e["controller"],
+            *([f"{e['target']:g}"] if targets else []),
+            *(_cell(e, m, s, d) for _, m, s, d in COLUMNS),
+        ]
+        for e in entries
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return lines
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return lines
+
+
+def plot(entries: list[dict[str, Any]], scenarios: list[str], path: Path) -> None:
+    import matplotlib  # noqa: PLC0415  (heavy; only for the picture)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: PLC0415
+
+    columns = min(3, len(scenarios))
+    rows = (len(scenarios) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    for index, scenario in enumerate(scenarios):
+        axis = axes[index // columns][index % columns]
+        for controller in CONTROLLERS:
+            points = sorted(
+                (e for e in entries if e["scenario"] == scenario and e["controller"] == controller),
+                key=lambda e: e["target"],
+            )
+            if not points:
+                continue
+            axis.plot(
+                [max(p["p95"], 1.0) for p in points],
+                [p["dollars"] for p in points],
+                marker="o",
+                label=controller,
+            )
+            for p in points:
+                axis.annotate(f"{p['target']:g}", (max(p["p95"], 1.0), p["dollars"]), fontsize=7)
+        axis.set_title(scenario, fontsize=10)
+        axis.set_xlabel("p95 queue wait (s), median over seeds")
+        axis.set_ylabel("cost (USD), median over seeds")
+        axis.set_xscale("log")
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+        axis.xaxis.set_minor_formatter(NullFormatter())
+    for index in range(len(scenarios), rows * columns):
+        axes[index // columns][index % columns].axis("off")
+    axes[0][0].legend(fontsize=7)
+    figure.suptitle("Cost against p95 wait; labels are targets (lower-left is better)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def jobs_for(
+    scenarios: list[str],
+    controllers: list[str],
+    seeds: list[int],
+    sweep_scenarios: list[str],
+    minutes: int | None,
+) -> list[Job]:
+    jobs = []
+    for scenario in scenarios:
+        for controller in controllers:
+            targets = [default_target(controller)]
+            if scenario in sweep_scenarios:
+                targets = sweep_targets(controller)
+            for target in targets:
+                jobs.extend(Job(scenario, controller, target, seed, minutes) for seed in seeds)
+    # The slowest (this project's control plane) first keeps both workers busy to the end.
+    return sorted(jobs, key=lambda j: not j.controller.startswith("fleet"))
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--scenarios", nargs="*", default=available())
-    args = parser.parse_args()
-    jobs = [(scenario, control) for scenario in args.scenarios for control in CONTROLS]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(run, jobs))
+    parser.add_argument("--controllers", nargs="*", default=list(CONTROLLERS))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[1, 2, 3])
+    parser.add_argument(
+        "--sweep",
+        nargs="*",
+        default=["step", "spike"],
+        help="scenarios that also run each controller at the sweep's other targets",
+    )
+    parser.add_argument("--quick", action="store_true", help="2 scenarios, 30 minutes, no sweep")
+    parser.add_argument("--minutes", type=int, help="cut every scenario to this many minutes")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
+    args = parser.parse_args(argv)
+    minutes = args.minutes
+    if args.quick:
+        args.scenarios, args.sweep, minutes = ["step", "spike"], [], QUICK_MINUTES
+    unknown = sorted(set(args.controllers) - set(CONTROLLERS))
+    if unknown:
+        parser.error(f"unknown controller {unknown[0]!r}; choose from {', '.join(CONTROLLERS)}")
+    if len(args.seeds) < 1:
+        parser.error("--seeds needs at least one seed")
 
-    columns = [
-        ("scenario", "scenario"),
-        ("control", "control"),
-        ("time_to_capacity_minutes", "to capacity (min)"),
-        ("surplus_instance_minutes", "surplus inst-min"),
-        ("backlog_minutes", "backlog-min"),
-        ("p95_queue_wait_seconds", "p95 wait (s)"),
-        ("update_operations", "updates"),
-        ("failed_activities", "failed act."),
-        ("final_actual", "final cap."),
+    started = time.monotonic()
+    jobs = jobs_for(args.scenarios, args.controllers, args.seeds, args.sweep, minutes)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            rows = list(pool.map(run, jobs))
+    else:
+        rows = [run(job) for job in jobs]
+    entries = aggregate(rows)
+    order = {name: i for i, name in enumerate(CONTROLLERS)}
+    entries.sort(
+        key=lambda e: (args.scenarios.index(e["scenario"]), order[e["controller"]], e["target"])
+    )
+    defaults = [e for e in entries if e["target"] == default_target(e["controller"])]
+
+    lines = [
+        f"Medians over seeds {' '.join(map(str, args.seeds))} at each controller's default "
+        "target; [min-max] is the spread over the seeds.",
+        "",
+        *table(defaults),
+        "",
     ]
-    widths = [max(len(title), *(len(fmt(r[key])) for r in results)) for key, title in columns]
-    print(" | ".join(title.ljust(w) for (_, title), w in zip(columns, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for r in results:
-        print(" | ".join(fmt(r[key]).ljust(w) for (key, _), w in zip(columns, widths, strict=True)))
+    for scenario in args.scenarios:
+        lines.append(
+            f"verdict {scenario}: " + verdict([e for e in defaults if e["scenario"] == scenario])
+        )
+    sweep = [e for e in entries if e["scenario"] in args.sweep]
+    if sweep:
+        lines += ["", "Target sweep (load target / backlog target / oracle utilisation):", ""]
+        lines += table(sweep, targets=True)
+    elapsed = time.monotonic() - started
+    cpu = sum(r["cpu_seconds"] for r in rows)
+    lines += [
+        "",
+        f"{len(jobs)} runs in {elapsed:.0f} s with {args.jobs} worker(s) "
+        f"({cpu:.0f} CPU seconds in the simulations)",
+    ]
+    print("\n".join(lines))
 
-    by = {(r["scenario"], r["control"]): r for r in results}
-    print()
-    checks: list[tuple[str, bool]] = []
-    if ("step", "race") in by and ("step", "aws-sample") in by:
-        race, sample = by[("step", "race")], by[("step", "aws-sample")]
-        cycle = max(t.provisioning_seconds for t in load("step").instance_types.values()) / 60
-        race_time = race["time_to_capacity_minutes"] or 0.0
-        sample_time = sample["time_to_capacity_minutes"] or 0.0
-        checks.append(
-            (
-                f"step: race reaches capacity in {race_time:.1f} min <= sample {sample_time:.1f} "
-                f"+ one update cycle ({cycle:.0f} min)",
-                race_time <= sample_time + cycle,
-            )
-        )
-        checks.append(
-            (
-                f"step: race surplus {race['surplus_instance_minutes']} <= half the sample's "
-                f"({sample['surplus_instance_minutes']})",
-                race["surplus_instance_minutes"] * 2 <= sample["surplus_instance_minutes"],
-            )
-        )
-    for control in ("race", "priority", "proportional"):
-        r = by.get(("night-to-zero", control))
-        if r is not None:
-            checks.append(
-                (
-                    f"night-to-zero/{control}: zero instances at night and back to "
-                    f"{r['final_actual']} with backlog {r['final_backlog']} at the end",
-                    bool(r["reached_zero_at_night"])
-                    and r["final_actual"] > 0
-                    and r["final_backlog"] <= r["final_actual"] * 5,
-                )
-            )
-    for text, ok in checks:
-        print(f"{'ok    ' if ok else 'MISSED'} {text}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps({"runs": rows, "entries": entries}, indent=1))
+    (args.out / "table.md").write_text(
+        "\n".join([*table(defaults, markdown=True), "", *table(sweep, markdown=True, targets=True)])
+        + "\n"
+    )
+    picture = args.out / "cost-vs-p95.png"
+    plot(entries, args.scenarios, picture)
+    print(f"\nresults  {args.out / 'results.json'}")
+    print(f"table    {args.out / 'table.md'}\nplot     {picture}")
     return 0
 
 

@@ -1,17 +1,54 @@
-"""Application Auto Scaling, simulated: target tracking plus the scale-from-zero step policy.
+"""Application Auto Scaling, simulated: target tracking and step scaling as AAS applies them.
 
-Pure decision logic over per-minute datapoints, as the Terraform module
-configures it: the tracked metric is the MAX over the endpoints of
-``ApproximateBacklogSizePerInstance``; the scale-from-zero alarm is the MAX of
-``HasBacklogWithoutCapacity``.
+Pure decision logic over the datapoints CloudWatch has *published* (see
+``cloudwatch.py``): nothing here sees a value before its alarm could.
+
+Target tracking (AAS user guide, "How target tracking scaling works"): AAS creates a
+high alarm (3 of 3 one-minute datapoints above the target) and a low alarm (15 of 15
+below 90 % of the target). While an alarm is in ALARM it invokes the policy every
+minute; the policy asks for ``ceil(current capacity * metric / target)``. A scale-out
+counts what earlier scale-outs added (it only raises the desired capacity), a scale-in
+waits for the scale-in cooldown, and a scale-out ends a running scale-in cooldown.
+
+Step scaling: the policy's alarm needs its evaluation periods breaching; the adjustment
+is applied to the current capacity; within the cooldown a step policy scales out again
+only when the new result is larger than the previous one. When several policies fire,
+AAS takes the one that gives the largest capacity.
+
+The fleet's policies (CONTRACT section 2, ``scaling_signal``):
+
+* ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
+  the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),
+  a scale-from-zero step sized ``ceil(waiting_without_capacity / target)`` and a fast
+  scale-out step (PercentChangeInCapacity) when load > ratio * target;
+* ``backlog`` (the old signal): target tracking on MAX ``ApproximateBacklogSizePerInstance``
+  and +1 on MAX ``HasBacklogWithoutCapacity``.
+
+Settings come from ``modules/fleet-autoscaling/scaling_defaults.json``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .scenario import Autoscaling
+from .scenario import ScalingSettings
+
+SCALE_OUT_DATAPOINTS = 3  # target tracking's high alarm: 3 of 3 datapoints above target
+SCALE_IN_DATAPOINTS = 15  # target tracking's low alarm: 15 of 15 datapoints ...
+SCALE_IN_RATIO = 0.9  # ... below 90 % of the target
+
+# Native SageMaker async autoscaling as the SageMaker developer guide's "Autoscale an
+# asynchronous endpoint" page configures it
+# (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html):
+# target tracking on ApproximateBacklogSizePerInstance (target 5.0, scale-in cooldown
+# 600 s, scale-out cooldown 300 s) and the optional scale-from-zero step policy
+# (+1 ChangeInCapacity, cooldown 300 s) on a HasBacklogWithoutCapacity alarm of
+# 2 of 2 one-minute periods >= 1.
+NATIVE_SCALE_OUT_COOLDOWN = 300.0
+NATIVE_SCALE_IN_COOLDOWN = 600.0
+NATIVE_FROM_ZERO_PERIODS = 2
+NATIVE_FROM_ZERO_COOLDOWN = 300.0
 
 
 @dataclass
@@ -20,67 +57,200 @@ class ScalingDecision:
     reason: str
 
 
+def load_metric(arrivals: float, backlogs: list[float], capacity: float) -> float:
+    """The load signal: (FILL(a,0) + SUM FILL(b_i,0)) / max(FILL(c,0), 1)."""
+    return (arrivals + sum(backlogs)) / max(capacity, 1.0)
+
+
+def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: float) -> float:
+    """IF(FILL(c,0) < 1, FILL(a,0) + SUM FILL(b_i,0), 0): the scale-from-zero alarm's metric."""
+    return arrivals + sum(backlogs) if capacity < 1 else 0.0
+
+
+def percent_adjustment(actual: int, percent: float) -> int:
+    """PercentChangeInCapacity as AAS rounds it, with MinAdjustmentMagnitude 1."""
+    change = actual * percent / 100.0
+    if change <= 0:
+        return 1 if percent > 0 else 0
+    return max(1, math.floor(change))
+
+
+@dataclass
+class Alarm:
+    """A CloudWatch alarm over one-minute datapoints: N of N breaching."""
+
+    periods: int
+    streak: int = 0
+
+    def observe(self, breaching: bool | None) -> bool:
+        """One new datapoint (None: missing, which keeps the alarm where it was)."""
+        if breaching is None:
+            return self.streak >= self.periods
+        self.streak = self.streak + 1 if breaching else 0
+        return self.streak >= self.periods
+
+
+@dataclass
 class TargetTracking:
-    """Alarm streaks, cooldowns and the capacity formula of target tracking."""
+    target: float
+    scale_out_cooldown: float
+    scale_in_cooldown: float
+    high: Alarm = field(default_factory=lambda: Alarm(SCALE_OUT_DATAPOINTS))
+    low: Alarm = field(default_factory=lambda: Alarm(SCALE_IN_DATAPOINTS))
+    last_scale_out: float = -math.inf
+    last_scale_in: float = -math.inf
 
-    def __init__(self, policy: Autoscaling, min_capacity: int, max_capacity: int) -> None:
-        self.policy = policy
-        self.min_capacity = min_capacity
-        self.max_capacity = max_capacity
-        self.high_streak = 0
-        self.low_streak = 0
-        self.last_scale_out = -math.inf
-        self.last_scale_in = -math.inf
-        self.last_from_zero = -math.inf
-        self.zero_streak = 0
+    def observe(self, metric: float | None) -> tuple[bool, bool]:
+        high = self.high.observe(None if metric is None else metric > self.target)
+        low = self.low.observe(None if metric is None else metric < self.target * SCALE_IN_RATIO)
+        return high, low
 
-    def _clamp(self, value: int) -> int:
+    def wanted(self, metric: float, actual: int) -> int:
+        return math.ceil(actual * metric / self.target - 1e-9)
+
+
+@dataclass
+class StepPolicy:
+    alarm: Alarm
+    cooldown: float
+    last_at: float = -math.inf
+    last_result: int = 0
+
+    def allows(self, now: float, result: int) -> bool:
+        return now - self.last_at >= self.cooldown or result > self.last_result
+
+    def mark(self, now: float, result: int) -> None:
+        self.last_at, self.last_result = now, result
+
+
+class ScalableTarget:
+    """One scalable target with a target-tracking policy and optional step policies."""
+
+    def __init__(
+        self,
+        min_capacity: int,
+        max_capacity: int,
+        tracking: TargetTracking,
+        from_zero: StepPolicy | None = None,
+        fast: StepPolicy | None = None,
+        fast_ratio: float = 0.0,
+        sized_from_zero: bool = False,
+    ) -> None:
+        self.min_capacity, self.max_capacity = min_capacity, max_capacity
+        self.tracking = tracking
+        self.from_zero = from_zero
+        self.fast = fast
+        self.fast_ratio = fast_ratio
+        self.sized_from_zero = sized_from_zero
+
+    def clamp(self, value: int) -> int:
         return min(max(value, self.min_capacity), self.max_capacity)
 
     def evaluate(
         self,
         now: float,
         metric: float | None,
-        backlog_without_capacity: bool,
+        zero_alarm_value: float | None,
         actual: int,
         desired: int,
     ) -> ScalingDecision | None:
-        """One evaluation per minute; a decision means "PATCH desiredCapacity"."""
-        policy = self.policy
-        target = policy.target_backlog_per_instance
-        if metric is None:
-            self.high_streak = self.low_streak = 0
-        else:
-            self.high_streak = self.high_streak + 1 if metric > target else 0
-            low = metric < target * policy.scale_in_ratio
-            self.low_streak = self.low_streak + 1 if low else 0
+        """One minute: the newest published datapoint of the tracked metric and of the
+        scale-from-zero alarm's metric; a decision means "set desiredCapacity"."""
+        tracking = self.tracking
+        high, low = tracking.observe(metric)
+        proposals: list[ScalingDecision] = []
 
-        self.zero_streak = self.zero_streak + 1 if backlog_without_capacity else 0
-        if (
-            self.zero_streak >= policy.scale_from_zero_datapoints
-            and now - self.last_from_zero >= policy.scale_from_zero_cooldown_seconds
-        ):
-            # Step scaling: ChangeInCapacity relative to the current (actual) capacity.
-            wanted = self._clamp(actual + policy.scale_from_zero_capacity)
-            self.last_from_zero = now
-            if wanted > desired:
-                return ScalingDecision(wanted, "step policy: backlog without capacity")
+        if self.from_zero is not None:
+            breaching = None if zero_alarm_value is None else zero_alarm_value > 0
+            if self.from_zero.alarm.observe(breaching) and zero_alarm_value is not None:
+                step = 1
+                if self.sized_from_zero:
+                    step = max(1, math.ceil(zero_alarm_value / tracking.target - 1e-9))
+                result = self.clamp(actual + step)
+                if result > desired and self.from_zero.allows(now, result):
+                    self.from_zero.mark(now, result)
+                    proposals.append(ScalingDecision(result, f"scale-from-zero step +{step}"))
 
-        if metric is None or actual <= 0:
+        if self.fast is not None and metric is not None:
+            limit = self.fast_ratio * tracking.target
+            if self.fast.alarm.observe(metric > limit) and actual > 0:
+                percent = 100.0 * (metric / tracking.target - 1.0)
+                result = self.clamp(actual + percent_adjustment(actual, percent))
+                if result > desired and self.fast.allows(now, result):
+                    self.fast.mark(now, result)
+                    proposals.append(
+                        ScalingDecision(result, f"fast scale-out: {metric:.1f} > {limit:.1f}")
+                    )
+
+        if metric is not None and actual > 0:
+            wanted = self.clamp(tracking.wanted(metric, actual))
+            if high and wanted > desired:
+                proposals.append(
+                    ScalingDecision(wanted, f"target tracking: {metric:.1f} > {tracking.target:g}")
+                )
+            elif (
+                low
+                and wanted < desired
+                and not proposals
+                and now - tracking.last_scale_in >= tracking.scale_in_cooldown
+            ):
+                tracking.last_scale_in = now
+                return ScalingDecision(
+                    wanted, f"target tracking: {metric:.1f} < {tracking.target:g} x 0.9"
+                )
+        if not proposals:
             return None
-        wanted = self._clamp(math.ceil(actual * metric / target))
-        if self.high_streak >= policy.scale_out_datapoints and wanted > desired:
-            # Scale-out is never held back by a cooldown when it asks for more than the
-            # capacity already on its way (desired); the cooldown holds back scale-in.
-            self.last_scale_out = now
-            return ScalingDecision(wanted, f"target tracking: metric {metric:.1f} > {target}")
-        if self.low_streak >= policy.scale_in_datapoints and wanted < desired:
-            cooling = (
-                now - self.last_scale_in < policy.scale_in_cooldown_seconds
-                or now - self.last_scale_out < policy.scale_out_cooldown_seconds
-            )
-            if not cooling:
-                self.last_scale_in = now
-                self.low_streak = 0
-                return ScalingDecision(wanted, f"target tracking: metric {metric:.1f} < target")
-        return None
+        best = max(proposals, key=lambda d: d.desired)
+        tracking.last_scale_out = now
+        tracking.last_scale_in = -math.inf  # a scale-out ends the scale-in cooldown
+        return best
+
+
+def fleet_target(
+    settings: ScalingSettings, min_capacity: int, max_capacity: int, signal: str | None = None
+) -> ScalableTarget:
+    """The module's policies for ``signal`` (default: the settings' ``scaling_signal``)."""
+    signal = signal or settings.scaling_signal
+    if signal == "load":
+        return ScalableTarget(
+            min_capacity,
+            max_capacity,
+            TargetTracking(
+                settings.load_target_value,
+                settings.scale_out_cooldown_seconds,
+                settings.scale_in_cooldown_seconds,
+            ),
+            from_zero=StepPolicy(
+                Alarm(settings.scale_from_zero_evaluation_periods),
+                settings.scale_from_zero_cooldown_seconds,
+            ),
+            fast=StepPolicy(
+                Alarm(settings.fast_scale_out_evaluation_periods),
+                settings.scale_out_cooldown_seconds,
+            ),
+            fast_ratio=settings.fast_scale_out_ratio,
+            sized_from_zero=True,
+        )
+    return ScalableTarget(
+        min_capacity,
+        max_capacity,
+        TargetTracking(
+            settings.backlog_target_value,
+            settings.scale_out_cooldown_seconds,
+            settings.scale_in_cooldown_seconds,
+        ),
+        from_zero=StepPolicy(
+            Alarm(settings.scale_from_zero_evaluation_periods),
+            settings.scale_from_zero_cooldown_seconds,
+        ),
+    )
+
+
+def native_target(target: float, max_capacity: int) -> ScalableTarget:
+    """One SageMaker variant's autoscaling as the async-inference docs configure it."""
+    return ScalableTarget(
+        0,
+        max_capacity,
+        TargetTracking(target, NATIVE_SCALE_OUT_COOLDOWN, NATIVE_SCALE_IN_COOLDOWN),
+        from_zero=StepPolicy(Alarm(NATIVE_FROM_ZERO_PERIODS), NATIVE_FROM_ZERO_COOLDOWN),
+    )

@@ -9,10 +9,8 @@ import time
 from pathlib import Path
 
 from . import report
-from .engine import simulate
-from .scenario import ScenarioError, available, load
-
-CONTROLS = ("fleet", "aws-sample")
+from .engine import CONTROLS, simulate
+from .scenario import SIGNALS, ScenarioError, available, load
 
 
 def _credentials() -> None:
@@ -65,7 +63,19 @@ def main(argv: list[str] | None = None) -> int:
         "--control",
         choices=CONTROLS,
         default="fleet",
-        help="fleet = this project; aws-sample = the sample's algorithm",
+        help="fleet = this project; aws-sample (as shipped: weights 0:0:1), aws-sample-equal, "
+        "native (per-endpoint SageMaker autoscaling), pool (one endpoint with instance pools), "
+        "oracle (reactive lower bound): the baselines",
+    )
+    parser.add_argument(
+        "--signal",
+        choices=SIGNALS,
+        help="the fleet's scaling signal (default: scaling_signal in scaling_defaults.json)",
+    )
+    parser.add_argument(
+        "--target",
+        type=float,
+        help="the controller's target value (default: the one in scaling_defaults.json)",
     )
     parser.add_argument("--seed", type=int, help="override the scenario's random seed")
     parser.add_argument(
@@ -109,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         scenario,
         control=args.control,
         log_path=folder / "decisions.log",
+        signal=args.signal,
+        target=args.target,
         progress=progress_printer(label),
         with_container=args.with_container,
         serve_port=args.serve,

@@ -1,8 +1,14 @@
-"""The two control planes the simulator can drive through the same world.
+"""The control planes the simulator can drive through the same world.
 
 :class:`FleetControl` is this project: the real handlers from
-``lambda_src/fleet_autoscaler``, called with API Gateway and EventBridge events.
-:class:`SampleControl` (in ``baseline.py``) models the AWS sample's algorithm.
+``lambda_src/fleet_autoscaler``, called with API Gateway and EventBridge events, and
+scaled by simulated Application Auto Scaling on the module's policies. The baselines
+(the AWS sample, native per-endpoint autoscaling, instance pools, the reactive oracle)
+live in ``baseline.py``.
+
+Every control answers the same questions: where does a request go, what does
+autoscaling ask for this minute (from published datapoints only), what do the
+SageMaker events change.
 """
 
 from __future__ import annotations
@@ -10,35 +16,183 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from fleet_autoscaler import runtime
+from botocore.exceptions import ClientError
+
+from fleet_autoscaler import aws, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
 
+from .autoscaling import ScalableTarget, fleet_target, load_metric, waiting_without_capacity
+from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
 from .scenario import Scenario
+
+API_NAME = "fleet-router"  # the router's REST API and stage, for AWS/ApiGateway Count
+API_STAGE = "v1"
+
+
+def endpoint_key(metric: str, endpoint: str) -> Key:
+    return ("AWS/SageMaker", metric, (("EndpointName", endpoint),))
+
+
+def arrivals_key() -> Key:
+    return ("AWS/ApiGateway", "Count", (("ApiName", API_NAME), ("Stage", API_STAGE)))
+
+
+def capacity_key(fleet: str) -> Key:
+    return ("SageMakerFleet", "InServiceCapacity", (("Fleet", fleet),))
+
+
+@dataclass
+class Published:
+    """The datapoints of one minute as the alarms see them (None: not published)."""
+
+    cloudwatch: DelayedCloudWatch
+    period: int
+
+    def get(self, key: Key) -> float | None:
+        if self.period < 0:
+            return None
+        return self.cloudwatch.value(key, self.period)
+
+    def endpoint(self, metric: str, endpoint: str) -> float | None:
+        return self.get(endpoint_key(metric, endpoint))
+
+
+@dataclass
+class Step:
+    """What autoscaling did this minute (for the timeline)."""
+
+    requested: int
+    patched: int | None = None
+    reason: str = ""
 
 
 class Control(Protocol):
     label: str
+    shared_queue: bool
 
+    def initial_instances(self) -> dict[str, int]: ...
     def route(self, request_id: int) -> str | None: ...
     def status(self) -> tuple[int, int, str]: ...
-    def patch(self, desired: int) -> None: ...
+    def autoscale(self, now: float, seen: Published) -> Step: ...
     def on_event(self, endpoint: str, status: str) -> None: ...
     def reconcile(self) -> None: ...
 
 
-class FleetControl:
+def signal_inputs(
+    seen: Published, endpoints: list[str], fleet: str, signal: str
+) -> tuple[float | None, float | None]:
+    """(tracked metric, scale-from-zero alarm metric) of the module's policies."""
+    if signal == "load":
+        arrivals = seen.get(arrivals_key())
+        if arrivals is None and seen.period < 0:
+            return None, None
+        backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
+        capacity = seen.get(capacity_key(fleet)) or 0.0
+        arrivals = arrivals or 0.0
+        return (
+            load_metric(arrivals, backlogs, capacity),
+            waiting_without_capacity(arrivals, backlogs, capacity),
+        )
+    per_instance = [seen.endpoint("ApproximateBacklogSizePerInstance", n) for n in endpoints]
+    known = [v for v in per_instance if v is not None]
+    flags = [seen.endpoint("HasBacklogWithoutCapacity", n) for n in endpoints]
+    flagged = [v for v in flags if v is not None]
+    return (max(known) if known else None, max(flagged) if flagged else None)
+
+
+class SignalScaled:
+    """One scalable target for the whole fleet, fed by the module's metric math."""
+
+    target: ScalableTarget
+    signal: str
+    requested: int
+
+    def status(self) -> tuple[int, int, str]:
+        raise NotImplementedError
+
+    def patch(self, desired: int) -> None:
+        raise NotImplementedError
+
+    def _scale(self, now: float, seen: Published, endpoints: list[str], fleet: str) -> Step:
+        metric, zero = signal_inputs(seen, endpoints, fleet, self.signal)
+        _, actual, _ = self.status()
+        decision = self.target.evaluate(now, metric, zero, actual, self.requested)
+        if decision is None:
+            return Step(self.requested)
+        self.requested = decision.desired
+        self.patch(decision.desired)
+        return Step(self.requested, decision.desired, f"{decision.reason} (actual {actual})")
+
+
+class SimRuntime:
+    """``sagemaker-runtime`` for the router: the world queues what the router sends.
+
+    moto's InvokeEndpointAsync only returns an output location; answering here keeps
+    the router's code path (the call, its errors, failover) and costs no HTTP stubbing.
+    """
+
+    def __init__(self, exists: Any) -> None:
+        self._exists = exists
+
+    def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:
+        if not self._exists(EndpointName):
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ValidationException",
+                        "Message": f"Endpoint {EndpointName} not found.",
+                    }
+                },
+                "InvokeEndpointAsync",
+            )
+        inference_id = kwargs.get("InferenceId", "id")
+        return {
+            "InferenceId": inference_id,
+            "OutputLocation": f"s3://fleet-sim-output/{EndpointName}/{inference_id}.out",
+        }
+
+
+class FleetControl(SignalScaled):
     """This project's control plane, called exactly as AWS would call it."""
 
-    def __init__(self, scenario: Scenario, table: str, lock: threading.Lock) -> None:
+    shared_queue = False
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        table: str,
+        lock: threading.Lock,
+        signal: str | None = None,
+        target: float | None = None,
+        endpoint_exists: Any = None,
+    ) -> None:
         self.label = scenario.strategy
         self.lock = lock  # shared with the local API when the fleet is served over HTTP
+        self._scenario = scenario
         self._fleet = scenario.fleet_name
+        self.signal = signal or scenario.autoscaling.scaling_signal
+        settings = scenario.autoscaling
+        if target is not None:
+            key = "load_target_value" if self.signal == "load" else "backlog_target_value"
+            settings = type(settings)(**{**settings.__dict__, key: target})
+        self.target = fleet_target(
+            settings, scenario.min_capacity, scenario.max_capacity, self.signal
+        )
+        self.requested = sum(
+            ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints
+        )
         os.environ["STATE_TABLE"] = table
         os.environ["FLEET_CONFIG"] = json.dumps(scenario.fleet_config())
         runtime.reset()
+        if endpoint_exists is not None:
+            aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)
+
+    def initial_instances(self) -> dict[str, int]:
+        return {ep.name: ep.initial_instances for ep in self._scenario.endpoints}
 
     def route(self, request_id: int) -> str | None:
         headers = {
@@ -70,6 +224,10 @@ class FleetControl:
             raise RuntimeError(
                 f"PATCH {desired} answered {response['statusCode']}: {response['body']}"
             )
+
+    def autoscale(self, now: float, seen: Published) -> Step:
+        names = [ep.name for ep in self._scenario.endpoints]
+        return self._scale(now, seen, names, self._fleet)
 
     def on_event(self, endpoint: str, status: str) -> None:
         with self.lock:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,16 @@ from moto import mock_aws
 
 from fleet_autoscaler import clock, runtime
 
-from .autoscaling import TargetTracking
-from .baseline import SampleControl
-from .controls import Control, FleetControl
+from .baseline import OracleControl, make_control
+from .cloudwatch import DelayedCloudWatch
+from .controls import (
+    Control,
+    FleetControl,
+    Published,
+    arrivals_key,
+    capacity_key,
+    endpoint_key,
+)
 from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
@@ -36,7 +43,8 @@ if TYPE_CHECKING:
 TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
-SERVING = ("InService", "Updating")
+SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
+CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle")
 
 
 class EventQueue:
@@ -125,30 +133,34 @@ class Outcome:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def autoscaler_for(scenario: Scenario) -> TargetTracking:
-    return TargetTracking(scenario.autoscaling, scenario.min_capacity, scenario.max_capacity)
-
-
 class World:
     """Everything on the simulated clock, wired to one control plane."""
 
-    def __init__(self, scenario: Scenario, control: str, log_path: Path | None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        control: str,
+        log_path: Path | None,
+        signal: str | None = None,
+        target: float | None = None,
+    ) -> None:
+        if control not in CONTROLS:
+            raise ValueError(f"control must be one of {', '.join(CONTROLS)}, not {control!r}")
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
-        self.rng = random.Random(scenario.seed)
+        self.rng = random.Random(scenario.seed)  # arrivals only: the same for every control
+        self.work_rng = random.Random(f"work-{scenario.seed}")  # each request's size
         self.sagemaker = SimSageMaker(scenario, self)
-        self.inference = InferenceModel(
-            {
-                ep.name: scenario.instance_types[ep.instance_type].requests_per_minute
-                * ep.capacity_per_instance
-                for ep in scenario.endpoints
-            }
-        )
         self.control_name = control
+        self.signal = signal
+        self.target = target
         self.log_path = log_path
         self.control: Control
-        self.requested = 0
+        self.cloudwatch = DelayedCloudWatch(
+            scenario.metric_delay_seconds, EPOCH, scenario.autoscaling.metric_period_seconds
+        )
+        self.inference: InferenceModel
         self.link: ContainerLink | None = None
         self.lock = threading.Lock()
         self.serve_port: int | None = None
@@ -164,20 +176,30 @@ class World:
             lambda: self.control.on_event(endpoint, status),
         )
 
+    def _make_control(self) -> Control:
+        if self.control_name == "fleet":
+            return FleetControl(
+                self.scenario,
+                TABLE,
+                self.lock,
+                signal=self.signal,
+                target=self.target,
+                endpoint_exists=self.sagemaker.exists,
+            )
+        return make_control(self.control_name, self.scenario, self.sagemaker, self.target)
+
     def _create_world(self) -> None:
         create_state_table(boto3.client("dynamodb"), TABLE)
         sagemaker = boto3.client("sagemaker")
+        initial = self.control.initial_instances()
         for ep in self.scenario.endpoints:
             create_endpoint(
                 sagemaker,
                 ep.name,
                 "AllTraffic",
-                ep.initial_instances,
+                initial[ep.name],
                 async_output=f"s3://fleet-sim-output/{ep.name}/",
             )
-        self.requested = sum(
-            ep.initial_instances * ep.capacity_per_instance for ep in self.scenario.endpoints
-        )
 
     # -- measurements -----------------------------------------------------------------------
 
@@ -190,70 +212,66 @@ class World:
                 result[ep.name] = 0
         return result
 
-    def _timestamp(self) -> datetime:
-        return EPOCH + timedelta(seconds=self.now)
-
-    def publish_metrics(self) -> None:
-        """SageMaker's per-minute async metrics, into (moto) CloudWatch."""
-        instances = self.serving_instances()
-        data = []
-        for ep in self.scenario.endpoints:
-            if not self.sagemaker.exists(ep.name):
-                continue
-            backlog = self.inference.backlog(ep.name)
-            dims = [{"Name": "EndpointName", "Value": ep.name}]
-            metrics = [
-                ("ApproximateBacklogSize", float(backlog)),
-                ("HasBacklogWithoutCapacity", 1.0 if backlog and not instances[ep.name] else 0.0),
-            ]
-            if instances[ep.name]:
-                metrics.append(("ApproximateBacklogSizePerInstance", backlog / instances[ep.name]))
-            for name, value in metrics:
-                data.append(
-                    {
-                        "MetricName": name,
-                        "Dimensions": dims,
-                        "Timestamp": self._timestamp(),
-                        "Value": value,
-                    }
-                )
-        if data:
-            boto3.client("cloudwatch").put_metric_data(Namespace="AWS/SageMaker", MetricData=data)
-
-    def read_metric(self, metric: str) -> float | None:
-        """MAX over the endpoints of the last minute's value: the module's metric math."""
-        queries = [
-            {
-                "Id": f"m{i}",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "AWS/SageMaker",
-                        "MetricName": metric,
-                        "Dimensions": [{"Name": "EndpointName", "Value": ep.name}],
-                    },
-                    "Period": 60,
-                    "Stat": "Average",
-                },
-            }
-            for i, ep in enumerate(self.scenario.endpoints)
-        ]
-        end = self._timestamp() + timedelta(seconds=1)
-        response = boto3.client("cloudwatch").get_metric_data(
-            MetricDataQueries=queries, StartTime=end - timedelta(seconds=61), EndTime=end
+    def _record_minute(self, period: int, samples: list[dict[str, int]], arrivals: int) -> None:
+        """What CloudWatch receives for the minute that just ended (published later)."""
+        scenario, cloudwatch = self.scenario, self.cloudwatch
+        cloudwatch.record(arrivals_key(), period, float(arrivals))
+        capacity = max(
+            sum(s["_instances_" + ep.name] * ep.capacity_per_instance for ep in scenario.endpoints)
+            for s in samples
         )
-        values = [v for result in response["MetricDataResults"] for v in result["Values"]]
-        return max(values) if values else None
+        # The control plane's EMF line (CONTRACT section 3): the fleet's actual capacity.
+        cloudwatch.record(capacity_key(scenario.fleet_name), period, float(capacity))
+        names = [ep.name for ep in scenario.endpoints]
+        if self.control.shared_queue:
+            names = [f"{scenario.fleet_name}-pool"]
+        for name in names:
+            if name in self.inference.queues and not self.sagemaker.exists(name):
+                continue
+            backlog = sum(s["_backlog_" + name] for s in samples) / len(samples)
+            instances = samples[-1]["_instances_" + name]
+            cloudwatch.record(endpoint_key("ApproximateBacklogSize", name), period, backlog)
+            cloudwatch.record(
+                endpoint_key("HasBacklogWithoutCapacity", name),
+                period,
+                1.0 if backlog and not instances else 0.0,
+            )
+            if instances:
+                cloudwatch.record(
+                    endpoint_key("ApproximateBacklogSizePerInstance", name),
+                    period,
+                    backlog / instances,
+                )
+
+    def _sample(self, instances: dict[str, int]) -> dict[str, int]:
+        sample = {}
+        for ep in self.scenario.endpoints:
+            sample["_instances_" + ep.name] = instances[ep.name]
+            sample["_backlog_" + ep.name] = self.inference.backlog(ep.name)
+        if self.control.shared_queue:
+            pool = f"{self.scenario.fleet_name}-pool"
+            sample["_instances_" + pool] = sum(instances.values())
+            sample["_backlog_" + pool] = self.inference.total_backlog()
+        return sample
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def _arrivals(self, minute: float) -> int:
-        expected = self.scenario.rate_at(minute) * TICK_SECONDS / 60.0
-        # Poisson arrivals from the seeded generator (Knuth; rates here are small).
+    def _arrival_times(self, start: float) -> list[float]:
+        expected = self.scenario.rate_at(start / 60) * TICK_SECONDS / 60.0
+        # Poisson arrivals from the seeded generator (Knuth; rates here are small),
+        # spread uniformly over the tick.
         limit, count, product = math.exp(-expected), 0, self.rng.random()
         while product > limit:
             count += 1
             product *= self.rng.random()
-        return count
+        return sorted(start + self.rng.random() * TICK_SECONDS for _ in range(count))
+
+    def _work(self) -> float:
+        cv = self.scenario.service_time_cv
+        if cv <= 0:
+            return 1.0
+        shape = 1.0 / (cv * cv)
+        return self.work_rng.gammavariate(shape, 1.0 / shape)
 
     def _incidents(self) -> None:
         for incident in self.scenario.incidents:
@@ -277,12 +295,16 @@ class World:
     def run(self, progress: Callable[[int, int], None] | None = None) -> Outcome:
         scenario = self.scenario
         clock.set_clock(lambda: EPOCH.timestamp() + self.now)
-        self._create_world()
-        self.control = (
-            SampleControl(scenario)
-            if self.control_name == "aws-sample"
-            else FleetControl(scenario, TABLE, self.lock)
+        self.control = self._make_control()
+        self.inference = InferenceModel(
+            {
+                ep.name: 60.0 / scenario.instance_types[ep.instance_type].requests_per_minute
+                for ep in scenario.endpoints
+            },
+            {ep.name: ep.capacity_per_instance for ep in scenario.endpoints},
+            shared=self.control.shared_queue,
         )
+        self._create_world()
         api = None
         if self.serve_port is not None and isinstance(self.control, FleetControl):
             from .serve import start_api  # noqa: PLC0415  (only when serving)
@@ -290,19 +312,17 @@ class World:
             api = start_api(
                 self.serve_port,
                 self.lock,
-                lambda endpoint: self.inference.arrive(endpoint, self.now),
+                lambda endpoint: self.inference.arrive(endpoint, self.now, self._work()),
                 scenario.fleet_name,
                 self.on_serve,
             )
         try:
-            return self._loop(autoscaler_for(scenario), progress)
+            return self._loop(progress)
         finally:
             if api is not None:
                 api.stop()
 
-    def _loop(
-        self, autoscaler: TargetTracking, progress: Callable[[int, int], None] | None
-    ) -> Outcome:
+    def _loop(self, progress: Callable[[int, int], None] | None) -> Outcome:
         scenario = self.scenario
         started = time.monotonic()
         self._incidents()
@@ -311,49 +331,61 @@ class World:
         previous_status = ""
         request_id = 0
         arrivals = 0
+        samples: list[dict[str, int]] = []
+        prices = {
+            ep.name: scenario.instance_types[ep.instance_type].price_per_hour
+            for ep in scenario.endpoints
+        }
+        instance_minutes = dollars = stranded = zero_capacity = 0.0
+        tick_minutes = TICK_SECONDS / 60.0
         ticks_per_minute = round(60 / TICK_SECONDS)
         total_ticks = scenario.duration_minutes * ticks_per_minute
         for tick in range(1, total_ticks + 1):
-            minute_float = self.now / 60
-            for _ in range(self._arrivals(minute_float)):
+            start = self.now
+            arrived_now = 0
+            for when in self._arrival_times(start):
                 request_id += 1
                 arrivals += 1
+                arrived_now += 1
+                work = self._work()
                 endpoint = self.control.route(request_id)
                 if endpoint is None:
                     self.inference.lost += 1
                 else:
-                    self.inference.arrive(endpoint, self.now)
+                    self.inference.arrive(endpoint, when, work)
             self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
-            finished = self.inference.serve(self.serving_instances(), self.now, TICK_SECONDS)
+            instances = self.serving_instances()
+            finished = self.inference.serve(instances, start, self.now)
             if self.link is not None:
                 for name, count in finished.items():
                     self.link.serve(name, count)
+            serving = sum(instances.values())
+            instance_minutes += serving * tick_minutes
+            dollars += sum(instances[n] * prices[n] for n in instances) * tick_minutes / 60.0
+            stranded += self.inference.stranded(instances) * tick_minutes
+            if arrived_now and not serving:
+                zero_capacity += tick_minutes
+            samples.append(self._sample(instances))
             if tick % ticks_per_minute:
                 continue
             minute = tick // ticks_per_minute
             if self.pace:
                 time.sleep(max(0.0, started + minute * self.pace - time.monotonic()))
-            self.publish_metrics()
-            desired, actual, status = self.control.status()
+            self._record_minute(minute - 1, samples, arrivals)
+            samples = []
+            # moto holds published datapoints for the control plane's GetMetricData;
+            # the baselines read none of them there.
+            self.cloudwatch.publish_due(self.now, to_moto=isinstance(self.control, FleetControl))
+            if isinstance(self.control, OracleControl):
+                self.control.observe(arrivals, self.inference.total_backlog())
+            step = self.control.autoscale(
+                self.now, Published(self.cloudwatch, self.cloudwatch.newest_period(self.now))
+            )
+            desired, _, status = self.control.status()
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
             previous_status = status
-            decision = autoscaler.evaluate(
-                self.now,
-                self.read_metric("ApproximateBacklogSizePerInstance"),
-                bool(self.read_metric("HasBacklogWithoutCapacity")),
-                actual,
-                self.requested,
-            )
-            patched = None
-            reason = ""
-            if decision is not None:
-                reason = f"{decision.reason} (actual {actual})"
-                self.requested = decision.desired
-                patched = decision.desired
-                self.control.patch(decision.desired)
-                desired, actual, status = self.control.status()
             if minute % scenario.autoscaling.reconcile_minutes == 0:
                 self.control.reconcile()
             instances = self.serving_instances()
@@ -361,7 +393,7 @@ class World:
                 Minute(
                     minute=minute,
                     arrivals=arrivals,
-                    backlog={ep.name: self.inference.backlog(ep.name) for ep in scenario.endpoints},
+                    backlog=self._backlogs(),
                     instances=instances,
                     statuses={
                         ep.name: self.sagemaker.status(ep.name)
@@ -369,14 +401,14 @@ class World:
                         else "Deleted"
                         for ep in scenario.endpoints
                     },
-                    requested=self.requested,
+                    requested=step.requested,
                     desired=desired,
                     actual=sum(
                         instances[ep.name] * ep.capacity_per_instance for ep in scenario.endpoints
                     ),
                     scaling_status=status,
-                    patched=patched,
-                    reason=reason,
+                    patched=step.patched,
+                    reason=step.reason,
                 )
             )
             arrivals = 0
@@ -393,7 +425,24 @@ class World:
             rejected_updates=len(self.sagemaker.rejected),
             failed_activities=failed_activities,
             log_path=self.log_path,
+            extras={
+                "signal": getattr(self.control, "signal", None),
+                "instance_minutes_exact": round(instance_minutes, 2),
+                "dollars": round(dollars, 2),
+                "stranded_request_minutes": round(stranded, 1),
+                "zero_capacity_minutes": round(zero_capacity, 2),
+                "queued_at_end": self.inference.total_backlog(),
+            },
         )
+
+    def _backlogs(self) -> dict[str, int]:
+        """Per endpoint; a shared queue's backlog is shown on the first endpoint."""
+        names = [ep.name for ep in self.scenario.endpoints]
+        if self.control.shared_queue:
+            return {
+                n: (self.inference.total_backlog() if i == 0 else 0) for i, n in enumerate(names)
+            }
+        return {n: self.inference.backlog(n) for n in names}
 
 
 @contextmanager
@@ -435,19 +484,23 @@ def simulate(
     scenario: Scenario,
     control: str = "fleet",
     log_path: Path | None = None,
+    signal: str | None = None,
+    target: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     with_container: bool = False,
     serve_port: int | None = None,
     pace: float = 0.0,
     on_serve: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """Run one scenario with ``control`` ("fleet" = this project, "aws-sample" = baseline).
+    """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
+    ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
+    controller's target (the signal's target value; the oracle's utilisation).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
     """
     with _isolated_aws(log_path), ExitStack() as stack:
-        world = World(scenario, control, log_path)
+        world = World(scenario, control, log_path, signal=signal, target=target)
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         if with_container:
             from .container_link import ContainerLink  # noqa: PLC0415  (starts processes)

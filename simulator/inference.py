@@ -1,4 +1,18 @@
-"""Simulated async inference: one FIFO queue per endpoint, served at a per-instance rate."""
+"""Simulated async inference: FIFO queues served by instance slots with random service times.
+
+Each serving instance offers ``capacity_per_instance`` slots; a slot takes the oldest
+waiting request as soon as it is free, holds it for a service time drawn around the
+instance type's rate, then takes the next. A request is *waiting* until a slot takes it
+and *in flight* until it finishes; SageMaker's ``ApproximateBacklogSize`` counts both.
+
+Endpoints normally have one queue each (async endpoints do). A *shared* queue models
+one queue in front of several endpoints' slots (an instance-pools endpoint, or the
+oracle's fleet-wide queue): whichever slot is free first takes the next request.
+
+Every request carries a work factor drawn once, in arrival order, from the scenario's
+seed (mean 1): the same request is equally large for every controller, so runs of
+different controllers see exactly the same arrivals and the same work.
+"""
 
 from __future__ import annotations
 
@@ -7,58 +21,127 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class EndpointQueue:
-    rate_per_instance_per_second: float
-    waiting: deque[float] = field(default_factory=deque)  # arrival times
-    credit: float = 0.0
+class Queue:
+    """One FIFO queue and the slots that serve it, grouped by endpoint."""
 
-    def serve(self, instances: int, now: float, seconds: float, waits: list[float]) -> int:
-        """Serve for ``seconds`` with ``instances``; returns how many requests finished."""
-        if instances <= 0:
-            self.credit = 0.0
-            return 0
-        self.credit += instances * self.rate_per_instance_per_second * seconds
-        served = 0
-        while self.waiting and self.credit >= 1.0:
-            waits.append(now - self.waiting.popleft())
-            self.credit -= 1.0
-            served += 1
-        if not self.waiting:
-            self.credit = min(self.credit, 1.0)  # idle capacity is not banked
-        return served
+    seconds_per_request: dict[str, float]  # mean service time of one slot, per endpoint
+    waiting: deque[tuple[float, float]] = field(default_factory=deque)  # (arrival, work)
+    slots: dict[str, list[float]] = field(default_factory=dict)  # time each slot is free
+    in_flight: dict[str, list[float]] = field(default_factory=dict)  # finish times
+
+    def resize(self, endpoint: str, count: int, now: float) -> None:
+        """``count`` slots now serve for ``endpoint``; a removed busy slot still finishes."""
+        slots = self.slots.setdefault(endpoint, [])
+        slots.sort()
+        while len(slots) > count:
+            slots.pop(0)  # the one free soonest goes: busy slots keep their request
+        while len(slots) < count:
+            slots.append(now)
+
+    def serve(self, start: float, end: float, waits: list[float]) -> dict[str, int]:
+        """Serve from ``start`` to ``end``; how many requests each endpoint finished."""
+        while self.waiting:
+            best_endpoint, best_index, best_free = "", -1, end
+            for endpoint, slots in self.slots.items():
+                for index, free in enumerate(slots):
+                    if free < best_free:
+                        best_endpoint, best_index, best_free = endpoint, index, free
+            if best_index < 0:
+                break
+            arrival, work = self.waiting[0]
+            begin = max(best_free, start, arrival)
+            if begin >= end:
+                break
+            self.waiting.popleft()
+            waits.append(begin - arrival)
+            finish = begin + work * self.seconds_per_request[best_endpoint]
+            self.slots[best_endpoint][best_index] = finish
+            self.in_flight.setdefault(best_endpoint, []).append(finish)
+        done = {}
+        for endpoint, finishes in self.in_flight.items():
+            still = [t for t in finishes if t > end]
+            done[endpoint] = len(finishes) - len(still)
+            self.in_flight[endpoint] = still
+        return done
+
+    def backlog(self) -> int:
+        """Waiting plus in flight (``ApproximateBacklogSize``)."""
+        return len(self.waiting) + sum(len(f) for f in self.in_flight.values())
+
+    def drop(self, endpoint: str) -> int:
+        """An endpoint failed: its in-flight requests fail (and, alone, its queue)."""
+        lost = len(self.in_flight.pop(endpoint, []))
+        self.slots.pop(endpoint, None)
+        if not self.slots:
+            lost += len(self.waiting)
+            self.waiting.clear()
+        return lost
 
 
 class InferenceModel:
-    """Queues of every endpoint and the waiting times of served requests."""
+    """The queues of every endpoint and the waiting times of the requests they started."""
 
-    def __init__(self, rates_per_minute: dict[str, float]) -> None:
-        self.queues = {name: EndpointQueue(rate / 60.0) for name, rate in rates_per_minute.items()}
+    def __init__(
+        self,
+        seconds_per_request: dict[str, float],
+        slots_per_instance: dict[str, int],
+        shared: bool = False,
+    ) -> None:
+        self.slots_per_instance = slots_per_instance
+        self.shared = shared
+        if shared:
+            one = Queue(dict(seconds_per_request))
+            self.queues = dict.fromkeys(seconds_per_request, one)
+        else:
+            self.queues = {
+                name: Queue({name: seconds}) for name, seconds in seconds_per_request.items()
+            }
         self.waits: list[float] = []
         self.served = 0
         self.lost = 0
 
-    def arrive(self, endpoint: str, now: float) -> None:
-        self.queues[endpoint].waiting.append(now)
+    def _distinct(self) -> list[Queue]:
+        return list({id(q): q for q in self.queues.values()}.values())
 
-    def serve(self, instances: dict[str, int], now: float, seconds: float) -> dict[str, int]:
-        """Serve every queue for ``seconds``; how many requests each endpoint finished."""
-        done = {}
+    def arrive(self, endpoint: str, now: float, work: float = 1.0) -> None:
+        self.queues[endpoint].waiting.append((now, work))
+
+    def serve(self, instances: dict[str, int], start: float, end: float) -> dict[str, int]:
+        """Serve every queue from ``start`` to ``end``; requests finished per endpoint."""
         for name, queue in self.queues.items():
-            done[name] = queue.serve(instances.get(name, 0), now, seconds, self.waits)
-            self.served += done[name]
+            queue.resize(name, instances.get(name, 0) * self.slots_per_instance[name], start)
+        done: dict[str, int] = dict.fromkeys(self.queues, 0)
+        for queue in self._distinct():
+            for name, count in queue.serve(start, end, self.waits).items():
+                done[name] += count
+        self.served += sum(done.values())
         return done
 
     def drop(self, endpoint: str) -> None:
-        """An endpoint failed or was deleted: its queued requests fail."""
-        queue = self.queues[endpoint]
-        self.lost += len(queue.waiting)
-        queue.waiting.clear()
+        """An endpoint failed or was deleted: the requests it holds fail."""
+        self.lost += self.queues[endpoint].drop(endpoint)
 
     def backlog(self, endpoint: str) -> int:
+        """``ApproximateBacklogSize`` of ``endpoint`` (of the shared queue when shared)."""
+        return self.queues[endpoint].backlog()
+
+    def waiting(self, endpoint: str) -> int:
         return len(self.queues[endpoint].waiting)
 
     def total_backlog(self) -> int:
-        return sum(len(q.waiting) for q in self.queues.values())
+        return sum(q.backlog() for q in self._distinct())
+
+    def total_waiting(self) -> int:
+        return sum(len(q.waiting) for q in self._distinct())
+
+    def stranded(self, instances: dict[str, int]) -> int:
+        """Requests waiting in a queue that no serving instance takes from."""
+        total = 0
+        for queue in self._distinct():
+            names = [n for n, q in self.queues.items() if q is queue]
+            if not any(instances.get(n, 0) for n in names):
+                total += len(queue.waiting)
+        return total
 
     def unserved_waits(self, now: float) -> list[float]:
-        return [now - t for q in self.queues.values() for t in q.waiting]
+        return [now - arrival for q in self._distinct() for arrival, _ in q.waiting]

@@ -1,15 +1,27 @@
-"""Scenarios: small TOML files over a shared set of defaults (``scenarios/_defaults.toml``)."""
+"""Scenarios: small TOML files over a shared set of defaults (``scenarios/_defaults.toml``).
+
+The autoscaling settings are not part of the TOML defaults: they come from
+``modules/fleet-autoscaling/scaling_defaults.json``, the file the Terraform module
+reads too, so the simulator models exactly the module's defaults. A scenario's
+``[autoscaling]`` table may override any key of that file (same names).
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULTS_FILE = SCENARIO_DIR / "_defaults.toml"
+SCALING_DEFAULTS_FILE = (
+    Path(__file__).resolve().parents[1] / "modules" / "fleet-autoscaling" / "scaling_defaults.json"
+)
+SIGNALS = ("load", "backlog")
 
 
 class ScenarioError(ValueError):
@@ -21,7 +33,8 @@ class InstanceType:
     name: str
     provisioning_seconds: float
     deprovisioning_seconds: float
-    requests_per_minute: float  # served per instance
+    requests_per_minute: float  # served per instance (the mean; service times vary)
+    price_per_hour: float  # on-demand USD per instance-hour
 
 
 @dataclass(frozen=True)
@@ -37,17 +50,77 @@ class SimEndpoint:
 
 
 @dataclass(frozen=True)
-class Autoscaling:
-    target_backlog_per_instance: float
+class ScalingSettings:
+    """The module's autoscaling settings (``scaling_defaults.json``), as the simulator uses them."""
+
+    scaling_signal: str
+    load_target_value: float
+    backlog_target_value: float
     scale_out_cooldown_seconds: float
     scale_in_cooldown_seconds: float
-    scale_out_datapoints: int
-    scale_in_datapoints: int
-    scale_in_ratio: float
-    scale_from_zero_capacity: int
-    scale_from_zero_datapoints: int
+    scale_from_zero_evaluation_periods: int
     scale_from_zero_cooldown_seconds: float
-    reconcile_minutes: int
+    fast_scale_out_ratio: float
+    fast_scale_out_evaluation_periods: int
+    drain_timeout_seconds: float
+    reconcile_schedule: str
+    metric_period_seconds: int
+
+    @property
+    def reconcile_minutes(self) -> int:
+        """``rate(N minute[s])`` or ``rate(N hour[s])`` as minutes."""
+        match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", self.reconcile_schedule)
+        if match is None:
+            raise ScenarioError(
+                f"autoscaling.reconcile_schedule {self.reconcile_schedule!r} is not rate(N minutes)"
+            )
+        return int(match.group(1)) * (60 if match.group(2).startswith("hour") else 1)
+
+    @property
+    def target_value(self) -> float:
+        """The target of the selected signal."""
+        return (
+            self.load_target_value if self.scaling_signal == "load" else self.backlog_target_value
+        )
+
+
+def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings:
+    """``scaling_defaults.json`` with ``overrides`` (same key names) applied and checked."""
+    with SCALING_DEFAULTS_FILE.open() as handle:
+        raw = json.load(handle)
+    raw = {**raw, **(overrides or {})}
+    known = {f.name: f.type for f in fields(ScalingSettings)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ScenarioError(f"scenario: autoscaling.{unknown[0]} is not a scaling setting")
+    values: dict[str, Any] = {}
+    for name, kind in known.items():
+        if name not in raw:
+            raise ScenarioError(f"{SCALING_DEFAULTS_FILE.name}: {name} is required")
+        value = raw[name]
+        if kind == "str":
+            if not isinstance(value, str):
+                raise ScenarioError(f"scenario: autoscaling.{name} must be a string")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ScenarioError(f"scenario: autoscaling.{name} must be a number >= 0")
+        elif kind == "int":
+            if int(value) != value:
+                raise ScenarioError(f"scenario: autoscaling.{name} must be an integer")
+            value = int(value)
+        else:
+            value = float(value)
+        values[name] = value
+    if values["scaling_signal"] not in SIGNALS:
+        raise ScenarioError(
+            f"scenario: autoscaling.scaling_signal must be load or backlog, "
+            f"not {values['scaling_signal']!r}"
+        )
+    for name in ("load_target_value", "backlog_target_value", "metric_period_seconds"):
+        if values[name] <= 0:
+            raise ScenarioError(f"scenario: autoscaling.{name} must be > 0")
+    settings = ScalingSettings(**values)
+    settings.reconcile_minutes  # noqa: B018  (validates the schedule)
+    return settings
 
 
 @dataclass(frozen=True)
@@ -80,11 +153,13 @@ class Scenario:
     demand_shape: str
     endpoints: tuple[SimEndpoint, ...]
     instance_types: dict[str, InstanceType]
-    autoscaling: Autoscaling
+    autoscaling: ScalingSettings
     shortages: tuple[Shortage, ...]
     incidents: tuple[Incident, ...]
     rollback_seconds: float
     event_delay_seconds: float
+    metric_delay_seconds: float = 120.0  # CloudWatch publication delay (AWS: 1-3 minutes)
+    service_time_cv: float = 0.25  # coefficient of variation of service times
 
     def rate_at(self, minute: float) -> float:
         """Requests per minute at ``minute`` (step or linear between the points)."""
@@ -115,6 +190,8 @@ class Scenario:
             "max_capacity": self.max_capacity,
             "activity_timeout_seconds": self.activity_timeout_seconds,
             "capacity_retry_seconds": self.capacity_retry_seconds,
+            "drain_timeout_seconds": int(self.autoscaling.drain_timeout_seconds),
+            "metrics_namespace": "SageMakerFleet",
             "endpoints": [
                 {
                     "name": ep.name,
@@ -189,6 +266,7 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
             provisioning_seconds=float(_get(spec, "provisioning_seconds", number, f"{name}.")),
             deprovisioning_seconds=float(_get(spec, "deprovisioning_seconds", number, f"{name}.")),
             requests_per_minute=float(_get(spec, "requests_per_minute", number, f"{name}.")),
+            price_per_hour=float(_get(spec, "price_per_hour", number, f"{name}.")),
         )
         for name, spec in _get(raw, "instance_types", dict).items()
     }
@@ -219,19 +297,7 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
     )
     if not demand or any(b[0] <= a[0] for a, b in itertools.pairwise(demand)):
         raise ScenarioError("scenario: demand needs points with increasing at_minute")
-    scaling = _get(raw, "autoscaling", dict)
-    autoscaling = Autoscaling(
-        target_backlog_per_instance=float(scaling["target_backlog_per_instance"]),
-        scale_out_cooldown_seconds=float(scaling["scale_out_cooldown_seconds"]),
-        scale_in_cooldown_seconds=float(scaling["scale_in_cooldown_seconds"]),
-        scale_out_datapoints=int(scaling["scale_out_datapoints"]),
-        scale_in_datapoints=int(scaling["scale_in_datapoints"]),
-        scale_in_ratio=float(scaling["scale_in_ratio"]),
-        scale_from_zero_capacity=int(scaling["scale_from_zero_capacity"]),
-        scale_from_zero_datapoints=int(scaling["scale_from_zero_datapoints"]),
-        scale_from_zero_cooldown_seconds=float(scaling["scale_from_zero_cooldown_seconds"]),
-        reconcile_minutes=int(scaling["reconcile_minutes"]),
-    )
+    autoscaling = scaling_settings(raw.get("autoscaling") or {})
     strategy = _get(raw, "strategy", str)
     if strategy not in ("race", "priority", "proportional"):
         raise ScenarioError(
@@ -263,4 +329,13 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
         ),
         rollback_seconds=float(raw.get("rollback_seconds", 300)),
         event_delay_seconds=float(raw.get("event_delay_seconds", 5)),
+        metric_delay_seconds=_seconds(raw, "metric_delay_seconds", 120.0),
+        service_time_cv=_seconds(raw, "service_time_cv", 0.25),
     )
+
+
+def _seconds(raw: dict[str, Any], key: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ScenarioError(f"scenario: {key} must be a number >= 0")
+    return float(value)

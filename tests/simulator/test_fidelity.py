@@ -1,0 +1,211 @@
+"""The instrument itself: CloudWatch's delay, the backlog metric, the settings' origin,
+random service times, prices, and every baseline."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from datetime import timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from simulator.cloudwatch import DelayedCloudWatch
+from simulator.engine import CONTROLS, EPOCH, simulate
+from simulator.inference import InferenceModel
+from simulator.report import summarise
+from simulator.scenario import DEFAULTS_FILE, ScenarioError, load
+from tests.simulator.conftest import write_scenario
+
+KEY = ("AWS/SageMaker", "ApproximateBacklogSize", (("EndpointName", "demo-g5"),))
+
+
+def test_a_datapoint_is_visible_only_after_the_publication_delay():
+    cloudwatch = DelayedCloudWatch(120, EPOCH)
+    cloudwatch.record(KEY, 5, 42.0)  # the minute [5, 6)
+    assert cloudwatch.publish_due(6 * 60 + 119, to_moto=False) == []
+    assert cloudwatch.value(KEY, 5) is None
+    assert cloudwatch.newest_period(6 * 60 + 119) == 4
+    assert [p.value for p in cloudwatch.publish_due(6 * 60 + 120, to_moto=False)] == [42.0]
+    assert cloudwatch.value(KEY, 5) == 42.0
+    assert cloudwatch.newest_period(6 * 60 + 120) == 5
+
+
+def test_moto_holds_only_published_datapoints():
+    with mock_aws():
+        client = boto3.client("cloudwatch", region_name="us-east-1")
+        cloudwatch = DelayedCloudWatch(180, EPOCH)
+        cloudwatch.record(KEY, 0, 7.0)
+
+        def read() -> list[float]:
+            response = client.get_metric_data(
+                MetricDataQueries=[
+                    {
+                        "Id": "b",
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": KEY[0],
+                                "MetricName": KEY[1],
+                                "Dimensions": [{"Name": "EndpointName", "Value": "demo-g5"}],
+                            },
+                            "Period": 60,
+                            "Stat": "Average",
+                        },
+                    }
+                ],
+                StartTime=EPOCH - timedelta(minutes=5),
+                EndTime=EPOCH + timedelta(minutes=10),
+            )
+            return response["MetricDataResults"][0]["Values"]
+
+        cloudwatch.publish_due(60 + 179)
+        assert read() == []
+        cloudwatch.publish_due(60 + 180)
+        assert read() == [7.0]
+
+
+BURST = """
+duration_minutes = 14
+[[demand]]
+at_minute = 0
+rate = 1
+[[demand]]
+at_minute = 4
+rate = 60
+"""
+
+
+def first_patch(tmp_path, delay: int) -> int:
+    path = write_scenario(tmp_path, f"delay{delay}", f"metric_delay_seconds = {delay}\n" + BURST)
+    outcome = simulate(load(path, strategy="priority"), signal="load")
+    return next(row.minute for row in outcome.timeline if row.patched is not None)
+
+
+def test_no_alarm_fires_before_its_datapoint_is_published(tmp_path):
+    # The burst starts at minute 4; its first datapoint (minute [4, 5)) is published at
+    # 5 + delay, and the fast scale-out alarm needs that one datapoint.
+    assert first_patch(tmp_path, 60) == 6
+    assert first_patch(tmp_path, 180) == 8
+
+
+def test_backlog_counts_requests_in_flight():
+    model = InferenceModel({"a": 60.0}, {"a": 1})  # one slot, 60 s per request
+    model.arrive("a", 0.0, work=1.0)
+    model.arrive("a", 0.0, work=1.0)
+    model.serve({"a": 1}, 0.0, 10.0)
+    assert model.waiting("a") == 1  # the second one waits
+    assert model.backlog("a") == 2  # the first one is in flight and still counted
+    model.serve({"a": 1}, 10.0, 70.0)
+    assert model.backlog("a") == 1 and model.served == 1
+    assert model.waits == [0.0, 60.0]
+
+
+def test_a_shared_queue_feeds_whichever_slot_is_free_first():
+    model = InferenceModel({"a": 60.0, "b": 10.0}, {"a": 1, "b": 1}, shared=True)
+    for _ in range(5):
+        model.arrive("a", 0.0)
+    model.serve({"a": 1, "b": 1}, 0.0, 25.0)
+    assert model.served == 2  # b finished two (at 10 s and 20 s) while a works on its first
+    assert model.waiting("a") == model.waiting("b") == 1
+    assert model.backlog("a") == model.backlog("b") == 3  # 1 waiting, 2 in flight
+    assert model.stranded({"a": 0, "b": 0}) == 1
+    assert model.stranded({"a": 0, "b": 1}) == 0
+
+
+def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
+    with DEFAULTS_FILE.open("rb") as handle:
+        assert "autoscaling" not in tomllib.load(handle)  # no second copy
+    body = "[autoscaling]\nload_target_value = 9\nscale_from_zero_cooldown_seconds = 30\n"
+    scenario = load(write_scenario(tmp_path, "tuned", body))
+    assert scenario.autoscaling.load_target_value == 9.0
+    assert scenario.autoscaling.scale_from_zero_cooldown_seconds == 30.0
+    default = load("step").autoscaling
+    assert scenario.autoscaling.scale_out_cooldown_seconds == default.scale_out_cooldown_seconds
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[autoscaling]\nload_target = 3\n", "autoscaling.load_target is not"),
+        ("[autoscaling]\nscaling_signal = 'cpu'\n", "load or backlog"),
+        ("[autoscaling]\nload_target_value = 0\n", "must be > 0"),
+        ("[autoscaling]\nreconcile_schedule = 'cron(* * * * ? *)'\n", "rate"),
+        ("metric_delay_seconds = -1\n", "metric_delay_seconds"),
+    ],
+)
+def test_bad_scaling_overrides_are_rejected(tmp_path, body, message):
+    with pytest.raises(ScenarioError, match=message):
+        load(write_scenario(tmp_path, "bad", body))
+
+
+SHORT = """
+duration_minutes = 16
+[[demand]]
+at_minute = 0
+rate = 6
+[[demand]]
+at_minute = 3
+rate = 30
+"""
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_every_baseline_runs_and_costs_dollars(tmp_path, control):
+    scenario = load(write_scenario(tmp_path, "short", SHORT), strategy="priority")
+    outcome = simulate(scenario, control=control)
+    summary = summarise(outcome)
+    assert len(outcome.timeline) == 16
+    assert summary["served"] > 0 and summary["lost"] == 0
+    assert summary["dollars"] > 0
+    first = outcome.timeline[0].instances
+    if control.startswith("aws-sample"):
+        assert first == {"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}  # as shipped
+    else:
+        assert first == {"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0}  # the scenario's start
+
+
+def test_the_sample_as_shipped_sends_everything_to_its_last_endpoint(tmp_path):
+    scenario = load(write_scenario(tmp_path, "short", SHORT), strategy="priority")
+    shipped = simulate(scenario, control="aws-sample")
+    assert all(row.backlog["demo-g5"] == 0 for row in shipped.timeline)
+    assert all(row.backlog["demo-g6"] == 0 for row in shipped.timeline)
+
+
+def test_cost_is_instance_time_at_the_types_price(tmp_path):
+    body = "duration_minutes = 30\n[[demand]]\nat_minute = 0\nrate = 0\n"
+    outcome = simulate(load(write_scenario(tmp_path, "idle", body)), control="native")
+    # One g5 until native target tracking scales it in; dollars follow instance time.
+    minutes = outcome.extras["instance_minutes_exact"]
+    price = load("step").instance_types["ml.g5.2xlarge"].price_per_hour
+    assert outcome.extras["dollars"] == pytest.approx(minutes * price / 60, abs=0.01)
+
+
+def test_service_times_are_random_but_seeded(tmp_path):
+    path = write_scenario(tmp_path, "seeded", SHORT)
+    first = simulate(load(path, seed=4), control="oracle").waits
+    again = simulate(load(path, seed=4), control="oracle").waits
+    fixed = simulate(dataclasses.replace(load(path, seed=4), service_time_cv=0.0), control="oracle")
+    assert first == again
+    assert first != fixed.waits
+
+
+LIGHT = """
+duration_minutes = 40
+[[demand]]
+at_minute = 0
+rate = 2
+"""
+
+
+def test_the_load_signal_never_scales_a_serving_fleet_to_zero(tmp_path):
+    scenario = load(write_scenario(tmp_path, "light", LIGHT), strategy="priority", seed=1)
+    old = simulate(scenario, signal="backlog")
+    new = simulate(scenario, signal="load")
+    # The old signal reads 0 backlog per instance while one instance keeps up, target
+    # tracking asks for ceil(1 * 0 / 5) = 0, and requests arrive at a fleet with nothing.
+    assert any(row.patched == 0 for row in old.timeline)
+    assert old.extras["zero_capacity_minutes"] > 0
+    assert not any(row.patched == 0 for row in new.timeline)
+    assert new.extras["zero_capacity_minutes"] == 0
+    assert all(row.actual >= 1 for row in new.timeline)
