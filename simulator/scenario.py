@@ -63,6 +63,7 @@ class ScalingSettings:
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
     drain_timeout_seconds: float
+    backlog_max_age_seconds: float
     reconcile_schedule: str
     metric_period_seconds: int
 

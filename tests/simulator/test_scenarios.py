@@ -115,7 +115,10 @@ def test_cli_writes_timeline_summary_plot_and_decision_log(tmp_path, capsys):
     assert timeline[0].split()[:3] == ["min", "req/m", "backlog"]
     assert len(timeline) == 2 + 20 + 1
     decisions = (folder / "decisions.log").read_text().splitlines()
-    assert decisions and all(json.loads(line)["fleet"] == "demo" for line in decisions[:20])
+    records = [json.loads(line) for line in decisions[:20]]
+    # Decision lines name the fleet as "fleet"; the EMF metric lines as "Fleet".
+    assert records and all(r.get("fleet", r.get("Fleet")) == "demo" for r in records)
+    assert any("_aws" in r for r in records), "the control plane publishes its EMF metric"
     out = capsys.readouterr().out
     assert "time_to_capacity_minutes" in out
 
