@@ -25,7 +25,7 @@ def test_every_shipped_scenario_loads():
     ("body", "message"),
     [
         ("[[demand]]\nat_minute = 0\nrate = 'lots'\n", r"demand\[0\]\.rate"),
-        ('strategy = "fastest"\n', "strategy must be"),
+        ('strategy = "fastest"\n', "strategy: must be one of"),
         ("[[endpoints]]\nname = 'x'\ninstance_type = 'ml.p5'\nmax_instances = 1\n", "ml.p5"),
         ("duration_minutes = = 3\n", "Invalid value"),
     ],

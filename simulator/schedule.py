@@ -1,0 +1,250 @@
+"""Schedules of Application Auto Scaling scheduled actions: ``at()``, ``cron()``, ``rate()``.
+
+Semantics as documented for ``PutScheduledAction`` (Application Auto Scaling API
+reference, "Schedule") and the user guide's "Schedule recurring scaling actions using
+cron expressions", which defers to the EventBridge cron reference:
+
+* ``at(yyyy-mm-ddThh:mm:ss)`` runs once; ``cron(fields)`` has six fields
+  ``minutes hours day-of-month month day-of-week year``; both are read in ``Timezone``
+  (an IANA name, UTC when absent), and a time zone with daylight saving time moves
+  the local time with it.
+* ``rate(value unit)``: a positive integer and minute|minutes|hour|hours|day|days; the
+  time zone does not apply. Without a start time the first run is one interval after
+  the action is created (here: after the simulation starts).
+* cron fields: minutes 0-59, hours 0-23, day-of-month 1-31, month 1-12 or JAN-DEC,
+  day-of-week 1-7 or SUN-SAT, year 1970-2199; wildcards ``, - * /`` in every field,
+  ``?`` in day-of-month or day-of-week (exactly one of the two must be ``?``),
+  ``L`` and ``W`` in day-of-month, ``L`` and ``#`` in day-of-week.
+
+Pure: a :class:`Schedule` answers at which minutes of a run it fires.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MONTH_NAMES = {
+    name: i
+    for i, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
+DAY_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+RATE_UNITS = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
+FORMS = (
+    "at(yyyy-mm-ddThh:mm:ss), cron(minutes hours day-of-month month day-of-week year) "
+    "or rate(N minutes|hours|days)"
+)
+
+
+class ScheduleError(ValueError):
+    """A schedule expression or time zone that Application Auto Scaling would reject."""
+
+    def __init__(self, message: str, field: str = "schedule") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"unknown time zone {name!r}; use an IANA name such as UTC, Europe/Berlin or "
+            "America/New_York",
+            field="timezone",
+        ) from None
+
+
+def aws_day_of_week(day: date) -> int:
+    """1 = Sunday ... 7 = Saturday, as in cron's day-of-week field."""
+    return (day.weekday() + 1) % 7 + 1
+
+
+# -- cron fields --------------------------------------------------------------------------
+
+
+def _number(text: str, low: int, high: int, names: dict[str, int], field: str) -> int:
+    value = names.get(text.upper()) if not text.isdigit() else int(text)
+    if value is None or not low <= value <= high:
+        raise ScheduleError(f"cron {field} {text!r} is not in {low}-{high}")
+    return value
+
+
+def _values(text: str, low: int, high: int, names: dict[str, int], field: str) -> set[int]:
+    """``*``, ``5``, ``1-5``, ``*/15``, ``0/10``, ``1-20/5`` and comma lists of them."""
+    result: set[int] = set()
+    for item in text.split(","):
+        base, _, step_text = item.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise ScheduleError(f"cron {field} step {step_text!r} must be a positive integer")
+            step = int(step_text)
+        if base == "*":
+            first, last = low, high
+        elif "-" in base:
+            start, _, end = base.partition("-")
+            first, last = (_number(x, low, high, names, field) for x in (start, end))
+        else:
+            first = _number(base, low, high, names, field)
+            last = high if step_text else first
+        if first > last:
+            raise ScheduleError(f"cron {field} range {base!r} goes backwards")
+        result.update(range(first, last + 1, step))
+    return result
+
+
+DayTest = Callable[[date], bool]
+
+
+def _nearest_weekday(day: date, target: int) -> date:
+    last = calendar.monthrange(day.year, day.month)[1]
+    candidate = day.replace(day=min(target, last))
+    if candidate.weekday() == 5:  # Saturday: the Friday before, unless that leaves the month
+        return candidate - timedelta(days=1) if candidate.day > 1 else candidate + timedelta(2)
+    if candidate.weekday() == 6:  # Sunday: the Monday after, unless that leaves the month
+        return candidate + timedelta(days=1) if candidate.day < last else candidate - timedelta(2)
+    return candidate
+
+
+def _day_of_month(text: str) -> DayTest:
+    def last_day(day: date) -> int:
+        return calendar.monthrange(day.year, day.month)[1]
+
+    if text == "L":
+        return lambda day: day.day == last_day(day)
+    if text == "LW":
+        return lambda day: day == _nearest_weekday(day.replace(day=last_day(day)), last_day(day))
+    match = re.fullmatch(r"(\d{1,2})W", text)
+    if match:
+        target = _number(match.group(1), 1, 31, {}, "day-of-month")
+        return lambda day: day == _nearest_weekday(day, target)
+    days = _values(text, 1, 31, {}, "day-of-month")
+    return lambda day: day.day in days
+
+
+def _day_of_week(text: str) -> DayTest:
+    if text == "L":
+        return lambda day: aws_day_of_week(day) == 7
+    match = re.fullmatch(r"(\w+)L", text)
+    if match:  # the last such weekday of the month
+        weekday = _number(match.group(1), 1, 7, DAY_NAMES, "day-of-week")
+        return lambda day: (
+            aws_day_of_week(day) == weekday
+            and day.day + 7 > calendar.monthrange(day.year, day.month)[1]
+        )
+    match = re.fullmatch(r"(\w+)#([1-5])", text)
+    if match:  # the n-th such weekday of the month
+        weekday = _number(match.group(1), 1, 7, DAY_NAMES, "day-of-week")
+        nth = int(match.group(2))
+        return lambda day: aws_day_of_week(day) == weekday and (day.day - 1) // 7 + 1 == nth
+    days = _values(text, 1, 7, DAY_NAMES, "day-of-week")
+    return lambda day: aws_day_of_week(day) in days
+
+
+@dataclass(frozen=True)
+class Cron:
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    months: frozenset[int]
+    years: frozenset[int]
+    day: DayTest
+
+    @classmethod
+    def parse(cls, fields_text: str) -> Cron:
+        fields = fields_text.split()
+        if len(fields) != 6:
+            raise ScheduleError(
+                f"cron() needs 6 fields (minutes hours day-of-month month day-of-week year), "
+                f"got {len(fields)}"
+            )
+        minute, hour, dom, month, dow, year = fields
+        if (dom == "?") == (dow == "?"):
+            raise ScheduleError(
+                "cron(): exactly one of day-of-month and day-of-week must be '?' "
+                "(e.g. cron(0 8 * * ? *) or cron(0 8 ? * MON-FRI *))"
+            )
+        day = _day_of_week(dow) if dom == "?" else _day_of_month(dom)
+        return cls(
+            minutes=frozenset(_values(minute, 0, 59, {}, "minutes")),
+            hours=frozenset(_values(hour, 0, 23, {}, "hours")),
+            months=frozenset(_values(month, 1, 12, MONTH_NAMES, "month")),
+            years=frozenset(_values(year, 1970, 2199, {}, "year")),
+            day=day,
+        )
+
+    def matches(self, local: datetime) -> bool:
+        return (
+            local.minute in self.minutes
+            and local.hour in self.hours
+            and local.month in self.months
+            and local.year in self.years
+            and self.day(local.date())
+        )
+
+
+# -- the three forms ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    expression: str
+    timezone: ZoneInfo
+    kind: str  # "at" | "cron" | "rate"
+    at: datetime | None = None
+    cron: Cron | None = None
+    every_minutes: int = 0
+
+    def fire_minutes(self, start: datetime, duration_minutes: float) -> list[float]:
+        """Minutes after ``start`` (0 <= m <= duration) at which the action runs."""
+        if self.kind == "rate":
+            count = int(duration_minutes // self.every_minutes)
+            return [float(k * self.every_minutes) for k in range(1, count + 1)]
+        if self.kind == "at":
+            assert self.at is not None
+            offset = (self.at - start).total_seconds() / 60
+            return [offset] if 0 <= offset <= duration_minutes else []
+        assert self.cron is not None
+        start_utc = start.astimezone(UTC)
+        first = start_utc.replace(second=0, microsecond=0)
+        if first < start_utc:
+            first += timedelta(minutes=1)
+        result = []
+        moment = first
+        end = start_utc + timedelta(minutes=duration_minutes)
+        while moment <= end:
+            if self.cron.matches(moment.astimezone(self.timezone)):
+                result.append((moment - start_utc).total_seconds() / 60)
+            moment += timedelta(minutes=1)
+        return result
+
+
+def parse(expression: str, timezone: str = "UTC") -> Schedule:
+    """A schedule as ``PutScheduledAction`` accepts it; :class:`ScheduleError` otherwise."""
+    tz = zone(timezone)
+    match = re.fullmatch(r"(at|cron|rate)\((.*)\)", expression.strip())
+    if match is None:
+        raise ScheduleError(f"{expression!r} is not a schedule; expected {FORMS}")
+    kind, body = match.groups()
+    if kind == "at":
+        try:
+            naive = datetime.strptime(body.strip(), "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            raise ScheduleError(
+                f"at() takes yyyy-mm-ddThh:mm:ss (in the action's time zone), got {body!r}"
+            ) from None
+        return Schedule(expression, tz, "at", at=naive.replace(tzinfo=tz))
+    if kind == "rate":
+        parts = body.split()
+        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
+            raise ScheduleError(f"rate() takes a positive integer and a unit, got {body!r}")
+        if parts[1] not in RATE_UNITS:
+            raise ScheduleError(f"rate() unit {parts[1]!r} is not one of {', '.join(RATE_UNITS)}")
+        return Schedule(expression, tz, "rate", every_minutes=int(parts[0]) * RATE_UNITS[parts[1]])
+    return Schedule(expression, tz, "cron", cron=Cron.parse(body))
