@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,12 +29,12 @@ from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
+from .schedule import ScheduledScaling, run_action
 
 if TYPE_CHECKING:
     from .container_link import ContainerLink
 
 TICK_SECONDS = 10.0
-EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 SERVING = ("InService", "Updating")
 
@@ -108,6 +108,8 @@ class Minute:
     scaling_status: str
     patched: int | None = None
     reason: str = ""
+    by_hand_requests: int = 0  # sent through --serve during the minute
+    by_hand_patches: tuple[int, ...] = ()  # desiredCapacity of PATCHes sent through --serve
 
 
 @dataclass
@@ -154,6 +156,9 @@ class World:
         self.serve_port: int | None = None
         self.on_serve: Callable[[str], None] | None = None
         self.pace = 0.0  # real seconds per simulated minute (0 = as fast as possible)
+        self.on_minute: Callable[[Minute], None] | None = None  # each row as it happens
+        self.by_hand_requests = 0
+        self.by_hand_patches: list[int] = []
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -191,7 +196,7 @@ class World:
         return result
 
     def _timestamp(self) -> datetime:
-        return EPOCH + timedelta(seconds=self.now)
+        return self.scenario.start_time + timedelta(seconds=self.now)
 
     def publish_metrics(self) -> None:
         """SageMaker's per-minute async metrics, into (moto) CloudWatch."""
@@ -276,7 +281,7 @@ class World:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> Outcome:
         scenario = self.scenario
-        clock.set_clock(lambda: EPOCH.timestamp() + self.now)
+        clock.set_clock(lambda: scenario.start_time.timestamp() + self.now)
         self._create_world()
         self.control = (
             SampleControl(scenario)
@@ -290,9 +295,10 @@ class World:
             api = start_api(
                 self.serve_port,
                 self.lock,
-                lambda endpoint: self.inference.arrive(endpoint, self.now),
+                self._arrive_by_hand,
                 scenario.fleet_name,
                 self.on_serve,
+                on_patch=self.by_hand_patches.append,
             )
         try:
             return self._loop(autoscaler_for(scenario), progress)
@@ -300,12 +306,20 @@ class World:
             if api is not None:
                 api.stop()
 
+    def _arrive_by_hand(self, endpoint: str) -> None:
+        with self.lock:
+            self.by_hand_requests += 1
+            self.inference.arrive(endpoint, self.now)
+
     def _loop(
         self, autoscaler: TargetTracking, progress: Callable[[int, int], None] | None
     ) -> Outcome:
         scenario = self.scenario
         started = time.monotonic()
         self._incidents()
+        scheduled = ScheduledScaling(
+            scenario.scheduled_actions, scenario.start_time, scenario.duration_minutes
+        )
         timeline: list[Minute] = []
         failed_activities = 0
         previous_status = ""
@@ -339,6 +353,15 @@ class World:
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
             previous_status = status
+            patched = None
+            reasons = []
+            for action in scheduled.due(minute):  # Application Auto Scaling's scheduled actions
+                done = run_action(action, autoscaler, desired)
+                reasons.append(done.reason)
+                if done.desired is not None:
+                    self.requested = patched = done.desired
+                    self.control.patch(done.desired)
+                    desired, actual, status = self.control.status()
             decision = autoscaler.evaluate(
                 self.now,
                 self.read_metric("ApproximateBacklogSizePerInstance"),
@@ -346,10 +369,8 @@ class World:
                 actual,
                 self.requested,
             )
-            patched = None
-            reason = ""
             if decision is not None:
-                reason = f"{decision.reason} (actual {actual})"
+                reasons.append(f"{decision.reason} (actual {actual})")
                 self.requested = decision.desired
                 patched = decision.desired
                 self.control.patch(decision.desired)
@@ -357,6 +378,10 @@ class World:
             if minute % scenario.autoscaling.reconcile_minutes == 0:
                 self.control.reconcile()
             instances = self.serving_instances()
+            with self.lock:
+                by_hand = (self.by_hand_requests, tuple(self.by_hand_patches))
+                self.by_hand_requests = 0
+                self.by_hand_patches.clear()
             timeline.append(
                 Minute(
                     minute=minute,
@@ -376,9 +401,13 @@ class World:
                     ),
                     scaling_status=status,
                     patched=patched,
-                    reason=reason,
+                    reason="; ".join(reasons),
+                    by_hand_requests=by_hand[0],
+                    by_hand_patches=by_hand[1],
                 )
             )
+            if self.on_minute is not None:
+                self.on_minute(timeline[-1])
             arrivals = 0
             if progress is not None:
                 progress(minute, scenario.duration_minutes)
@@ -440,15 +469,17 @@ def simulate(
     serve_port: int | None = None,
     pace: float = 0.0,
     on_serve: Callable[[str], None] | None = None,
+    on_minute: Callable[[Minute], None] | None = None,
 ) -> Outcome:
     """Run one scenario with ``control`` ("fleet" = this project, "aws-sample" = baseline).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
-    sends every served request to it.
+    sends every served request to it. ``on_minute`` gets each timeline row as it happens.
     """
     with _isolated_aws(log_path), ExitStack() as stack:
         world = World(scenario, control, log_path)
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
+        world.on_minute = on_minute
         if with_container:
             from .container_link import ContainerLink  # noqa: PLC0415  (starts processes)
 

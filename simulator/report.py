@@ -64,6 +64,8 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         "seed": outcome.scenario.seed,
         "minutes": len(timeline),
         "requests": sum(row.arrivals for row in timeline),
+        "requests_by_hand": sum(row.by_hand_requests for row in timeline),
+        "patches_by_hand": sum(len(row.by_hand_patches) for row in timeline),
         "served": outcome.served,
         "lost": outcome.lost,
         "time_to_capacity_minutes": None if mean_minutes is None else round(mean_minutes, 2),
@@ -85,25 +87,84 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def timeline_lines(outcome: Outcome) -> list[str]:
-    names = [ep.name for ep in outcome.scenario.endpoints]
-    short = [name.split("-")[-1][:6] for name in names]
+LETTER_KEY = (
+    "status letters: blank InService, u Updating, r RollingBack, F Failed, c Creating, "
+    "s SystemUpdating, O OutOfService, D Deleting, X deleted"
+)
+
+
+def _short(name: str) -> str:
+    return name.rsplit("-", maxsplit=1)[-1][:6]
+
+
+def legend_lines(names: list[str]) -> list[str]:
+    """What each column means; printed above every timeline."""
+    endpoints = ", ".join(f"{_short(n)} = {n}" for n in names)
+    return [
+        "min: simulated minute; req/m: requests the scenario sent in that minute; "
+        "backlog: requests waiting or in flight at its end",
+        f"per endpoint ({endpoints}): instances in service and a status letter",
+        "asked: the desiredCapacity Application Auto Scaling last sent (PATCH); "
+        "desired: what the scaling API answers (GET);",
+        "  they differ only after a PATCH by hand or when a control plane does not take "
+        "the value (the AWS sample ignores 0)",
+        "actual: capacity in service; status: the scaling API's scalingStatus; "
+        "<- marks PATCHes and what was sent by hand",
+        LETTER_KEY,
+    ]
+
+
+def header_lines(names: list[str]) -> list[str]:
     header = (
         f"{'min':>4} {'req/m':>5} {'backlog':>7} "
-        + " ".join(f"{s:>7}" for s in short)
+        + " ".join(f"{_short(n):>7}" for n in names)
         + f" {'asked':>5} {'desired':>7} {'actual':>6}  status"
     )
-    lines = [header, "-" * len(header)]
-    for row in outcome.timeline:
-        cells = " ".join(
-            f"{row.instances[n]:>6}{STATUS_LETTER.get(row.statuses[n], '?')}" for n in names
-        )
-        mark = f"  <- PATCH {row.patched}: {row.reason}" if row.patched is not None else ""
-        lines.append(
-            f"{row.minute:>4} {row.arrivals:>5} {sum(row.backlog.values()):>7} {cells} "
-            f"{row.requested:>5} {row.desired:>7} {row.actual:>6}  {row.scaling_status}{mark}"
-        )
-    lines.append("status letters: u Updating, r RollingBack, F Failed, X deleted; blank InService")
+    return [header, "-" * len(header)]
+
+
+def marks(row: Minute) -> list[str]:
+    """What happened in the minute besides the scenario's traffic."""
+    found = []
+    if row.patched is not None:
+        found.append(f"PATCH {row.patched} by autoscaling: {row.reason}")
+    elif row.reason:
+        found.append(f"{row.reason} (no PATCH)")
+    found.extend(f"PATCH {value} by hand" for value in row.by_hand_patches)
+    if row.by_hand_requests:
+        plural = "s" if row.by_hand_requests > 1 else ""
+        found.append(f"{row.by_hand_requests} request{plural} by hand")
+    return found
+
+
+def row_line(row: Minute, names: list[str]) -> str:
+    cells = " ".join(
+        f"{row.instances[n]:>6}{STATUS_LETTER.get(row.statuses[n], '?')}" for n in names
+    )
+    found = marks(row)
+    mark = f"  <- {'; '.join(found)}" if found else ""
+    return (
+        f"{row.minute:>4} {row.arrivals:>5} {sum(row.backlog.values()):>7} {cells} "
+        f"{row.requested:>5} {row.desired:>7} {row.actual:>6}  {row.scaling_status}{mark}"
+    )
+
+
+def served_note(summary: dict[str, Any]) -> str | None:
+    """Why ``served`` can exceed ``requests``: requests sent by hand are served too."""
+    by_hand = summary.get("requests_by_hand", 0)
+    if not by_hand:
+        return None
+    return (
+        f"served ({summary['served']}) includes the {by_hand} request(s) sent by hand; "
+        f"requests ({summary['requests']}) counts only the scenario's own"
+    )
+
+
+def timeline_lines(outcome: Outcome) -> list[str]:
+    names = [ep.name for ep in outcome.scenario.endpoints]
+    lines = legend_lines(names) + header_lines(names)
+    lines.extend(row_line(row, names) for row in outcome.timeline)
+    lines.append(LETTER_KEY)
     return lines
 
 

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from .scenario import ScheduledAction
 
 MONTH_NAMES = {
     name: i
@@ -248,3 +252,68 @@ def parse(expression: str, timezone: str = "UTC") -> Schedule:
             raise ScheduleError(f"rate() unit {parts[1]!r} is not one of {', '.join(RATE_UNITS)}")
         return Schedule(expression, tz, "rate", every_minutes=int(parts[0]) * RATE_UNITS[parts[1]])
     return Schedule(expression, tz, "cron", cron=Cron.parse(body))
+
+
+# -- Application Auto Scaling running the actions ------------------------------------------
+
+
+class Limits(Protocol):
+    """The scalable target's range, as the autoscaling model keeps it."""
+
+    min_capacity: int
+    max_capacity: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    desired: int | None  # the PATCH Application Auto Scaling sends, if any
+    reason: str
+
+
+def run_action(action: ScheduledAction, limits: Limits, current: int) -> Outcome:
+    """What Application Auto Scaling does when a scheduled action runs.
+
+    It sets the scalable target's MinCapacity and/or MaxCapacity to the action's values;
+    if the current capacity is below the new minimum it scales out to it, if above the new
+    maximum it scales in to it, otherwise the capacity stays (PutScheduledAction,
+    ScalableTargetAction; user guide "How scheduled scaling works"). Scaling policies then
+    stay within the new range. An action that would leave MinCapacity above MaxCapacity
+    changes nothing.
+    """
+    new_min = limits.min_capacity if action.min_capacity is None else action.min_capacity
+    new_max = limits.max_capacity if action.max_capacity is None else action.max_capacity
+    label = f"scheduled action {action.name}"
+    if new_min > new_max:
+        return Outcome(None, f"{label} failed: min {new_min} > max {new_max}")
+    limits.min_capacity, limits.max_capacity = new_min, new_max
+    wanted = min(max(current, new_min), new_max)
+    reason = f"{label}: min {new_min}, max {new_max}"
+    if wanted == current:
+        return Outcome(None, f"{reason}, capacity {current} within it")
+    return Outcome(wanted, reason)
+
+
+class ScheduledScaling:
+    """The scenario's scheduled actions, in the order they fire during the run."""
+
+    def __init__(
+        self, actions: Sequence[ScheduledAction], start: datetime, duration_minutes: float
+    ) -> None:
+        firings = [
+            (minute, order, action)
+            for order, action in enumerate(actions)
+            for minute in parse(action.schedule, action.timezone).fire_minutes(
+                start, duration_minutes
+            )
+        ]
+        self._pending = sorted(firings, key=lambda firing: (firing[0], firing[1]))
+
+    @property
+    def pending(self) -> list[tuple[float, ScheduledAction]]:
+        return [(minute, action) for minute, _, action in self._pending]
+
+    def due(self, minute: float) -> list[ScheduledAction]:
+        """The actions whose time has come by ``minute``, each once, oldest first."""
+        ready = [action for at, _, action in self._pending if at <= minute]
+        self._pending = [firing for firing in self._pending if firing[0] > minute]
+        return ready

@@ -107,13 +107,15 @@ def test_cli_writes_timeline_summary_plot_and_decision_log(tmp_path, capsys):
     path = write_scenario(tmp_path, "cli", BURST.replace("70", "20"))
     code = cli.main(["--scenario", path, "--strategy", "race", "--out", str(tmp_path / "out")])
     assert code == 0
-    folder = tmp_path / "out" / "cli-race"
+    folder = next((tmp_path / "out").glob("cli-*/fleet-race-seed7"))
     assert (folder / "fleet.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["control"] == "race"
     timeline = (folder / "timeline.txt").read_text().splitlines()
-    assert timeline[0].split()[:3] == ["min", "req/m", "backlog"]
-    assert len(timeline) == 2 + 20 + 1
+    header = next(
+        i for i, line in enumerate(timeline) if line.split()[:3] == ["min", "req/m", "backlog"]
+    )
+    assert len(timeline) == header + 2 + 20 + 1
     decisions = (folder / "decisions.log").read_text().splitlines()
     assert decisions and all(json.loads(line)["fleet"] == "demo" for line in decisions[:20])
     out = capsys.readouterr().out
