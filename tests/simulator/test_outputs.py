@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from simulator import cli, report
-from simulator.engine import Minute
+from simulator.engine import Minute, simulate
 from simulator.scenario import SCENARIO_DIR, load
 from tests.simulator.conftest import BURST, write_scenario
 
@@ -120,3 +120,35 @@ def test_serving_prints_live_by_default_and_explains_served(tmp_path, capsys):
         "scenario's own"
     )
     assert report.served_note({**summary, "requests_by_hand": 0}) is None
+
+
+def test_status_stretches_for_the_picture_are_runs_of_whole_minutes():
+    values = ["InService", "Updating", "Updating", "Failed", "Updating"]
+    assert report.stretches(values, [1, 2, 3, 4, 5]) == [
+        ("InService", 1, 1), ("Updating", 2, 2), ("Failed", 4, 1), ("Updating", 5, 1)
+    ]  # fmt: skip
+
+
+def test_the_picture_draws_counts_as_steps_and_shades_what_happened(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    calls: dict[str, list] = {"fill_between": [], "axvspan": [], "broken_barh": []}
+    for name in calls:
+        original = getattr(matplotlib.axes.Axes, name)
+
+        def spy(self, *args, _name=name, _original=original, **kwargs):
+            calls[_name].append(kwargs)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(matplotlib.axes.Axes, name, spy)
+    body = SHORT + (
+        '[[shortages]]\ninstance_type = "ml.g5.2xlarge"\nstart_minute = 1\nend_minute = 4\n'
+        '[[incidents]]\nendpoint = "demo-g6"\nat_minute = 2\naction = "fail"\n'
+    )
+    outcome = simulate(load(write_scenario(tmp_path, "picture", body)))
+    report.plot(outcome, tmp_path / "fleet.png")
+    assert (tmp_path / "fleet.png").read_bytes()[:4] == b"\x89PNG"
+    stacked = [kw for kw in calls["fill_between"] if kw.get("label", "").startswith("demo-")]
+    assert len(stacked) == 3 and all(kw["step"] == "post" for kw in stacked)
+    assert any(kw.get("label") == "no ml.g5.2xlarge capacity" for kw in calls["axvspan"])
+    assert calls["broken_barh"]  # Updating and Failed stretches in the status lanes
