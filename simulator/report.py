@@ -78,7 +78,7 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         "update_operations": outcome.update_calls,
         "rejected_updates": outcome.rejected_updates,
         "failed_activities": outcome.failed_activities,
-        "final_requested": last.requested,
+        "final_asked": last.requested,
         "final_desired": last.desired,
         "final_actual": last.actual,
         "final_instances": last.instances,
