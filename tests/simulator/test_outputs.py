@@ -152,3 +152,18 @@ def test_the_picture_draws_counts_as_steps_and_shades_what_happened(tmp_path, mo
     assert len(stacked) == 3 and all(kw["step"] == "post" for kw in stacked)
     assert any(kw.get("label") == "no ml.g5.2xlarge capacity" for kw in calls["axvspan"])
     assert calls["broken_barh"]  # Updating and Failed stretches in the status lanes
+
+
+def test_make_demo_echoes_one_clean_command_line():
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    shown = subprocess.run(
+        ["make", "-n", "demo", "SCENARIO=capacity-shortage", "STRATEGY=priority", "SEED=3"],
+        cwd=repo, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    [line] = [line for line in shown.splitlines() if "-m simulator" in line]
+    assert line.endswith(
+        "-m simulator --scenario capacity-shortage --control fleet --strategy priority --seed 3"
+    )
+    assert "\\" not in shown and "" not in shown.splitlines()
