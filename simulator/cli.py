@@ -158,7 +158,7 @@ def output_key(scenario: Scenario, control: str, served: bool, with_container: b
     else:
         digest = hashlib.sha256(str(source).encode()).hexdigest()[:8]
         file_key = f"{source.stem}-{digest}"
-    run = "aws-sample" if control == "aws-sample" else f"fleet-{scenario.strategy}"
+    run = f"fleet-{scenario.strategy}" if control == "fleet" else control  # no strategy
     run += f"-seed{scenario.seed}"
     run += "-served" if served else ""
     run += "-container" if with_container else ""

@@ -29,7 +29,7 @@ from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
-from .schedule import ScheduledScaling, run_action
+from .schedule import ScheduledScaling, run_due
 
 if TYPE_CHECKING:
     from .container_link import ContainerLink
@@ -306,6 +306,10 @@ class World:
             if api is not None:
                 api.stop()
 
+    def _aas_patch(self, desired: int) -> None:
+        self.requested = desired
+        self.control.patch(desired)
+
     def _arrive_by_hand(self, endpoint: str) -> None:
         with self.lock:
             self.by_hand_requests += 1
@@ -353,15 +357,10 @@ class World:
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
             previous_status = status
-            patched = None
-            reasons = []
-            for action in scheduled.due(minute):  # Application Auto Scaling's scheduled actions
-                done = run_action(action, autoscaler, desired)
-                reasons.append(done.reason)
-                if done.desired is not None:
-                    self.requested = patched = done.desired
-                    self.control.patch(done.desired)
-                    desired, actual, status = self.control.status()
+            # Application Auto Scaling's scheduled actions, then its scaling policies.
+            patched, reasons = run_due(scheduled, minute, autoscaler, desired, self._aas_patch)
+            if patched is not None:
+                desired, actual, status = self.control.status()
             decision = autoscaler.evaluate(
                 self.now,
                 self.read_metric("ApproximateBacklogSizePerInstance"),

@@ -222,7 +222,10 @@ def load(name_or_path: str, strategy: str | None = None, seed: int | None = None
         raw["seed"] = seed
     _fail_on(path, check_schema(raw, partial=False))
     _fail_on(path, check_values(raw))
-    return replace(_build(raw, path.stem), source=path)
+    try:
+        return replace(_build(raw, path.stem), source=path)
+    except ScenarioError as exc:  # a check made while building: name the file too
+        raise ScenarioError(f"{path}: {str(exc).removeprefix('scenario: ')}") from None
 
 
 def _build(raw: dict[str, Any], stem: str) -> Scenario:

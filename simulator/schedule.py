@@ -317,3 +317,24 @@ class ScheduledScaling:
         ready = [action for at, _, action in self._pending if at <= minute]
         self._pending = [firing for firing in self._pending if firing[0] > minute]
         return ready
+
+
+def run_due(
+    scheduled: ScheduledScaling,
+    minute: float,
+    limits: Limits,
+    current: int,
+    patch: Callable[[int], None],
+) -> tuple[int | None, list[str]]:
+    """Run the actions due by ``minute`` on ``limits`` (the autoscaling model's scalable
+    target); ``patch`` sends the scaling API what AAS would. Returns the last PATCH (or
+    None) and a note per action, for the timeline."""
+    patched = None
+    notes = []
+    for action in scheduled.due(minute):
+        done = run_action(action, limits, current)
+        notes.append(done.reason)
+        if done.desired is not None:
+            patch(done.desired)
+            patched = current = done.desired
+    return patched, notes

@@ -8,10 +8,12 @@ checked with the ``jsonschema`` package, so a key is added in one place.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import json
 import re
+import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -56,9 +58,28 @@ def key_path(parts: Iterable[str | int]) -> str:
     return text
 
 
+_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
+
+
+def settings_properties(settings: type) -> dict[str, Any]:
+    """Schema properties for a settings dataclass: one per field, typed by its annotation."""
+    hints = typing.get_type_hints(settings)
+    properties: dict[str, Any] = {}
+    for field in dataclasses.fields(settings):
+        kind = _JSON_TYPES.get(hints[field.name], "number")
+        properties[field.name] = {"type": kind} | ({"minimum": 0} if kind != "string" else {})
+    return properties
+
+
 @cache
 def schema() -> dict[str, Any]:
+    """The schema file, with ``[autoscaling]``'s keys from the settings dataclass."""
+    from .scenario import Scenario  # noqa: PLC0415  (scenario.py imports this module)
+
     loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
+    autoscaling = loaded["properties"]["autoscaling"]
+    settings = typing.get_type_hints(Scenario)[autoscaling["x-properties-from"].split(".")[1]]
+    autoscaling["properties"] = settings_properties(settings)
     return loaded
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import pytest
 
@@ -33,7 +34,16 @@ ENDPOINT = "[[endpoints]]\nname = 'only'\ninstance_type = 'ml.g5.2xlarge'\nmax_i
         # impossible values
         ("duration_minutes = 0\n", "duration_minutes", "must be >= 1, got 0"),
         ('strategy = "fastest"\n', "strategy", 'must be one of "race", "priority"'),
-        ("[autoscaling]\nscale_in_ratio = 1.5\n", "autoscaling.scale_in_ratio", "<= 1"),
+        (
+            "[autoscaling]\nscale_in_cooldown_seconds = -5\n",
+            "autoscaling.scale_in_cooldown_seconds",
+            ">= 0",
+        ),
+        (
+            "[autoscaling]\nscale_out_cooldown_seconds = '5m'\n",
+            "autoscaling.scale_out_cooldown_seconds",
+            "must be a number",
+        ),
         ("min_capacity = 5\nmax_capacity = 3\n", "min_capacity", "5 is above max_capacity"),
         (
             '[[shortages]]\ninstance_type = "ml.g5.2xlarge"\nstart_minute = 30\nend_minute = 10\n',
@@ -119,16 +129,25 @@ def test_the_defaults_and_every_shipped_scenario_pass_the_schema():
 def test_the_schema_lists_the_keys_other_models_add():
     # Keys of the simulator's fidelity work: accepted here so one schema stays the list.
     properties = schema()["properties"]
-    assert "publish_delay_seconds" in properties["cloudwatch"]["properties"]
+    assert {"metric_delay_seconds", "service_time_cv"} <= set(properties)
     per_type = properties["instance_types"]["additionalProperties"]["properties"]
-    assert {"price_per_hour", "service_time_cv"} <= set(per_type)
+    assert "price_per_hour" in per_type
     assert json.loads(SCHEMA_FILE.read_text())["additionalProperties"] is False
+
+
+def test_autoscaling_keys_come_from_the_settings_dataclass():
+    autoscaling = schema()["properties"]["autoscaling"]
+    assert set(autoscaling["properties"]) == {
+        f.name for f in fields(type(load("step").autoscaling))
+    }
+    assert autoscaling["additionalProperties"] is False
 
 
 def test_known_keys_in_a_scenario_file_are_accepted(tmp_path):
     body = (
-        "start_time = 2026-11-30T07:00:00+01:00\n[cloudwatch]\npublish_delay_seconds = 60\n"
-        '[instance_types."ml.g5.2xlarge"]\nprice_per_hour = 1.5\nservice_time_cv = 0.3\n'
+        "start_time = 2026-11-30T07:00:00+01:00\nmetric_delay_seconds = 120\n"
+        "service_time_cv = 0.3\n"
+        '[instance_types."ml.g5.2xlarge"]\nprice_per_hour = 1.5\n'
     )
     scenario = load(write_scenario(tmp_path, "ok", body))
     assert scenario.start_time.isoformat() == "2026-11-30T07:00:00+01:00"

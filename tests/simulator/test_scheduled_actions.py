@@ -10,7 +10,7 @@ import pytest
 from simulator.engine import simulate
 from simulator.report import timeline_lines
 from simulator.scenario import ScenarioError, ScheduledAction, load
-from simulator.schedule import ScheduledScaling, ScheduleError, parse, run_action
+from simulator.schedule import ScheduledScaling, ScheduleError, parse, run_action, run_due
 from tests.simulator.conftest import write_scenario
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
@@ -164,3 +164,20 @@ def test_scheduled_action_mistakes_name_the_key(tmp_path):
     body = ACTIONS.replace("cron(5 7 ? * MON-FRI *)", "cron(5 7 * * MON-FRI *)")
     with pytest.raises(ScenarioError, match=r"scheduled_actions\[0\]\.schedule: cron\(\): exactly"):
         load(write_scenario(tmp_path, "cron", body))
+
+
+def test_run_due_patches_through_the_scaling_api_and_notes_every_action():
+    actions = [
+        ScheduledAction("raise", "rate(10 minutes)", "UTC", 5, None),
+        ScheduledAction("cap", "rate(10 minutes)", "UTC", None, 4),  # crosses min 5: refused
+    ]
+    scheduled = ScheduledScaling(actions, MONDAY, 10)
+    sent: list[int] = []
+    target = Target()
+    patched, notes = run_due(scheduled, 10, target, current=1, patch=sent.append)
+    assert (patched, sent) == (5, [5])
+    assert notes == [
+        "scheduled action raise: min 5, max 12",
+        "scheduled action cap failed: min 5 > max 4",
+    ]
+    assert run_due(scheduled, 11, target, current=5, patch=sent.append) == (None, [])
