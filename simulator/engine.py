@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .container_link import ContainerLink
 
 TICK_SECONDS = 10.0
+EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 SERVING = ("InService", "Updating")
 
