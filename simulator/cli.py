@@ -110,10 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _credentials()
     label = f"{scenario.name}/{scenario.strategy if args.control == 'fleet' else args.control}"
-    folder = args.out / output_key(scenario, args.control, args.serve is not None,
-                                   args.with_container)  # fmt: skip
+    served = args.serve is not None
+    folder = args.out / output_key(scenario, args.control, served, args.with_container)
     print(f"outputs go to {folder}/", file=sys.stderr)
-    live = args.live if args.live is not None else args.serve is not None
+    live = args.live if args.live is not None else served
     names = [ep.name for ep in scenario.endpoints]
     if live and not args.quiet:
         print("\n".join(report.legend_lines(names) + report.header_lines(names)), flush=True)
@@ -128,13 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         progress=None if live else progress_printer(label),
         with_container=args.with_container,
         serve_port=args.serve,
-        pace=args.pace if args.pace is not None else (2.0 if args.serve is not None else 0.0),
+        pace=args.pace if args.pace is not None else (2.0 if served else 0.0),
         on_minute=show if live and not args.quiet else None,
     )
     paths = report.write(outcome, folder, with_plot=not args.no_plot)
-    if not args.quiet:
-        lines = report.timeline_lines(outcome)
-        print(report.LETTER_KEY if live else "\n".join(lines))
+    if not args.quiet:  # live: the rows are out already; repeat the key below them
+        print(report.LETTER_KEY if live else "\n".join(report.timeline_lines(outcome)))
     summary = report.summarise(outcome)
     print()
     for key, value in summary.items():
