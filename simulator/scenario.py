@@ -81,6 +81,8 @@ class ScheduledAction:
     timezone: str
     min_capacity: int | None
     max_capacity: int | None
+    start_time: datetime | None = None  # active from (a recurring action also runs then)
+    end_time: datetime | None = None  # stops repeating after
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,8 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
                 timezone=str(a.get("timezone", "UTC")),
                 min_capacity=a.get("min_capacity"),
                 max_capacity=a.get("max_capacity"),
+                start_time=parse_start_time(a["start_time"]) if "start_time" in a else None,
+                end_time=parse_start_time(a["end_time"]) if "end_time" in a else None,
             )
             for a in raw.get("scheduled_actions", [])
         ),

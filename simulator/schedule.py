@@ -22,6 +22,7 @@ Pure: a :class:`Schedule` answers at which minutes of a run it fires.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -293,6 +294,35 @@ def run_action(action: ScheduledAction, limits: Limits, current: int) -> Outcome
     return Outcome(wanted, reason)
 
 
+def action_minutes(action: ScheduledAction, start: datetime, duration: float) -> list[float]:
+    """Minutes of the run at which ``action`` runs, within its start and end time.
+
+    With a start time, AAS runs a recurring action at that time and then on its
+    recurrence (for ``rate()`` counted from the start time); after the end time it stops
+    repeating (PutScheduledAction StartTime/EndTime; user guide, "Schedule recurring
+    scaling actions using cron expressions").
+    """
+    schedule = parse(action.schedule, action.timezone)
+
+    def offset(moment: datetime) -> float:
+        return (moment - start).total_seconds() / 60
+
+    first = -math.inf if action.start_time is None else offset(action.start_time)
+    last = math.inf if action.end_time is None else offset(action.end_time)
+    if schedule.kind == "rate" and action.start_time is not None:
+        step = schedule.every_minutes
+        k = max(0, math.ceil(-first / step))
+        minutes = []
+        while first + k * step <= duration:
+            minutes.append(first + k * step)
+            k += 1
+    else:
+        minutes = [m for m in schedule.fire_minutes(start, duration) if m >= first]
+        if schedule.kind == "cron" and 0 <= first <= duration and first not in minutes:
+            minutes = sorted([first, *minutes])
+    return [m for m in minutes if 0 <= m <= min(duration, last)]
+
+
 class ScheduledScaling:
     """The scenario's scheduled actions, in the order they fire during the run."""
 
@@ -302,9 +332,7 @@ class ScheduledScaling:
         firings = [
             (minute, order, action)
             for order, action in enumerate(actions)
-            for minute in parse(action.schedule, action.timezone).fire_minutes(
-                start, duration_minutes
-            )
+            for minute in action_minutes(action, start, duration_minutes)
         ]
         self._pending = sorted(firings, key=lambda firing: (firing[0], firing[1]))
 

@@ -168,7 +168,8 @@ def check_schema(raw: dict[str, Any], partial: bool) -> list[Problem]:
 
 
 def parse_start_time(value: Any) -> datetime:
-    """``start_time`` (a TOML offset date-time or an ISO string with an offset) in UTC."""
+    """A ``start_time`` or ``end_time``: a TOML offset date-time or an ISO string with an
+    offset."""
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
         raise ValueError("needs a UTC offset, e.g. 2026-11-30T07:00:00Z")
@@ -280,6 +281,15 @@ def _check_actions(raw: dict[str, Any]) -> Iterator[Problem]:
         except schedule.ScheduleError as exc:
             field = "timezone" if exc.field == "timezone" else "schedule"
             yield Problem(f"{where}.{field}", str(exc))
+        bounds = {}
+        for field in ("start_time", "end_time"):
+            if field in action:
+                try:
+                    bounds[field] = parse_start_time(action[field])
+                except ValueError as exc:
+                    yield Problem(f"{where}.{field}", str(exc))
+        if len(bounds) == 2 and bounds["end_time"] <= bounds["start_time"]:
+            yield Problem(f"{where}.end_time", "must be after start_time")
         new_min, new_max = action.get("min_capacity"), action.get("max_capacity")
         if new_min is not None and new_max is not None and new_min > new_max:
             yield Problem(f"{where}.min_capacity", f"{new_min} is above max_capacity {new_max}")

@@ -181,3 +181,37 @@ def test_run_due_patches_through_the_scaling_api_and_notes_every_action():
         "scheduled action cap failed: min 5 > max 4",
     ]
     assert run_due(scheduled, 11, target, current=5, patch=sent.append) == (None, [])
+
+
+def test_start_and_end_time_bound_a_recurring_action():
+    def fired(schedule, start=None, end=None):
+        timed = ScheduledAction("timed", schedule, "UTC", 2, None, start, end)
+        return [minute for minute, _ in ScheduledScaling([timed], MONDAY, 240).pending]
+
+    at = datetime(2026, 11, 30, 7, 10, tzinfo=UTC)  # minute 70 of a run starting 06:00 UTC
+    until = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # minute 180
+    # rate(): counted from the start time, which is also its first run.
+    assert fired("rate(1 hour)", start=at) == [70.0, 130.0, 190.0]
+    assert fired("rate(1 hour)", start=at, end=until) == [70.0, 130.0]
+    # cron(): runs at the start time, then on its schedule; none after the end time.
+    assert fired("cron(0 * * * ? *)", start=at, end=until) == [70.0, 120.0, 180.0]
+    assert fired("cron(0 * * * ? *)") == [0.0, 60.0, 120.0, 180.0, 240.0]
+    # at(): once, if it falls inside the bounds.
+    assert fired("at(2026-11-30T06:30:00)") == [30.0]
+    assert fired("at(2026-11-30T06:30:00)", start=at) == []
+
+
+def test_a_scenario_action_takes_the_modules_start_and_end_time(tmp_path):
+    body = ACTIONS.replace(
+        "min_capacity = 6\n",
+        'min_capacity = 6\nstart_time = "2026-11-30T06:03:00Z"\nend_time = 2026-12-30T00:00:00Z\n',
+    )
+    [timed] = load(write_scenario(tmp_path, "timed", body)).scheduled_actions
+    assert timed.start_time == datetime(2026, 11, 30, 6, 3, tzinfo=UTC)
+    assert timed.end_time == datetime(2026, 12, 30, tzinfo=UTC)
+    backwards = body.replace("2026-12-30T00:00:00Z", "2026-11-30T06:00:00Z")
+    with pytest.raises(ScenarioError, match=r"scheduled_actions\[0\]\.end_time: must be after"):
+        load(write_scenario(tmp_path, "backwards", backwards))
+    naive = body.replace('"2026-11-30T06:03:00Z"', '"2026-11-30T06:03:00"')
+    with pytest.raises(ScenarioError, match=r"scheduled_actions\[0\]\.start_time: .* not valid"):
+        load(write_scenario(tmp_path, "naive", naive))
