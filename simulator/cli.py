@@ -7,6 +7,7 @@ import hashlib
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import report
@@ -111,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     _credentials()
     label = f"{scenario.name}/{scenario.strategy if args.control == 'fleet' else args.control}"
     served = args.serve is not None
-    folder = args.out / output_key(scenario, args.control, served, args.with_container)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") if served else None
+    folder = args.out / output_key(scenario, args.control, stamp, args.with_container)
     print(f"outputs go to {folder}/", file=sys.stderr)
     live = args.live if args.live is not None else served
     names = [ep.name for ep in scenario.endpoints]
@@ -147,10 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def output_key(scenario: Scenario, control: str, served: bool, with_container: bool) -> Path:
-    """``<scenario file>/<control>-seed<seed>[-served][-container]``: runs that differ in
-    any of these never share a folder. A scenario file outside ``simulator/scenarios/`` is
-    keyed by its name and a hash of its absolute path, so copies never collide."""
+def output_key(
+    scenario: Scenario, control: str, served_at: str | None, with_container: bool
+) -> Path:
+    """``<scenario file>/<control>-seed<seed>[-served-<time>][-container]``: runs that
+    differ in any of these never share a folder. A scenario file outside
+    ``simulator/scenarios/`` is keyed by its name and a hash of its absolute path, so
+    copies never collide; a served run (``served_at``: when it started) takes what was
+    sent by hand, so each one gets its own folder."""
     source = scenario.source.resolve() if scenario.source is not None else None
     if source is None or source.parent == SCENARIO_DIR.resolve():
         file_key = source.stem if source is not None else scenario.name
@@ -159,6 +165,6 @@ def output_key(scenario: Scenario, control: str, served: bool, with_container: b
         file_key = f"{source.stem}-{digest}"
     run = f"fleet-{scenario.strategy}" if control == "fleet" else control  # no strategy
     run += f"-seed{scenario.seed}"
-    run += "-served" if served else ""
+    run += f"-served-{served_at}" if served_at else ""
     run += "-container" if with_container else ""
     return Path(file_key) / run

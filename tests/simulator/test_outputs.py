@@ -19,17 +19,18 @@ def test_runs_that_differ_never_share_a_folder(tmp_path):
     copy.parent.mkdir()
     shutil.copy(path, copy)
     keys = {
-        cli.output_key(load(path, strategy="race"), "fleet", False, False),
-        cli.output_key(load(path, strategy="priority"), "fleet", False, False),
-        cli.output_key(load(path, strategy="race", seed=8), "fleet", False, False),
-        cli.output_key(load(path), "aws-sample", False, False),
-        cli.output_key(load(path, strategy="race"), "fleet", True, False),
-        cli.output_key(load(path, strategy="race"), "fleet", False, True),
-        cli.output_key(load(str(copy), strategy="race"), "fleet", False, False),
+        cli.output_key(load(path, strategy="race"), "fleet", None, False),
+        cli.output_key(load(path, strategy="priority"), "fleet", None, False),
+        cli.output_key(load(path, strategy="race", seed=8), "fleet", None, False),
+        cli.output_key(load(path), "aws-sample", None, False),
+        cli.output_key(load(path, strategy="race"), "fleet", "20261202T050000Z", False),
+        cli.output_key(load(path, strategy="race"), "fleet", "20261202T050001Z", False),
+        cli.output_key(load(path, strategy="race"), "fleet", None, True),
+        cli.output_key(load(str(copy), strategy="race"), "fleet", None, False),
     }
-    assert len(keys) == 7
+    assert len(keys) == 8
     # The same file under the same settings lands in the same place (a rerun replaces it).
-    again = cli.output_key(load(path, strategy="race"), "fleet", False, False)
+    again = cli.output_key(load(path, strategy="race"), "fleet", None, False)
     assert again in keys
     assert str(again).startswith("mine-") and str(again).endswith("/fleet-race-seed7")
 
@@ -37,9 +38,9 @@ def test_runs_that_differ_never_share_a_folder(tmp_path):
 def test_a_shipped_scenario_is_keyed_by_its_file_name():
     scenario = load("step")
     assert scenario.source is not None and scenario.source.parent == SCENARIO_DIR
-    assert cli.output_key(scenario, "fleet", False, False) == Path("step/fleet-race-seed7")
-    assert cli.output_key(scenario, "aws-sample", True, False) == Path(
-        "step/aws-sample-seed7-served"
+    assert cli.output_key(scenario, "fleet", None, False) == Path("step/fleet-race-seed7")
+    assert cli.output_key(scenario, "aws-sample", "20261202T050000Z", True) == Path(
+        "step/aws-sample-seed7-served-20261202T050000Z-container"
     )
 
 
@@ -48,7 +49,7 @@ def test_the_cli_prints_where_the_outputs_went(tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["--scenario", path, "--out", str(out), "--no-plot", "--quiet"]) == 0
     captured = capsys.readouterr()
-    folder = out / cli.output_key(load(path), "fleet", False, False)
+    folder = out / cli.output_key(load(path), "fleet", None, False)
     assert f"outputs go to {folder}/" in captured.err
     assert f"outputs in {folder}/" in captured.out
     for name in ("timeline.txt", "summary.json", "decisions.log"):
@@ -111,7 +112,7 @@ def test_serving_prints_live_by_default_and_explains_served(tmp_path, capsys):
     rows = [line for line in out.splitlines() if line[:4].strip().isdigit()]
     assert [int(line.split()[0]) for line in rows] == [1, 2, 3, 4, 5, 6]  # once, not twice
     assert out.index("min req/m backlog") < out.index("time_to_capacity_minutes")
-    folder = tmp_path / "o" / cli.output_key(load(path), "fleet", True, False)
+    [folder] = (tmp_path / "o").glob("served-*/fleet-race-seed7-served-*")
     assert (folder / "timeline.txt").exists()
 
     summary = {"requests": 10, "served": 12, "requests_by_hand": 2}
