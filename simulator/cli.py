@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import report
-from .engine import CONTROLS, simulate
-from .scenario import SIGNALS, ScenarioError, available, load
+from .engine import CONTROLS, Minute, simulate
+from .scenario import SCENARIO_DIR, SIGNALS, Scenario, ScenarioError, available, load
 
 
 def _credentials() -> None:
@@ -99,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="real seconds per simulated minute (default 0, or 2 with --serve)",
     )
+    parser.add_argument(
+        "--live",
+        action=argparse.BooleanOptionalAction,
+        help="print each simulated minute as it happens (default: on with --serve)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
@@ -114,26 +121,73 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _credentials()
     label = f"{scenario.name}/{scenario.strategy if args.control == 'fleet' else args.control}"
-    folder = args.out / label.replace("/", "-")
+    served = args.serve is not None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") if served else None
+    folder = args.out / output_key(
+        scenario, args.control, stamp, args.with_container, signal=args.signal, target=args.target
+    )
+    print(f"outputs go to {folder}/", file=sys.stderr)
+    live = args.live if args.live is not None else served
+    names = [ep.name for ep in scenario.endpoints]
+    if live and not args.quiet:
+        print("\n".join(report.legend_lines(names) + report.header_lines(names)), flush=True)
+
+    def show(row: Minute) -> None:
+        print(report.row_line(row, names), flush=True)
+
     outcome = simulate(
         scenario,
         control=args.control,
         log_path=folder / "decisions.log",
         signal=args.signal,
         target=args.target,
-        progress=progress_printer(label),
+        progress=None if live else progress_printer(label),
         with_container=args.with_container,
         serve_port=args.serve,
-        pace=args.pace if args.pace is not None else (2.0 if args.serve is not None else 0.0),
+        pace=args.pace if args.pace is not None else (2.0 if served else 0.0),
+        on_minute=show if live and not args.quiet else None,
     )
     paths = report.write(outcome, folder, with_plot=not args.no_plot)
-    if not args.quiet:
-        print("\n".join(report.timeline_lines(outcome)))
+    if not args.quiet:  # live: the rows are out already; repeat the key below them
+        print(report.LETTER_KEY if live else "\n".join(report.timeline_lines(outcome)))
     summary = report.summarise(outcome)
     print()
     for key, value in summary.items():
         print(f"{key:28} {value}")
-    print()
+    note = report.served_note(summary)
+    if note:
+        print(f"\n{note}")
+    print(f"\noutputs in {folder}/")
     for kind, path in paths.items():
-        print(f"{kind:10} {path}")
+        print(f"  {kind:10} {path}")
     return 0
+
+
+def output_key(
+    scenario: Scenario,
+    control: str,
+    served_at: str | None,
+    with_container: bool,
+    *,
+    signal: str | None = None,
+    target: float | None = None,
+) -> Path:
+    """``<scenario file>/<control>-seed<seed>[-<signal>][-target<value>][-served-<time>]
+    [-container]``: runs that differ in any of these never share a folder (``signal`` and
+    ``target``: the --signal and --target overrides, when given). A scenario file outside
+    ``simulator/scenarios/`` is keyed by its name and a hash of its absolute path, so
+    copies never collide; a served run (``served_at``: when it started) takes what was
+    sent by hand, so each one gets its own folder."""
+    source = scenario.source.resolve() if scenario.source is not None else None
+    if source is None or source.parent == SCENARIO_DIR.resolve():
+        file_key = source.stem if source is not None else scenario.name
+    else:
+        digest = hashlib.sha256(str(source).encode()).hexdigest()[:8]
+        file_key = f"{source.stem}-{digest}"
+    run = f"fleet-{scenario.strategy}" if control == "fleet" else control  # no strategy
+    run += f"-seed{scenario.seed}"
+    run += f"-{signal}" if signal else ""
+    run += f"-target{target:g}" if target is not None else ""
+    run += f"-served-{served_at}" if served_at else ""
+    run += "-container" if with_container else ""
+    return Path(file_key) / run

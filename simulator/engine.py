@@ -28,6 +28,7 @@ from .controls import (
     Control,
     FleetControl,
     Published,
+    SignalScaled,
     arrivals_key,
     capacity_key,
     endpoint_key,
@@ -36,6 +37,7 @@ from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
+from .schedule import ScheduledScaling, run_due
 
 if TYPE_CHECKING:
     from .container_link import ContainerLink
@@ -116,6 +118,8 @@ class Minute:
     scaling_status: str
     patched: int | None = None
     reason: str = ""
+    by_hand_requests: int = 0  # sent through --serve during the minute
+    by_hand_patches: tuple[int, ...] = ()  # desiredCapacity of PATCHes sent through --serve
 
 
 @dataclass
@@ -158,7 +162,9 @@ class World:
         self.log_path = log_path
         self.control: Control
         self.cloudwatch = DelayedCloudWatch(
-            scenario.metric_delay_seconds, EPOCH, scenario.autoscaling.metric_period_seconds
+            scenario.metric_delay_seconds,
+            scenario.start_time,
+            scenario.autoscaling.metric_period_seconds,
         )
         self.inference: InferenceModel
         self.link: ContainerLink | None = None
@@ -166,6 +172,9 @@ class World:
         self.serve_port: int | None = None
         self.on_serve: Callable[[str], None] | None = None
         self.pace = 0.0  # real seconds per simulated minute (0 = as fast as possible)
+        self.on_minute: Callable[[Minute], None] | None = None  # each row as it happens
+        self.by_hand_requests = 0
+        self.by_hand_patches: list[int] = []
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -294,7 +303,7 @@ class World:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> Outcome:
         scenario = self.scenario
-        clock.set_clock(lambda: EPOCH.timestamp() + self.now)
+        clock.set_clock(lambda: scenario.start_time.timestamp() + self.now)
         self.control = self._make_control()
         self.inference = InferenceModel(
             {
@@ -312,9 +321,10 @@ class World:
             api = start_api(
                 self.serve_port,
                 self.lock,
-                lambda endpoint: self.inference.arrive(endpoint, self.now, self._work()),
+                self._arrive_by_hand,
                 scenario.fleet_name,
                 self.on_serve,
+                on_patch=self.by_hand_patches.append,
             )
         try:
             return self._loop(progress)
@@ -322,10 +332,25 @@ class World:
             if api is not None:
                 api.stop()
 
+    def _arrive_by_hand(self, endpoint: str) -> None:
+        with self.lock:
+            self.by_hand_requests += 1
+            self.inference.arrive(endpoint, self.now, self._work())
+
+    def _aas_patch(self, desired: int) -> None:
+        """A PATCH from Application Auto Scaling's scheduled action."""
+        control = self.control
+        assert isinstance(control, SignalScaled)
+        control.requested = desired
+        control.patch(desired)
+
     def _loop(self, progress: Callable[[int, int], None] | None) -> Outcome:
         scenario = self.scenario
         started = time.monotonic()
         self._incidents()
+        scheduled = ScheduledScaling(
+            scenario.scheduled_actions, scenario.start_time, scenario.duration_minutes
+        )
         timeline: list[Minute] = []
         failed_activities = 0
         previous_status = ""
@@ -379,6 +404,24 @@ class World:
             self.cloudwatch.publish_due(self.now, to_moto=isinstance(self.control, FleetControl))
             if isinstance(self.control, OracleControl):
                 self.control.observe(arrivals, self.inference.total_backlog())
+            # Application Auto Scaling's scheduled actions, then its policies: on the one
+            # fleet-wide scalable target of the fleet and aws-sample controls (the native,
+            # pool and oracle baselines have none; the row says an action did not run).
+            if isinstance(self.control, SignalScaled):
+                scheduled_patch, notes = run_due(
+                    scheduled,
+                    minute,
+                    self.control.target,
+                    self.control.status()[0],
+                    self._aas_patch,
+                )
+            else:
+                scheduled_patch = None
+                notes = [
+                    f"scheduled action {action.name} not run: the {self.control.label} "
+                    "control has no fleet-wide scalable target"
+                    for action in scheduled.due(minute)
+                ]
             step = self.control.autoscale(
                 self.now, Published(self.cloudwatch, self.cloudwatch.newest_period(self.now))
             )
@@ -389,6 +432,10 @@ class World:
             if minute % scenario.autoscaling.reconcile_minutes == 0:
                 self.control.reconcile()
             instances = self.serving_instances()
+            with self.lock:
+                by_hand = (self.by_hand_requests, tuple(self.by_hand_patches))
+                self.by_hand_requests = 0
+                self.by_hand_patches.clear()
             timeline.append(
                 Minute(
                     minute=minute,
@@ -407,10 +454,14 @@ class World:
                         instances[ep.name] * ep.capacity_per_instance for ep in scenario.endpoints
                     ),
                     scaling_status=status,
-                    patched=step.patched,
-                    reason=step.reason,
+                    patched=step.patched if step.patched is not None else scheduled_patch,
+                    reason="; ".join([*notes, step.reason] if step.reason else notes),
+                    by_hand_requests=by_hand[0],
+                    by_hand_patches=by_hand[1],
                 )
             )
+            if self.on_minute is not None:
+                self.on_minute(timeline[-1])
             arrivals = 0
             if progress is not None:
                 progress(minute, scenario.duration_minutes)
@@ -491,6 +542,7 @@ def simulate(
     serve_port: int | None = None,
     pace: float = 0.0,
     on_serve: Callable[[str], None] | None = None,
+    on_minute: Callable[[Minute], None] | None = None,
 ) -> Outcome:
     """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
     ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
@@ -502,6 +554,7 @@ def simulate(
     with _isolated_aws(log_path), ExitStack() as stack:
         world = World(scenario, control, log_path, signal=signal, target=target)
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
+        world.on_minute = on_minute
         if with_container:
             from .container_link import ContainerLink  # noqa: PLC0415  (starts processes)
 

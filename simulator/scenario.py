@@ -12,12 +12,16 @@ import itertools
 import json
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .validation import Problem, check_schema, check_values, parse_start_time
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULTS_FILE = SCENARIO_DIR / "_defaults.toml"
+DEFAULT_START = datetime(2026, 11, 28, tzinfo=UTC)
 SCALING_DEFAULTS_FILE = (
     Path(__file__).resolve().parents[1] / "modules" / "fleet-autoscaling" / "scaling_defaults.json"
 )
@@ -25,7 +29,11 @@ SIGNALS = ("load", "backlog")
 
 
 class ScenarioError(ValueError):
-    """A scenario file is missing or invalid; the message names the field."""
+    """A scenario file is missing or invalid; the message names the file and the key."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,19 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class ScheduledAction:
+    """An Application Auto Scaling scheduled action on the fleet's scalable target."""
+
+    name: str
+    schedule: str  # at(...), cron(...) or rate(...)
+    timezone: str
+    min_capacity: int | None
+    max_capacity: int | None
+    start_time: datetime | None = None  # active from (a recurring action also runs then)
+    end_time: datetime | None = None  # stops repeating after
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -159,6 +180,9 @@ class Scenario:
     incidents: tuple[Incident, ...]
     rollback_seconds: float
     event_delay_seconds: float
+    start_time: datetime = DEFAULT_START
+    scheduled_actions: tuple[ScheduledAction, ...] = ()
+    source: Path | None = None  # the scenario file
     metric_delay_seconds: float = 120.0  # CloudWatch publication delay (AWS: 1-3 minutes)
     service_time_cv: float = 0.25  # coefficient of variation of service times
 
@@ -238,25 +262,50 @@ def _path(name_or_path: str) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.toml"
 
 
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+
+
+def _fail_on(path: Path, problems: list[Problem]) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise ScenarioError(f"{path}: {problems[0]}", tuple(problems))
+    listed = "\n".join(f"  {problem}" for problem in problems)
+    raise ScenarioError(f"{path}: {len(problems)} problems\n{listed}", tuple(problems))
+
+
 def load(name_or_path: str, strategy: str | None = None, seed: int | None = None) -> Scenario:
-    """A scenario by name (``step``) or path (``my.toml``), merged over the defaults."""
+    """A scenario by name (``step``) or path (``my.toml``), merged over the defaults.
+
+    Each file is checked against ``scenario_schema.json`` on its own (unknown keys, types,
+    ranges), then the merged scenario for required keys and values that contradict each
+    other; every problem is reported with the file and the key.
+    """
     path = _path(name_or_path)
     if not path.exists():
         raise ScenarioError(
             f"no scenario {name_or_path!r}; available: {', '.join(available())} (or a .toml path)"
         )
-    with DEFAULTS_FILE.open("rb") as handle:
-        defaults = tomllib.load(handle)
-    try:
-        with path.open("rb") as handle:
-            raw = _merge(defaults, tomllib.load(handle))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+    defaults = _read(DEFAULTS_FILE)
+    _fail_on(DEFAULTS_FILE, check_schema(defaults, partial=True))
+    own = _read(path)
+    _fail_on(path, check_schema(own, partial=True))
+    raw = _merge(defaults, own)
     if strategy is not None:
         raw["strategy"] = strategy
     if seed is not None:
         raw["seed"] = seed
-    return _build(raw, path.stem)
+    _fail_on(path, check_schema(raw, partial=False))
+    _fail_on(path, check_values(raw))
+    try:
+        return replace(_build(raw, path.stem), source=path)
+    except ScenarioError as exc:  # a check made while building: name the file too
+        raise ScenarioError(f"{path}: {str(exc).removeprefix('scenario: ')}") from None
 
 
 def _build(raw: dict[str, Any], stem: str) -> Scenario:
@@ -330,6 +379,19 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
         ),
         rollback_seconds=float(raw.get("rollback_seconds", 300)),
         event_delay_seconds=float(raw.get("event_delay_seconds", 5)),
+        start_time=parse_start_time(raw.get("start_time", DEFAULT_START)),
+        scheduled_actions=tuple(
+            ScheduledAction(
+                name=str(a["name"]),
+                schedule=str(a["schedule"]),
+                timezone=str(a.get("timezone", "UTC")),
+                min_capacity=a.get("min_capacity"),
+                max_capacity=a.get("max_capacity"),
+                start_time=parse_start_time(a["start_time"]) if "start_time" in a else None,
+                end_time=parse_start_time(a["end_time"]) if "end_time" in a else None,
+            )
+            for a in raw.get("scheduled_actions", [])
+        ),
         metric_delay_seconds=_seconds(raw, "metric_delay_seconds", 120.0),
         service_time_cv=_seconds(raw, "service_time_cv", 0.25),
     )

@@ -12,6 +12,7 @@ a few seconds, status 0) and a second one exits at once.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import sys
@@ -34,19 +35,33 @@ def guarded(handler: Handler, lock: threading.Lock) -> Handler:
     return call
 
 
+def watched(handler: Handler, on_patch: Callable[[int], None]) -> Handler:
+    """The scaling API, telling ``on_patch`` the desiredCapacity of each accepted PATCH."""
+
+    def call(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = handler(event, context)
+        if event.get("httpMethod") == "PATCH" and response.get("statusCode") == 200:
+            on_patch(int(json.loads(response["body"])["desiredCapacity"]))
+        return response
+
+    return call
+
+
 def start_api(
     port: int,
     lock: threading.Lock,
     arrive: Callable[[str], None],
     fleet: str,
     on_serve: Callable[[str], None] | None = None,
+    on_patch: Callable[[int], None] | None = None,
 ) -> LocalApi:
     def routed(invocation: RoutedInvocation) -> None:
         arrive(invocation.endpoint_name)
 
+    scaling = scaling_api.handler if on_patch is None else watched(scaling_api.handler, on_patch)
     api = LocalApi(
         guarded(router.handler, lock),
-        guarded(scaling_api.handler, lock),
+        guarded(scaling, lock),
         port=port,
         on_invocation=routed,
     )

@@ -127,7 +127,7 @@ def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("[autoscaling]\nload_target = 3\n", "autoscaling.load_target is not"),
+        ("[autoscaling]\nload_target = 3\n", "autoscaling.load_target: unknown key"),
         ("[autoscaling]\nscaling_signal = 'cpu'\n", "load or backlog"),
         ("[autoscaling]\nload_target_value = 0\n", "must be > 0"),
         ("[autoscaling]\nreconcile_schedule = 'cron(* * * * ? *)'\n", "rate"),

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from simulator.engine import simulate
-from simulator.report import summarise
+from simulator.report import summarise, timeline_lines
 from simulator.scenario import load
 from tests.simulator.conftest import BURST, write_scenario
 
@@ -42,12 +42,20 @@ def test_requests_by_hand_are_routed_into_the_running_simulation(tmp_path):
         invoked = client("invoke", "--url", url, "--fleet", "demo", "--quiet",
                          "--input-location", "s3://by-hand/request.csv")  # fmt: skip
         status = client("status", "--url", url, "--fleet", "demo", "--json")
+        scaled = client("scale", "--url", url, "--fleet", "demo", "--desired", "3", "--quiet")
     finally:
         runner.join(timeout=120)
     assert invoked.returncode == 0, invoked.stderr
     assert "demo-" in invoked.stdout
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["resourceName"] == "demo"
+    assert scaled.returncode == 0, scaled.stderr
     summary = summarise(outcome["value"])
     # The request sent by hand was served by the simulated fleet on top of the scenario's.
+    assert summary["requests_by_hand"] == 1
+    assert summary["patches_by_hand"] == 1
     assert summary["served"] + summary["final_backlog"] == summary["requests"] + 1
+    # ... and the timeline marks the minutes they arrived in.
+    lines = "\n".join(timeline_lines(outcome["value"]))
+    assert lines.count("1 request by hand") == 1
+    assert lines.count("PATCH 3 by hand") == 1
