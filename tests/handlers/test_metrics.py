@@ -139,3 +139,24 @@ def test_a_stale_backlog_is_ignored_by_the_router(make_fleet):
     for _ in range(10):
         fleet.route(ASYNC_HEADERS)
     assert Counter(spy.endpoints) == {"demo-g5": 5, "demo-g6": 5}
+
+
+def test_scale_in_waits_for_the_endpoints_queue_to_drain(make_fleet):
+    fleet = make_fleet(
+        instances={"demo-g5": 2, "demo-g6": 0, "demo-g4dn": 1},
+        strategy="priority",
+        drain_timeout_seconds=900,
+    )
+    fleet.get()
+    minute = fleet.clock.now - fleet.clock.now % 60
+    put_backlog("demo-g4dn", 5, minute - 60)
+    fleet.reconcile()
+    fleet.patch(2)  # priority removes g4dn's instance, but 5 requests wait there
+    assert fleet.sm.calls == []
+    assert fleet.item()["endpoints"]["demo-g4dn"]["target"] == 1
+    fleet.clock.advance(120)
+    put_backlog("demo-g4dn", 0, minute + 60)
+    fleet.reconcile()
+    assert fleet.sm.calls == [("demo-g4dn", 0)]
+    fleet.settle()
+    assert fleet.instances() == {"demo-g5": 2, "demo-g6": 0, "demo-g4dn": 0}
