@@ -85,13 +85,6 @@ class ScalingSettings:
             )
         return int(match.group(1)) * (60 if match.group(2).startswith("hour") else 1)
 
-    @property
-    def target_value(self) -> float:
-        """The target of the selected signal."""
-        return (
-            self.load_target_value if self.scaling_signal == "load" else self.backlog_target_value
-        )
-
 
 def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings:
     """``scaling_defaults.json`` with ``overrides`` (same key names) applied and checked."""
