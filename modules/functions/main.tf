@@ -68,7 +68,7 @@ locals {
 
   log_group_names = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
 
-  fleet_config_json = jsonencode(var.fleet_config)
+  fleet_config_json = jsonencode({ for key, value in var.fleet_config : key => value if value != null })
 
   policies = {
     for key, fn in local.functions : key => jsonencode({

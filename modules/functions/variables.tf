@@ -9,7 +9,7 @@ variable "name_prefix" {
 }
 
 variable "fleet_config" {
-  description = "The fleet definition rendered into FLEET_CONFIG (field names as in the control plane's Configuration contract; the root module fills every default)."
+  description = "The fleet definition rendered into FLEET_CONFIG (field names as in the control plane's Configuration contract; the root module fills every default). Optional fields left null are omitted, and the control plane applies its defaults."
   type = object({
     fleet_name               = string
     dimension_id             = string
@@ -21,9 +21,9 @@ variable "fleet_config" {
     capacity_retry_seconds   = number
     router_cache_ttl_seconds = number
     max_failover_attempts    = number
-    metrics_namespace        = string
-    drain_timeout_seconds    = number
-    backlog_max_age_seconds  = number
+    metrics_namespace        = optional(string)
+    drain_timeout_seconds    = optional(number)
+    backlog_max_age_seconds  = optional(number)
     endpoints = list(object({
       name                  = string
       variant               = string
