@@ -28,7 +28,8 @@ def client(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_requests_by_hand_are_routed_into_the_running_simulation(tmp_path):
-    scenario = load(write_scenario(tmp_path, "served", BURST.replace("70", "8")))
+    # 25 simulated minutes at 1 s each: room for three client processes on a busy machine.
+    scenario = load(write_scenario(tmp_path, "served", BURST.replace("70", "25")))
     urls: queue.Queue[str] = queue.Queue()
     outcome = {}
 
