@@ -38,6 +38,12 @@ module "router_api" {
   function_invoke_arn    = module.functions.function_invoke_arns["router"]
   allowed_principal_arns = var.router_api.allowed_principal_arns
   stage_name             = var.router_api.stage_name
+  # The router answers within its own timeout; API Gateway waits this long for it.
+  integration_timeout_milliseconds = var.router_api.integration_timeout_milliseconds
+  # A real-time router passes model inputs and outputs of any type (base64 in the Lambda
+  # event and response); an async router takes headers and answers JSON.
+  binary_media_types = var.fleet.invocation_mode == "realtime" ? ["*/*"] : []
+
   throttling_burst_limit = var.router_api.throttling_burst_limit
   throttling_rate_limit  = var.router_api.throttling_rate_limit
   logging_level          = var.api_stage_logging ? var.router_api.logging_level : "OFF"
@@ -151,6 +157,20 @@ resource "terraform_data" "scaling_signal_check" {
     precondition {
       condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= 8
       error_message = "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
+    }
+  }
+}
+
+# The router's time budget. Each attempt reads for the time the function has left minus 1 s
+# to answer and 1 s to connect (fleet_autoscaler.routing), so the router answers within its
+# Lambda timeout. If API Gateway stopped waiting first, the caller would get API Gateway's
+# 504 while an attempt, or a failover to the next endpoint, still runs unseen. The router
+# must time out before the integration does, with at least the cold start's margin.
+resource "terraform_data" "router_time_budget_check" {
+  lifecycle {
+    precondition {
+      condition     = var.lambda.router.timeout * 1000 < var.router_api.integration_timeout_milliseconds
+      error_message = "lambda.router.timeout (${var.lambda.router.timeout} s) must be below router_api.integration_timeout_milliseconds (${var.router_api.integration_timeout_milliseconds} ms): the router answers within its own timeout, and API Gateway answers 504 once the integration timeout has passed. Lower lambda.router.timeout to ${max(ceil(var.router_api.integration_timeout_milliseconds / 1000) - 1, 1)} s or less, or raise the integration timeout (above 29000 ms after a Service Quotas increase, see README)."
     }
   }
 }

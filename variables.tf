@@ -410,7 +410,7 @@ variable "event_maximum_age_seconds" {
 # ---------------------------------------------------------------------------------------
 
 variable "lambda" {
-  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved, the default: reserving needs an account concurrency quota of 100 + the sum of the reservations, and new accounts may have 10)."
+  description = "Runtime, architecture, tracing, log level and per-function memory (MB), timeout (s) and reserved concurrency (-1 = unreserved, the default: reserving needs an account concurrency quota of 100 + the sum of the reservations, and new accounts may have 10). router.timeout (default 28) is the router's time budget: at least 3 s and below router_api.integration_timeout_milliseconds."
   type = object({
     runtime               = optional(string, "python3.12")
     architecture          = optional(string, "arm64")
@@ -418,7 +418,7 @@ variable "lambda" {
     application_log_level = optional(string, "INFO")
     router = optional(object({
       memory_size                    = optional(number, 256)
-      timeout                        = optional(number, 30)
+      timeout                        = optional(number, 28)
       reserved_concurrent_executions = optional(number, -1)
     }), {})
     scaling_api = optional(object({
@@ -456,6 +456,13 @@ variable "lambda" {
     ])
     error_message = "Each lambda.<function> needs memory_size 128-10240, timeout 1-900 and reserved_concurrent_executions -1 (unreserved) or more."
   }
+
+  validation {
+    # Each attempt's read timeout is the time left minus 1 s to answer and 1 s to connect,
+    # and at least 1 s (fleet_autoscaler.routing.attempt_read_timeout).
+    condition     = var.lambda.router.timeout >= 3 && floor(var.lambda.router.timeout) == var.lambda.router.timeout
+    error_message = "lambda.router.timeout must be a whole number of seconds, at least 3: the router keeps 1 s to answer and 1 s to connect, and an attempt needs at least 1 s to read."
+  }
 }
 
 variable "log_retention_days" {
@@ -480,16 +487,26 @@ variable "state_table_deletion_protection" {
 # ---------------------------------------------------------------------------------------
 
 variable "router_api" {
-  description = "Router API stage: name, throttling, execution logging level, X-Ray, and the principals allowed to call it (empty: no resource policy; IAM identity policies decide)."
+  description = "Router API stage: name, throttling, execution logging level, X-Ray, the principals allowed to call it (empty: no resource policy; IAM identity policies decide), and integration_timeout_milliseconds, how long API Gateway waits for the router (50-300000 ms, default 29000; above 29000 needs a Service Quotas increase of the account's integration timeout, see README). lambda.router.timeout must stay below it."
   type = object({
-    stage_name             = optional(string, "live")
-    throttling_burst_limit = optional(number, 500)
-    throttling_rate_limit  = optional(number, 1000)
-    logging_level          = optional(string, "ERROR")
-    xray_tracing_enabled   = optional(bool, true)
-    allowed_principal_arns = optional(list(string), [])
+    stage_name                       = optional(string, "live")
+    throttling_burst_limit           = optional(number, 500)
+    throttling_rate_limit            = optional(number, 1000)
+    logging_level                    = optional(string, "ERROR")
+    xray_tracing_enabled             = optional(bool, true)
+    allowed_principal_arns           = optional(list(string), [])
+    integration_timeout_milliseconds = optional(number, 29000)
   })
   default = {}
+
+  validation {
+    # 50 ms to 29 s; the router API is a Regional REST API, which may wait up to 300 s once
+    # the account's integration-timeout quota is raised (API Gateway API reference,
+    # Integration timeoutInMillis; provider docs, aws_api_gateway_integration
+    # timeout_milliseconds: "between 50 and 300,000 milliseconds").
+    condition     = var.router_api.integration_timeout_milliseconds >= 50 && var.router_api.integration_timeout_milliseconds <= 300000 && floor(var.router_api.integration_timeout_milliseconds) == var.router_api.integration_timeout_milliseconds
+    error_message = "router_api.integration_timeout_milliseconds must be a whole number from 50 to 300000. Above 29000 (29 s), first raise the account's API Gateway quota \"Maximum integration timeout in milliseconds\" in Service Quotas (it may lower the account's throttle quota)."
+  }
 
   validation {
     condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.router_api.stage_name)) && contains(["OFF", "ERROR", "INFO"], var.router_api.logging_level)

@@ -485,6 +485,26 @@ run "rejects_lambda_function_sizes" {
   expect_failures = [var.lambda]
 }
 
+run "rejects_lambda_router_timeout_without_room_for_an_attempt" {
+  command = plan
+
+  variables {
+    lambda = { router = { timeout = 2 } }
+  }
+
+  expect_failures = [var.lambda]
+}
+
+run "rejects_lambda_router_timeout_fraction" {
+  command = plan
+
+  variables {
+    lambda = { router = { timeout = 10.5 } }
+  }
+
+  expect_failures = [var.lambda]
+}
+
 run "rejects_log_retention_days_allowed" {
   command = plan
 
@@ -737,4 +757,34 @@ run "rejects_load_signal_over_eight_endpoints" {
   }
 
   expect_failures = [terraform_data.scaling_signal_check]
+}
+
+run "rejects_router_api_integration_timeout_below_50_ms" {
+  command = plan
+
+  variables {
+    router_api = { integration_timeout_milliseconds = 49 }
+  }
+
+  expect_failures = [var.router_api]
+}
+
+run "rejects_router_api_integration_timeout_above_300_s" {
+  command = plan
+
+  variables {
+    router_api = { integration_timeout_milliseconds = 300001 }
+  }
+
+  expect_failures = [var.router_api]
+}
+
+run "rejects_router_api_integration_timeout_fraction" {
+  command = plan
+
+  variables {
+    router_api = { integration_timeout_milliseconds = 29000.5 }
+  }
+
+  expect_failures = [var.router_api]
 }

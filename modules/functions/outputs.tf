@@ -77,3 +77,8 @@ output "reserved_concurrent_executions" {
   description = "Reserved concurrency of each function by role (-1 = unreserved)."
   value       = { for key, fn in aws_lambda_function.this : key => fn.reserved_concurrent_executions }
 }
+
+output "timeouts" {
+  description = "Timeout of each function by role, seconds (the router's is its time budget)."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.timeout }
+}

@@ -113,10 +113,10 @@ variable "application_log_level" {
 }
 
 variable "router" {
-  description = "Memory (MB), timeout (s) and reserved concurrency (-1 = unreserved) of the router function."
+  description = "Memory (MB), timeout (s) and reserved concurrency (-1 = unreserved) of the router function. The timeout is the router's time budget: keep it below the API Gateway integration timeout (28 s under the default 29 s)."
   type = object({
     memory_size                    = optional(number, 256)
-    timeout                        = optional(number, 30)
+    timeout                        = optional(number, 28)
     reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
@@ -124,6 +124,13 @@ variable "router" {
   validation {
     condition     = var.router.memory_size >= 128 && var.router.memory_size <= 10240 && var.router.timeout >= 1 && var.router.timeout <= 900 && var.router.reserved_concurrent_executions >= -1
     error_message = "router: memory_size must be 128-10240, timeout 1-900, reserved_concurrent_executions -1 or more."
+  }
+
+  validation {
+    # The router keeps 1 s to answer and 1 s to connect, and an attempt needs at least 1 s
+    # to read (fleet_autoscaler.routing.attempt_read_timeout).
+    condition     = var.router.timeout >= 3 && floor(var.router.timeout) == var.router.timeout
+    error_message = "router.timeout must be a whole number of seconds, at least 3: the router keeps 1 s to answer and 1 s to connect, and an attempt needs at least 1 s."
   }
 }
 

@@ -57,6 +57,12 @@ resource "aws_api_gateway_rest_api" "this" {
   name        = var.name
   description = var.description
 
+  # With a Lambda proxy integration, API Gateway base64-encodes a request body whose
+  # Content-Type matches, and turns a response with isBase64Encoded back into bytes when the
+  # first Accept type matches; */* matches every type (API Gateway developer guide, "Binary
+  # media types for REST APIs in API Gateway").
+  binary_media_types = var.binary_media_types
+
   endpoint_configuration {
     types = ["REGIONAL"]
   }
@@ -114,7 +120,10 @@ resource "aws_api_gateway_integration" "this" {
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = var.function_invoke_arn
-  timeout_milliseconds    = var.integration_timeout_milliseconds
+  # 50 ms to 29 s; Regional and private REST APIs (this one is Regional) up to 300 s after a
+  # Service Quotas increase (API Gateway API reference, Integration timeoutInMillis; provider
+  # docs, aws_api_gateway_integration timeout_milliseconds).
+  timeout_milliseconds = var.integration_timeout_milliseconds
 }
 
 resource "aws_lambda_permission" "api" {
@@ -128,13 +137,15 @@ resource "aws_lambda_permission" "api" {
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
-  # A new deployment whenever the API's shape or its resource policy changes.
+  # A new deployment whenever the API's shape, an integration's timeout, the binary media
+  # types or the resource policy change: a stage serves the deployment's snapshot.
   triggers = {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.collection.id,
       aws_api_gateway_resource.item.id,
       [for m in aws_api_gateway_method.this : [m.id, m.authorization, m.request_parameters]],
-      [for i in aws_api_gateway_integration.this : [i.id, i.uri, i.type]],
+      [for i in aws_api_gateway_integration.this : [i.id, i.uri, i.type, i.timeout_milliseconds]],
+      var.binary_media_types,
       local.resource_policy,
     ]))
   }

@@ -64,3 +64,13 @@ output "registration_prerequisites" {
     lambda_permission = aws_lambda_permission.api.id
   }
 }
+
+output "integration_timeout_milliseconds" {
+  description = "How long API Gateway waits for the function (every method's integration), ms."
+  value       = one(distinct([for i in aws_api_gateway_integration.this : i.timeout_milliseconds]))
+}
+
+output "binary_media_types" {
+  description = "Media types the API treats as binary ([] when none)."
+  value       = aws_api_gateway_rest_api.this.binary_media_types
+}

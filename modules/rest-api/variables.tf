@@ -55,13 +55,24 @@ variable "function_invoke_arn" {
 }
 
 variable "integration_timeout_milliseconds" {
-  description = "API Gateway integration timeout (50-29000 ms)."
+  description = "How long API Gateway waits for the function, ms (50-300000). Above 29000 only for Regional and private REST APIs, and only after a Service Quotas increase of the account's integration timeout (which may lower its throttle quota); edge-optimized APIs stay at 29000."
   type        = number
   default     = 29000
 
   validation {
-    condition     = var.integration_timeout_milliseconds >= 50 && var.integration_timeout_milliseconds <= 29000
-    error_message = "integration_timeout_milliseconds must be between 50 and 29000."
+    condition     = var.integration_timeout_milliseconds >= 50 && var.integration_timeout_milliseconds <= 300000 && floor(var.integration_timeout_milliseconds) == var.integration_timeout_milliseconds
+    error_message = "integration_timeout_milliseconds must be a whole number of milliseconds from 50 to 300000 (above 29000 needs a Service Quotas increase)."
+  }
+}
+
+variable "binary_media_types" {
+  description = "Media types the API treats as binary: request bodies of these types reach the function base64-encoded (isBase64Encoded), and a base64 response with isBase64Encoded goes back as bytes. [\"*/*\"] covers every type; [] treats every body as UTF-8 text."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.binary_media_types : can(regex("^[A-Za-z0-9*][A-Za-z0-9!#$&^_.+*-]*/[A-Za-z0-9*][A-Za-z0-9!#$&^_.+*-]*$", t))])
+    error_message = "binary_media_types must be media types such as \"image/png\", \"application/*\" or \"*/*\"."
   }
 }
 

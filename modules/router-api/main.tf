@@ -11,6 +11,10 @@ module "api" {
   function_name          = var.function_name
   function_invoke_arn    = var.function_invoke_arn
   allowed_principal_arns = var.allowed_principal_arns
+
+  integration_timeout_milliseconds = var.integration_timeout_milliseconds
+  binary_media_types               = var.binary_media_types
+
   stage_name             = var.stage_name
   throttling_burst_limit = var.throttling_burst_limit
   throttling_rate_limit  = var.throttling_rate_limit

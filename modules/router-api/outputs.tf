@@ -47,3 +47,13 @@ output "logging" {
   description = "What the stage logs: access logs on or off, and the execution logging level."
   value       = module.api.logging
 }
+
+output "integration_timeout_milliseconds" {
+  description = "How long API Gateway waits for the router, ms."
+  value       = module.api.integration_timeout_milliseconds
+}
+
+output "binary_media_types" {
+  description = "Media types the router API treats as binary."
+  value       = module.api.binary_media_types
+}

@@ -18,6 +18,18 @@ variable "function_invoke_arn" {
   type        = string
 }
 
+variable "integration_timeout_milliseconds" {
+  description = "How long API Gateway waits for the router, ms (50-300000; above 29000 needs a Service Quotas increase). Keep the router function's timeout below it: the router answers within its own timeout, and API Gateway answers 504 once this one has passed."
+  type        = number
+  default     = 29000
+}
+
+variable "binary_media_types" {
+  description = "Media types the router API treats as binary: [\"*/*\"] for a real-time fleet (model inputs and outputs of any type, base64 between API Gateway and the router), [] for an async fleet (headers in, JSON out)."
+  type        = list(string)
+  default     = []
+}
+
 variable "allowed_principal_arns" {
   description = "IAM principals allowed to call the router; all others are denied by a resource policy. Empty: no resource policy (same-account identities with execute-api:Invoke may call)."
   type        = list(string)

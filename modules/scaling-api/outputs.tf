@@ -57,3 +57,13 @@ output "registration_prerequisites" {
   description = "IDs of everything RegisterScalableTarget's GET needs: deployment, stage, Lambda permission and the function. The scalable target depends on them."
   value       = merge(module.api.registration_prerequisites, { function = var.function_invoke_arn })
 }
+
+output "integration_timeout_milliseconds" {
+  description = "How long API Gateway waits for the scaling API function, ms."
+  value       = module.api.integration_timeout_milliseconds
+}
+
+output "binary_media_types" {
+  description = "Media types the scaling API treats as binary (none: it speaks JSON)."
+  value       = module.api.binary_media_types
+}

@@ -211,6 +211,35 @@ def test_examples_work_in_a_fresh_account(plans: dict[str, dict[str, Any]], exam
     assert all(g["change"]["after"]["retention_in_days"] > 0 for g in execution_groups)
 
 
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_router_answers_within_the_integration_timeout_and_binary_types_fit_the_mode(
+    plans: dict[str, dict[str, Any]], example: str
+) -> None:
+    """Issue 12 item 5: the router Lambda times out before API Gateway stops waiting for it
+    (so the caller gets the router's own 503/504, never API Gateway's 504 while an attempt
+    still runs), and only a real-time router API treats bodies as binary."""
+    plan = plans[example]
+    functions = dict(_resources(plan, "aws_lambda_function"))
+    router = next(fn for address, fn in functions.items() if address.endswith('["router"]'))
+    config = parse_config(router["environment"][0]["variables"]["FLEET_CONFIG"])
+    integrations = {
+        address: i
+        for address, i in _resources(plan, "aws_api_gateway_integration")
+        if ".router_api." in address
+    }
+    assert len(integrations) == 1, integrations
+    timeout_ms = next(iter(integrations.values()))["timeout_milliseconds"]
+    assert 50 <= timeout_ms <= 29000, "the examples need no quota raise"
+    assert router["timeout"] >= 3 and router["timeout"] * 1000 < timeout_ms
+    apis = {a: api for a, api in _resources(plan, "aws_api_gateway_rest_api")}
+    router_api = next(api for a, api in apis.items() if ".router_api." in a)
+    scaling_api = next(api for a, api in apis.items() if ".scaling_api." in a)
+    expected = ["*/*"] if config.invocation_mode == "realtime" else []
+    assert (router_api.get("binary_media_types") or []) == expected
+    assert not scaling_api.get("binary_media_types")
+    assert example != "existing-endpoints" or expected == ["*/*"], "the realtime example"
+
+
 def test_complete_example_alarm_topic_can_receive_cloudwatch_alarms(
     plans: dict[str, dict[str, Any]],
 ) -> None:
