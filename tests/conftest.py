@@ -25,22 +25,27 @@ TESTS = Path(__file__).resolve().parent
 # shares session fixtures (an initialized and a planned copy of its fixture module), and
 # tests/module runs `make tf-*` in the repository itself (examples/*/.terraform, build/).
 SERIAL_GROUPS = {"module": "terraform-module", "toolchain": "terraform-toolchain"}
+# Suites whose tests are units of their own: whole simulated runs of up to 80 s each, with
+# function-scoped fixtures only (tests/simulator/test_scenarios.py alone takes 6 minutes).
+PER_TEST_SUITES = {"simulator"}
 # Suites by how long they take on the 2-core machine (README, "Tests and benchmarks").
 LONGEST_FIRST = ("module", "simulator", "toolchain", "handlers")
 
 
 def unit_of_work(nodeid: str) -> str:
-    """The unit of work a test belongs to: its file, or its whole Terraform suite."""
+    """The unit of work a test belongs to: its file, its whole Terraform suite, or itself."""
     path = nodeid.split("::", 1)[0]
     parts = Path(path).parts
-    if len(parts) > 1 and parts[0] == TESTS.name and parts[1] in SERIAL_GROUPS:
-        return SERIAL_GROUPS[parts[1]]
-    return path
+    suite = parts[1] if len(parts) > 1 and parts[0] == TESTS.name else ""
+    if suite in SERIAL_GROUPS:
+        return SERIAL_GROUPS[suite]
+    return nodeid if suite in PER_TEST_SUITES else path
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile``, with each Terraform suite kept whole on one worker.
+    """``--dist loadfile``, with each Terraform suite kept whole on one worker and each
+    simulator test a unit of its own.
 
     (``--dist loadgroup`` cannot do it here: pytest-xdist 3.8 marks a group by rewriting
     ``item._nodeid``, which pytest 9 no longer reads, so every test became its own unit

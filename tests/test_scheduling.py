@@ -16,7 +16,11 @@ from tests.conftest import unit_of_work
         ("tests/client/test_end_to_end.py::test_status", "tests/client/test_end_to_end.py"),
         ("tests/unit/test_planner.py::test_p[1-2]", "tests/unit/test_planner.py"),
         ("tests/test_scheduling.py::test_x", "tests/test_scheduling.py"),
+        (
+            "tests/simulator/test_scenarios.py::test_burst",
+            "tests/simulator/test_scenarios.py::test_burst",
+        ),
     ],
 )
-def test_each_file_is_a_unit_and_each_terraform_suite_is_one(nodeid: str, unit: str) -> None:
+def test_units_are_files_terraform_suites_or_simulator_tests(nodeid: str, unit: str) -> None:
     assert unit_of_work(nodeid) == unit
