@@ -423,7 +423,7 @@ variable "lambda" {
     }), {})
     scaling_api = optional(object({
       memory_size                    = optional(number, 256)
-      timeout                        = optional(number, 30)
+      timeout                        = optional(number, 28)
       reserved_concurrent_executions = optional(number, -1)
     }), {})
     endpoint_events = optional(object({
@@ -462,6 +462,13 @@ variable "lambda" {
     # and at least 1 s (fleet_autoscaler.routing.attempt_read_timeout).
     condition     = var.lambda.router.timeout >= 3 && floor(var.lambda.router.timeout) == var.lambda.router.timeout
     error_message = "lambda.router.timeout must be a whole number of seconds, at least 3: the router keeps 1 s to answer and 1 s to connect, and an attempt needs at least 1 s to read."
+  }
+
+  validation {
+    # The scaling API's integration keeps API Gateway's default 29 s timeout; a function
+    # allowed to run longer would be cut off by API Gateway (a 504 to Application Auto Scaling).
+    condition     = var.lambda.scaling_api.timeout < 29
+    error_message = "lambda.scaling_api.timeout must be below 29 s, the scaling API's integration timeout (default 28)."
   }
 }
 

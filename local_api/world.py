@@ -77,7 +77,8 @@ class _QuietSchedule(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         scheduler = self._thread()
-        fields = getattr(record, "fields", None)
+        # Decision lines carry their fields; the EMF metric line is a raw dict (log.py).
+        fields = getattr(record, "fields", None) or getattr(record, "raw", None)
         if scheduler is None or record.thread != scheduler.ident or not isinstance(fields, dict):
             return True
         message = record.getMessage()

@@ -495,6 +495,16 @@ run "rejects_lambda_router_timeout_without_room_for_an_attempt" {
   expect_failures = [var.lambda]
 }
 
+run "rejects_lambda_scaling_api_timeout_beyond_its_integration" {
+  command = plan
+
+  variables {
+    lambda = { scaling_api = { timeout = 30 } }
+  }
+
+  expect_failures = [var.lambda]
+}
+
 run "rejects_lambda_router_timeout_fraction" {
   command = plan
 

@@ -138,7 +138,7 @@ variable "scaling_api" {
   description = "Memory (MB), timeout (s) and reserved concurrency of the scaling API function."
   type = object({
     memory_size                    = optional(number, 256)
-    timeout                        = optional(number, 30)
+    timeout                        = optional(number, 28)
     reserved_concurrent_executions = optional(number, -1)
   })
   default = {}
