@@ -4,18 +4,7 @@
 mock_provider "archive" {}
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_iam_session_context" {
-    defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "eu-west-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
