@@ -46,6 +46,8 @@ locals {
   load_expression = "(${local.work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
   # Work that waits while no capacity is in service: what scale-from-zero must serve.
   waiting_without_capacity = "IF(FILL(c, 0) < 1, ${local.work}, 0)"
+  # With the backlog signal, scale-from-zero watches each endpoint's HasBacklogWithoutCapacity.
+  no_capacity_metrics = [for index, endpoint in var.endpoints : { id = local.backlog_ids[index], namespace = "AWS/SageMaker", name = "HasBacklogWithoutCapacity", stat = "Maximum", dimensions = { EndpointName = endpoint.name } }]
 
   fleet_expression = local.load ? local.load_expression : local.backlog_expression
 
@@ -246,7 +248,7 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   alarm_actions       = [aws_appautoscaling_policy.scale_from_zero[0].arn]
 
   dynamic "metric_query" {
-    for_each = local.load ? local.load_metrics : []
+    for_each = local.load ? local.load_metrics : local.no_capacity_metrics
     content {
       id          = metric_query.value.id
       return_data = false
@@ -257,22 +259,6 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
         period      = local.period
         stat        = metric_query.value.stat
         dimensions  = metric_query.value.dimensions
-      }
-    }
-  }
-
-  dynamic "metric_query" {
-    for_each = local.load ? [] : var.endpoints
-    content {
-      id          = local.backlog_ids[metric_query.key]
-      return_data = false
-
-      metric {
-        namespace   = "AWS/SageMaker"
-        metric_name = "HasBacklogWithoutCapacity"
-        period      = local.period
-        stat        = "Maximum"
-        dimensions  = { EndpointName = metric_query.value.name }
       }
     }
   }

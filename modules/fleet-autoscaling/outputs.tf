@@ -33,19 +33,30 @@ output "target_tracking" {
   }
 }
 
+locals {
+  step_policies = merge(
+    { for policy in aws_appautoscaling_policy.scale_from_zero : "scale_from_zero" => policy },
+    { for policy in aws_appautoscaling_policy.fast_scale_out : "fast_scale_out" => policy },
+  )
+  # The steps of each step policy (lower, upper offsets above the alarm threshold; units added).
+  # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
+  ordered_steps = {
+    for name, policy in local.step_policies : name => values({
+      for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
+        lower      = tonumber(step.metric_interval_lower_bound)
+        upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
+        adjustment = step.scaling_adjustment
+      }
+    })
+  }
+}
+
 output "scale_from_zero_policy" {
   description = "Cooldown and steps (lower, upper offsets above the alarm threshold; units added) of the scale-from-zero policy, or null."
   value = one([
     for policy in aws_appautoscaling_policy.scale_from_zero : {
       cooldown = one(policy.step_scaling_policy_configuration).cooldown
-      # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
-      steps = values({
-        for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
-          lower      = tonumber(step.metric_interval_lower_bound)
-          upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
-          adjustment = step.scaling_adjustment
-        }
-      })
+      steps    = local.ordered_steps["scale_from_zero"]
     }
   ])
 }
@@ -72,14 +83,7 @@ output "fast_scale_out_policy" {
     for policy in aws_appautoscaling_policy.fast_scale_out : {
       adjustment_type          = one(policy.step_scaling_policy_configuration).adjustment_type
       min_adjustment_magnitude = one(policy.step_scaling_policy_configuration).min_adjustment_magnitude
-      # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
-      steps = values({
-        for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
-          lower      = tonumber(step.metric_interval_lower_bound)
-          upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
-          adjustment = step.scaling_adjustment
-        }
-      })
+      steps                    = local.ordered_steps["fast_scale_out"]
     }
   ])
 }
