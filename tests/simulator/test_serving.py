@@ -3,6 +3,8 @@ wake-up without flapping, and a burst spread over the capacity on its way."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from simulator.engine import simulate
 from simulator.scenario import load
 from tests.simulator.conftest import BURST, write_scenario
@@ -37,7 +39,7 @@ def test_wake_up_without_flapping(tmp_path):
     outcome = simulate(load(write_scenario(tmp_path, "wake", WAKE), strategy="race", seed=1))
     rows = _wake_up(outcome)
     assert len(rows) >= 3
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in pairwise(rows):
         assert after.actual >= before.actual, (before.minute, before.actual, after.actual)
         for name, count in before.instances.items():
             assert after.instances[name] >= count, (after.minute, name)
@@ -64,7 +66,7 @@ def test_no_endpoint_is_drained_to_zero_while_its_queue_waits(tmp_path):
     rows = outcome.timeline
     drained = [
         (after.minute, name)
-        for before, after in zip(rows, rows[1:], strict=False)
+        for before, after in pairwise(rows)
         for name, count in before.instances.items()
         if count > 0 and after.instances[name] == 0 and before.backlog[name] > 0
     ]
