@@ -20,6 +20,7 @@ from .model import EndpointObservation, EndpointState, FleetConfig, FleetState
 from .routing import (
     LeastWaitSelector,
     SmoothWeightedRoundRobin,
+    queue_weights,
     routing_weights,
     stored_backlog,
     wake_endpoint,
@@ -95,7 +96,11 @@ class FleetView:
             self._describe_backoff = 0.0
         else:
             endpoints = self._described_view(now)
-        weights = routing_weights(self._config, endpoints)
+        weights = (
+            queue_weights(self._config, endpoints, now)
+            if self._config.invocation_mode == "async"
+            else routing_weights(self._config, endpoints)
+        )
         snapshot = FleetSnapshot(
             endpoints=endpoints,
             weights=weights,

@@ -179,6 +179,41 @@ def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState])
     return staying if any(staying.values()) else serving
 
 
+def queue_weights(
+    config: FleetConfig, endpoints: Mapping[str, EndpointState], now: float
+) -> dict[str, int]:
+    """Async fleets: the capacity that will serve work queued on each endpoint now.
+
+    An async request waits in its endpoint's queue until an instance takes it, so
+    what matters is the capacity that serves the queue while it drains, not only
+    the instances serving this second. An endpoint the plan grows (target above its
+    current count, not blocked by a capacity failure) counts its target: its queue
+    is served by the instances on their way within the provisioning time, while the
+    instances serving now would serve everything that arrives meanwhile alone. So a
+    burst is spread over the endpoints in proportion to the capacity that will
+    serve it, instead of piling onto the one endpoint that serves when it starts
+    (issue 11: that queue then drains at one instance's rate for many minutes).
+    Otherwise as :func:`routing_weights`: what serves and stays; the plain serving
+    capacity when nothing that stays serves.
+    """
+    weights = routing_weights(config, endpoints)
+    grown = dict(weights)
+    grows = False
+    for spec in config.endpoints:
+        state = endpoints.get(spec.name)
+        if (
+            state is None
+            or state.status not in SERVING_STATUSES
+            or state.target is None
+            or state.target <= state.current
+            or state.is_blocked(now)
+        ):
+            continue
+        grown[spec.name] = state.target * spec.capacity_per_instance
+        grows = True
+    return grown if grows else weights
+
+
 def wake_endpoint(
     config: FleetConfig, endpoints: Mapping[str, EndpointState], now: float
 ) -> str | None:

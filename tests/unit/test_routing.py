@@ -14,6 +14,7 @@ from fleet_autoscaler.model import EndpointState
 from fleet_autoscaler.routing import (
     SmoothWeightedRoundRobin,
     attempt_read_timeout,
+    queue_weights,
     routing_weights,
     wake_endpoint,
 )
@@ -154,3 +155,79 @@ def test_serving_statuses_take_traffic(status, weight):
 )
 def test_attempt_read_timeout_leaves_room_to_answer(remaining, timeout):
     assert attempt_read_timeout(remaining) == timeout
+
+
+def _ep(name, status="InService", current=0, target=None, blocked_until=0.0):
+    return EndpointState(
+        name, status=status, current=current, target=target, blocked_until=blocked_until
+    )
+
+
+@pytest.mark.parametrize(
+    ("g5", "g6", "g4dn", "expected"),
+    [
+        # Burst: g5 serves 1 and grows to 4; g6 and g4dn grow from 0. Each endpoint's
+        # queue is served by the instances on their way: the burst is spread 4:4:4.
+        (
+            _ep("demo-g5", current=1, target=4),
+            _ep("demo-g6", "Updating", 0, 4),
+            _ep("demo-g4dn", "Updating", 0, 4),
+            {"demo-g5": 4, "demo-g6": 4, "demo-g4dn": 4},
+        ),
+        # Nothing grows: what serves and stays (as routing_weights).
+        (
+            _ep("demo-g5", current=2, target=2),
+            _ep("demo-g6", current=3, target=1),
+            _ep("demo-g4dn", current=2, target=0),
+            {"demo-g5": 2, "demo-g6": 1, "demo-g4dn": 0},
+        ),
+        # One grows, one is trimmed: the trimmed one counts what it keeps.
+        (
+            _ep("demo-g5", current=1, target=3),
+            _ep("demo-g6", current=3, target=1),
+            _ep("demo-g4dn", current=0, target=0),
+            {"demo-g5": 3, "demo-g6": 1, "demo-g4dn": 0},
+        ),
+        # A capacity failure blocks g6's growth: its target is not on its way.
+        (
+            _ep("demo-g5", current=1, target=4),
+            _ep("demo-g6", current=0, target=4, blocked_until=200.0),
+            _ep("demo-g4dn", current=0, target=0),
+            {"demo-g5": 4, "demo-g6": 0, "demo-g4dn": 0},
+        ),
+        # An endpoint that is not serving (Creating, Failed) gets no work queued.
+        (
+            _ep("demo-g5", current=1, target=2),
+            _ep("demo-g6", "Creating", 0, 4),
+            _ep("demo-g4dn", "Failed", 0, 4),
+            {"demo-g5": 2, "demo-g6": 0, "demo-g4dn": 0},
+        ),
+        # No plan yet (target None): serving capacity.
+        (
+            _ep("demo-g5", current=1),
+            _ep("demo-g6", current=0),
+            _ep("demo-g4dn", current=0),
+            {"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0},
+        ),
+        # Waking from zero: the endpoint the plan grows takes the queue.
+        (
+            _ep("demo-g5", current=0, target=0),
+            _ep("demo-g6", "Updating", 0, 2),
+            _ep("demo-g4dn", current=0, target=0),
+            {"demo-g5": 0, "demo-g6": 2, "demo-g4dn": 0},
+        ),
+    ],
+)
+def test_queue_weights_count_capacity_on_its_way(g5, g6, g4dn, expected):
+    endpoints = {ep.name: ep for ep in (g5, g6, g4dn)}
+    assert queue_weights(CONFIG, endpoints, now=100.0) == expected
+
+
+def test_queue_weights_scale_with_capacity_per_instance():
+    config = parse_config(
+        json.dumps(
+            default_config(endpoints=[{"name": "a", "capacity_per_instance": 4}, {"name": "b"}])
+        )
+    )
+    endpoints = {"a": _ep("a", current=1, target=2), "b": _ep("b", current=2, target=2)}
+    assert queue_weights(config, endpoints, now=0.0) == {"a": 8, "b": 2}
