@@ -19,8 +19,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .model import RUNTIME_CONNECT_SECONDS
+
 RUNTIME = "sagemaker-runtime"
-RUNTIME_CONNECT_TIMEOUT_SECONDS = 1  # routing.RUNTIME_CONNECT_SECONDS
 
 _CLIENT_CONFIG = Config(
     retries={"max_attempts": 3, "mode": "standard"},
@@ -66,7 +67,7 @@ def runtime_client(read_timeout: int) -> Any:
         return cached
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=RUNTIME_CONNECT_TIMEOUT_SECONDS,
+        connect_timeout=RUNTIME_CONNECT_SECONDS,
         read_timeout=read_timeout,
     )
     return _create(key, RUNTIME, config)

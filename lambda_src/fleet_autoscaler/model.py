@@ -35,6 +35,10 @@ PLANNABLE_STATUSES = frozenset({IN_SERVICE, UPDATING, CREATING, SYSTEM_UPDATING,
 # The only status in which SageMaker accepts UpdateEndpointWeightsAndCapacities.
 UPDATABLE_STATUS = IN_SERVICE
 
+# The router's runtime client connect timeout (aws.py), which its time budget
+# reserves for each attempt (routing.attempt_read_timeout).
+RUNTIME_CONNECT_SECONDS = 1
+
 
 @dataclass(frozen=True)
 class EndpointSpec:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from .model import SERVING_STATUSES, EndpointState, FleetConfig
+from .model import RUNTIME_CONNECT_SECONDS, SERVING_STATUSES, EndpointState, FleetConfig
 
 
 class SmoothWeightedRoundRobin:
@@ -240,11 +240,10 @@ def wake_endpoint(
 MAX_READ_TIMEOUT_SECONDS = 65
 ANSWER_RESERVE_SECONDS = 1.0
 MIN_READ_TIMEOUT_SECONDS = 1
-RUNTIME_CONNECT_SECONDS = 1.0  # the runtime client's connect timeout (aws.py)
 
 
 def attempt_read_timeout(
-    remaining_seconds: float | None, connect_seconds: float = 1.0
+    remaining_seconds: float | None, connect_seconds: float = RUNTIME_CONNECT_SECONDS
 ) -> int | None:
     """Read timeout (s) for the next runtime call, or ``None`` when no attempt fits.
 

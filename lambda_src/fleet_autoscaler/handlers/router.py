@@ -37,7 +37,7 @@ from ..http import (
     request_body,
 )
 from ..model import SERVING_STATUSES, FleetConfig
-from ..routing import RUNTIME_CONNECT_SECONDS, attempt_read_timeout
+from ..routing import attempt_read_timeout
 from ._common import api_call
 
 # A synchronous Lambda invocation carries at most 6 MB each way (request event and
@@ -287,7 +287,7 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         endpoint = _candidates(config, snapshot, tried)
         if endpoint is None:
             break
-        read_timeout = attempt_read_timeout(_remaining_seconds(context), RUNTIME_CONNECT_SECONDS)
+        read_timeout = attempt_read_timeout(_remaining_seconds(context))
         if read_timeout is None:
             if not failures:
                 failures.append("no time left for an attempt")
