@@ -239,15 +239,6 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _get(raw: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str = "") -> Any:
-    if key not in raw:
-        raise ScenarioError(f"scenario: {where}{key} is required")
-    value = raw[key]
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ScenarioError(f"scenario: {where}{key} has the wrong type ({type(value).__name__})")
-    return value
-
-
 def _path(name_or_path: str) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
@@ -302,64 +293,47 @@ def load(name_or_path: str, strategy: str | None = None, seed: int | None = None
 
 
 def _build(raw: dict[str, Any], stem: str) -> Scenario:
-    number = (int, float)
+    """The scenario from a merged document that ``load`` has already checked (schema and
+    values), so keys, types and ranges here are known to be right."""
     types = {
         name: InstanceType(
             name=name,
-            provisioning_seconds=float(_get(spec, "provisioning_seconds", number, f"{name}.")),
-            deprovisioning_seconds=float(_get(spec, "deprovisioning_seconds", number, f"{name}.")),
-            requests_per_minute=float(_get(spec, "requests_per_minute", number, f"{name}.")),
-            price_per_hour=float(_get(spec, "price_per_hour", number, f"{name}.")),
+            provisioning_seconds=float(spec["provisioning_seconds"]),
+            deprovisioning_seconds=float(spec["deprovisioning_seconds"]),
+            requests_per_minute=float(spec["requests_per_minute"]),
+            price_per_hour=float(spec["price_per_hour"]),
         )
-        for name, spec in _get(raw, "instance_types", dict).items()
+        for name, spec in raw["instance_types"].items()
     }
-    endpoints = []
-    for i, spec in enumerate(_get(raw, "endpoints", list)):
-        where = f"endpoints[{i}]."
-        instance_type = _get(spec, "instance_type", str, where)
-        if instance_type not in types:
-            raise ScenarioError(f"scenario: {where}instance_type {instance_type!r} is not defined")
-        endpoints.append(
-            SimEndpoint(
-                name=_get(spec, "name", str, where),
-                instance_type=instance_type,
-                initial_instances=int(spec.get("initial_instances", 0)),
-                min_instances=int(spec.get("min_instances", 0)),
-                max_instances=int(_get(spec, "max_instances", int, where)),
-                priority=int(spec.get("priority", i + 1)),
-                capacity_per_instance=int(spec.get("capacity_per_instance", 1)),
-                share=float(spec.get("share", 1)),
-            )
+    endpoints = tuple(
+        SimEndpoint(
+            name=spec["name"],
+            instance_type=spec["instance_type"],
+            initial_instances=int(spec.get("initial_instances", 0)),
+            min_instances=int(spec.get("min_instances", 0)),
+            max_instances=int(spec["max_instances"]),
+            priority=int(spec.get("priority", i + 1)),
+            capacity_per_instance=int(spec.get("capacity_per_instance", 1)),
+            share=float(spec.get("share", 1)),
         )
-    demand = tuple(
-        (
-            float(_get(p, "at_minute", number, f"demand[{i}].")),
-            float(_get(p, "rate", number, f"demand[{i}].")),
-        )
-        for i, p in enumerate(_get(raw, "demand", list))
+        for i, spec in enumerate(raw["endpoints"])
     )
-    if not demand or any(b[0] <= a[0] for a, b in itertools.pairwise(demand)):
-        raise ScenarioError("scenario: demand needs points with increasing at_minute")
+    demand = tuple((float(p["at_minute"]), float(p["rate"])) for p in raw["demand"])
     autoscaling = scaling_settings(raw.get("autoscaling") or {})
-    strategy = _get(raw, "strategy", str)
-    if strategy not in ("race", "priority", "proportional"):
-        raise ScenarioError(
-            f"scenario: strategy must be race, priority or proportional, not {strategy!r}"
-        )
     return Scenario(
         name=str(raw.get("name", stem)),
         description=str(raw.get("description", "")),
-        duration_minutes=int(_get(raw, "duration_minutes", int)),
-        seed=int(_get(raw, "seed", int)),
-        strategy=strategy,
+        duration_minutes=int(raw["duration_minutes"]),
+        seed=int(raw["seed"]),
+        strategy=raw["strategy"],
         fleet_name=str(raw.get("fleet_name", "demo")),
-        min_capacity=int(_get(raw, "min_capacity", int)),
-        max_capacity=int(_get(raw, "max_capacity", int)),
-        activity_timeout_seconds=int(_get(raw, "activity_timeout_seconds", int)),
-        capacity_retry_seconds=int(_get(raw, "capacity_retry_seconds", int)),
+        min_capacity=int(raw["min_capacity"]),
+        max_capacity=int(raw["max_capacity"]),
+        activity_timeout_seconds=int(raw["activity_timeout_seconds"]),
+        capacity_retry_seconds=int(raw["capacity_retry_seconds"]),
         demand=demand,
         demand_shape=str(raw.get("demand_shape", "step")),
-        endpoints=tuple(endpoints),
+        endpoints=endpoints,
         instance_types=types,
         autoscaling=autoscaling,
         shortages=tuple(
@@ -385,13 +359,6 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
             )
             for a in raw.get("scheduled_actions", [])
         ),
-        metric_delay_seconds=_seconds(raw, "metric_delay_seconds", 120.0),
-        service_time_cv=_seconds(raw, "service_time_cv", 0.25),
+        metric_delay_seconds=float(raw.get("metric_delay_seconds", 120.0)),
+        service_time_cv=float(raw.get("service_time_cv", 0.25)),
     )
-
-
-def _seconds(raw: dict[str, Any], key: str, default: float) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ScenarioError(f"scenario: {key} must be a number >= 0")
-    return float(value)

@@ -72,6 +72,12 @@ ENDPOINT = "[[endpoints]]\nname = 'only'\ninstance_type = 'ml.g5.2xlarge'\nmax_i
             "is required",
         ),
         (
+            '[instance_types."ml.p5.48xlarge"]\nprovisioning_seconds = 1\n'
+            "deprovisioning_seconds = 1\nrequests_per_minute = 1\n",
+            '"ml.p5.48xlarge".price_per_hour',
+            "is required",
+        ),
+        (
             "[[demand]]\nat_minute = 0\nrate = 1\n[[demand]]\nat_minute = 0\nrate = 2\n",
             "demand[1].at_minute",
             "must be greater than demand",
