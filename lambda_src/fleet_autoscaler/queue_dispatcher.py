@@ -98,12 +98,11 @@ class QueueDispatcher:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._load()
+            self._restore(self._store.load())
         assert self._ledger is not None
         return self._ledger
 
-    def _load(self) -> None:
-        stored = self._store.load()
+    def _restore(self, stored: tuple[str, int] | None) -> None:
         if stored is None:
             self._ledger, self._version = Ledger(), 0
             return
@@ -118,10 +117,8 @@ class QueueDispatcher:
     def begin(self) -> None:
         """Start of an invocation: reload the ledger if another container wrote since."""
         stored = self._store.load()
-        if self._ledger is not None and stored is not None and stored[1] == self._version:
-            return
-        self._ledger = None
-        self._load()
+        if self._ledger is None or stored is None or stored[1] != self._version:
+            self._restore(stored)
 
     def save(self, now: float) -> None:
         """The invocation's one DynamoDB write of the ledger."""

@@ -3,6 +3,10 @@
 Reads only: the fleet view is cached per container, so a routed request costs
 one SageMaker runtime call and, once per cache TTL, one DynamoDB read.
 
+Queue mode (``dispatch = "queue"``): one SQS SendMessage to the fleet queue and no
+DynamoDB read; the answer promises the output location and names no endpoint (the
+dispatcher, ``handlers/dispatcher.py``, picks it when one has room).
+
 Time budget: each runtime call is one attempt (no botocore retries: failing over
 is this router's job) whose read timeout comes from the time the function has
 left, keeping :data:`~fleet_autoscaler.routing.ANSWER_RESERVE_SECONDS` to answer.
