@@ -5,7 +5,9 @@ ReceiveMessage returns at most 10 messages per call (MaxNumberOfMessages 1-10);
 DeleteMessageBatch and ChangeMessageVisibilityBatch take at most 10 entries.
 ChangeMessageVisibility with VisibilityTimeout 0 makes a received message visible again
 at once; its ApproximateReceiveCount keeps counting, so the queue's redrive policy moves
-it to the dead-letter queue after maxReceiveCount receives.
+it to the dead-letter queue after maxReceiveCount receives. The batch calls need no
+permissions of their own: sqs:DeleteMessage and sqs:ChangeMessageVisibility cover them
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
 """
 
 from __future__ import annotations
