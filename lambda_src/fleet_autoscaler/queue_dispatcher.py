@@ -12,7 +12,8 @@ A round (the decisions are :mod:`fleet_autoscaler.dispatch`; this wires the adap
    :data:`DISPATCH_CALLS` calls, while room remains;
 5. InvokeEndpointAsync of each message on the endpoint with the most free room, with
    its InferenceId and ``Filename="<InferenceId>.out"`` (the result lands where the
-   router promised), trying the other endpoints with room on a retryable error;
+   router promised), trying the other endpoints with room on a retryable error (an
+   endpoint that failed gets no work for :data:`ENDPOINT_COOLDOWN_SECONDS`);
 6. DeleteMessageBatch of the dispatched messages; the others are made visible again
    (visibility 0), so a message is never lost: after ``maxReceiveCount`` failed
    dispatches SQS moves it to the dead-letter queue.
@@ -59,6 +60,11 @@ DISPATCH_CALLS = 10  # ReceiveMessage calls on the fleet queue per round, at mos
 VISIBILITY_SECONDS = 30
 RUNTIME_READ_TIMEOUT = 10  # InvokeEndpointAsync only enqueues: it answers in well under 1 s
 VERIFY_RETRY_SECONDS = 60.0  # how often endpoints not yet verified are looked at again
+# An endpoint that failed a call (throttled, not ready, gone, timed out) gets no work for
+# this long: receiving messages only to fail them again would use up their receives
+# (maxReceiveCount) during an outage. When every endpoint cools down, there is no room
+# and nothing is received, so messages wait in the queue without counting attempts.
+ENDPOINT_COOLDOWN_SECONDS = 30.0
 
 
 def _normalized(path: str | None) -> str | None:
@@ -92,6 +98,7 @@ class QueueDispatcher:
         self._version = 0
         self._verified: set[str] = set()
         self._verified_at = -math.inf
+        self._cooldown: dict[str, float] = {}  # endpoint -> time until which it gets no work
 
     # -- the ledger's life ---------------------------------------------------------------
 
@@ -186,7 +193,8 @@ class QueueDispatcher:
         ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
         k = self._queue.room_per_capacity
         limits = room_limits(self._config, endpoints, k)
-        room = rooms(self._config, endpoints, ledger, k, eligible=self._verified)
+        eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
+        room = rooms(self._config, endpoints, ledger, k, eligible=eligible)
         before = dict(room)
         dispatched: list[tuple[str, str]] = []
         received = returned = 0
@@ -213,7 +221,7 @@ class QueueDispatcher:
                         receive_count=message.receive_count,
                     )
                 else:
-                    endpoint, charged = self._dispatch(request, message, room, limits)
+                    endpoint, charged = self._dispatch(request, message, room, limits, now)
                     for name in charged:
                         ledger = record_dispatch(ledger, name, now)
                         room[name] = max(0, room[name] - 1)
@@ -293,6 +301,7 @@ class QueueDispatcher:
         message: Received,
         room: dict[str, int],
         limits: Mapping[str, float],
+        now: float,
     ) -> tuple[str | None, list[str]]:
         """Invoke an endpoint with room; (the endpoint that took it, endpoints charged).
 
@@ -325,11 +334,14 @@ class QueueDispatcher:
                     kind=failure.kind,
                     receive_count=message.receive_count,
                 )
+                if failure.kind in ("rejected", "model_error"):
+                    return None, charged  # the request itself: another endpoint rejects it too
+                # The endpoint: no more work for it this round, nor until the cooldown ends.
+                self._cooldown[endpoint] = now + ENDPOINT_COOLDOWN_SECONDS
+                room[endpoint] = 0
                 if failure.kind == "timeout":
                     charged.append(endpoint)
                     return None, charged
-                if failure.kind in ("rejected", "model_error"):
-                    return None, charged  # the request itself: another endpoint rejects it too
                 continue
             return endpoint, charged
 

@@ -151,6 +151,37 @@ def test_a_failed_dispatch_returns_the_message_to_the_queue_at_once(queue_fleet,
     assert result.outstanding == {}  # nothing charged for calls that failed
 
 
+def test_an_endpoint_that_failed_gets_no_work_until_its_cooldown_ends(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ThrottlingException", "demo-g6": "ThrottlingException"}
+    enqueue(fleet, 1)
+    assert dispatcher.dispatch_once(fleet.clock.now).returned == 1
+    # Both endpoints cool down: no room, so the message is not even received again
+    # (its receive count, which leads to the dead-letter queue, stays at 1).
+    fleet.clock.advance(20)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.room == {"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 0}
+    assert result.received == 0
+    assert len(spy.calls) == 2
+    # The cooldown over, the endpoint that recovered takes it.
+    spy.failures = {"demo-g5": "ThrottlingException"}
+    fleet.clock.advance(11)
+    assert dispatcher.dispatch_once(fleet.clock.now).dispatched == (("req-0", "demo-g6"),)
+    assert queues.visible(queues.dead_letters) == []
+
+
+def test_a_failing_endpoint_stops_getting_work_within_the_round(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 2, "demo-g6": 2, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ServiceUnavailable"}
+    enqueue(fleet, 6)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert [endpoint for _, endpoint in result.dispatched] == ["demo-g6"] * 4
+    assert spy.endpoints.count("demo-g5") == 1  # tried once, then left alone
+    assert result.returned == 2
+
+
 def test_a_retryable_error_fails_over_to_another_endpoint(queue_fleet, queues):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
     spy = install_runtime_spy()
