@@ -187,10 +187,9 @@ class QueueDispatcher:
 
     def round(self, now: float) -> RoundResult:
         self.verify(now)
-        ledger = self.ledger
         endpoints = self._view.snapshot().endpoints
-        ledger, completed, ignored = self._read_completions(ledger)
-        ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
+        ledger, completed, ignored = self._read_completions(self.ledger)
+        self._ledger = ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
         k = self._queue.room_per_capacity
         limits = room_limits(self._config, endpoints, k)
         eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
@@ -223,13 +222,14 @@ class QueueDispatcher:
                 else:
                     endpoint, charged = self._dispatch(request, message, room, limits, now)
                     for name in charged:
-                        ledger = record_dispatch(ledger, name, now)
+                        # Kept at once: an error later in the round must not forget a call.
+                        ledger = self._ledger = record_dispatch(ledger, name, now)
                         room[name] = max(0, room[name] - 1)
                 if endpoint is None:
                     back.append(message)
                     continue
                 assert request is not None
-                ledger = record_dispatch(ledger, endpoint, now)
+                ledger = self._ledger = record_dispatch(ledger, endpoint, now)
                 room[endpoint] -= 1
                 done.append(message)
                 dispatched.append((request.inference_id, endpoint))
@@ -237,7 +237,6 @@ class QueueDispatcher:
             returned += len(back)
             if back and not done:
                 break  # every endpoint failed this batch: do not churn through the queue
-        self._ledger = ledger
         result = RoundResult(
             at=now,
             completions=completed,
@@ -284,7 +283,7 @@ class QueueDispatcher:
                     )
                     continue
                 seen.add(key)  # type: ignore[arg-type]
-                ledger = record_completion(ledger, completion.endpoint)
+                self._ledger = ledger = record_completion(ledger, completion.endpoint)
                 completed += 1
             failed = self._completions.delete(messages)
             if failed:

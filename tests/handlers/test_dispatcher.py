@@ -357,3 +357,22 @@ def test_the_dispatcher_needs_queue_mode(make_fleet):
     make_fleet(instances={"demo-g5": 1})
     with pytest.raises(ConfigError, match='dispatch = "queue"'):
         dispatcher.dispatch_once(0.0)
+
+
+def test_an_error_after_a_dispatch_keeps_it_in_the_ledger(queue_fleet, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    enqueue(fleet, 1)
+    engine = runtime.dispatcher()
+
+    def broken_delete(messages):
+        raise ClientError(
+            {"Error": {"Code": "InternalError", "Message": "x"}}, "DeleteMessageBatch"
+        )
+
+    monkeypatch.setattr(engine._fleet_queue, "delete", broken_delete)
+    with pytest.raises(ClientError):
+        dispatcher.dispatch_once(fleet.clock.now)
+    assert engine.ledger.outstanding() == {"demo-g5": 1.0}
