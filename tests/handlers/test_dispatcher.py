@@ -376,3 +376,20 @@ def test_an_error_after_a_dispatch_keeps_it_in_the_ledger(queue_fleet, monkeypat
     with pytest.raises(ClientError):
         dispatcher.dispatch_once(fleet.clock.now)
     assert engine.ledger.outstanding() == {"demo-g5": 1.0}
+
+
+def test_an_outage_of_every_endpoint_does_not_send_requests_to_the_dead_letter_queue(
+    queue_fleet, queues, no_sleep
+):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    slept = no_sleep(fleet)
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ServiceUnavailable", "demo-g6": "ServiceUnavailable"}
+    enqueue(fleet, 1)
+    summary = run_dispatcher()  # 50 s of outage
+    assert summary["dispatched"] == 0
+    assert slept[0] == 2.0  # a failing round backs off
+    assert len(spy.calls) == 2 * summary["returned"]  # both endpoints tried per receive
+    assert summary["returned"] < MAX_RECEIVE_COUNT  # the cooldown spaces the attempts
+    assert queues.visible(queues.dead_letters) == []
+    assert len(queues.visible(queues.fleet)) == 1
