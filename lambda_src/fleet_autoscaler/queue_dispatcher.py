@@ -197,6 +197,7 @@ class QueueDispatcher:
         before = dict(room)
         dispatched: list[tuple[str, str]] = []
         received = returned = 0
+        longest_wait = 0.0  # seconds the longest-waiting dispatched request spent queued
         for _ in range(DISPATCH_CALLS):
             total = sum(room.values())
             if total <= 0:
@@ -233,6 +234,7 @@ class QueueDispatcher:
                 room[endpoint] -= 1
                 done.append(message)
                 dispatched.append((request.inference_id, endpoint))
+                longest_wait = max(longest_wait, now - request.enqueued_at)
             self._settle(done, back)
             returned += len(back)
             if back and not done:
@@ -256,6 +258,7 @@ class QueueDispatcher:
                 received=received,
                 dispatched=len(dispatched),
                 returned=returned,
+                longest_wait=round(longest_wait, 3),
                 outstanding={n: round(v, 3) for n, v in result.outstanding.items()},
             )
         return result

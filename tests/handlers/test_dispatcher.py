@@ -65,11 +65,14 @@ def enqueue(fleet, count, prefix="req"):
     return ids
 
 
-def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues):
+def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues, logs):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
     spy = install_runtime_spy()
     enqueue(fleet, 1)
+    fleet.clock.advance(7)
     result = dispatcher.dispatch_once(fleet.clock.now)
+    [line] = [line for line in logs if line.get("message") == "dispatch round"]
+    assert (line["dispatched"], line["longest_wait"], line["room"]["demo-g5"]) == (1, 7.0, 2)
     assert result.dispatched == (("req-0", "demo-g5"),)
     assert spy.calls == [
         {
