@@ -396,3 +396,20 @@ def test_an_outage_of_every_endpoint_does_not_send_requests_to_the_dead_letter_q
     assert summary["returned"] < MAX_RECEIVE_COUNT  # the cooldown spaces the attempts
     assert queues.visible(queues.dead_letters) == []
     assert len(queues.visible(queues.fleet)) == 1
+
+
+def test_an_endpoint_that_does_not_exist_is_skipped_by_the_path_check(queue_fleet, logs):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    fleet.sm.delete("demo-g6")
+    spy = install_runtime_spy()
+    enqueue(fleet, 3)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    # demo-g6 is not verified, so it gets no work even while the state item says it serves.
+    assert result.room["demo-g6"] == 0
+    assert [endpoint for _, endpoint in result.dispatched] == ["demo-g5", "demo-g5"]
+    assert set(spy.endpoints) == {"demo-g5"}
+    assert any(
+        line.get("message") == "endpoint not found; not verified"
+        and line.get("endpoint") == "demo-g6"
+        for line in logs
+    )
