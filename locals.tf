@@ -57,8 +57,9 @@ locals {
   queue_mode            = var.dispatch == "queue"
   dispatch_output_path  = var.create_endpoints ? try(var.endpoint_deployment.s3_output_path, null) : var.dispatch_output_path
   dispatch_failure_path = var.create_endpoints ? try(var.endpoint_deployment.s3_failure_path, null) : var.dispatch_failure_path
-  # The dispatcher runs for run_seconds and stops 5 s before its timeout at the latest; a
-  # message it has received stays invisible longer than any one invocation can hold it.
-  dispatcher_timeout_seconds = var.dispatch_run_seconds + 10
+  # The dispatcher starts rounds for run_seconds and a round started last may take up to
+  # ~30 s more (receives, invocations with a 10 s read timeout, the ledger write); a message
+  # it has received stays invisible longer than any one invocation can hold it.
+  dispatcher_timeout_seconds = var.dispatch_run_seconds + 30
   queue_visibility_seconds   = local.dispatcher_timeout_seconds + 30
 }

@@ -29,10 +29,11 @@ module "functions" {
     queue_arn            = module.fleet_queue[0].queue_arn
     completion_queue_arn = module.fleet_queue[0].completion_queue_arn
   } : null
-  endpoint_config_names = local.queue_mode && var.create_endpoints ? values(module.endpoints[0].endpoint_config_names) : []
-  log_retention_days    = var.log_retention_days
-  kms_key_arn           = var.kms_key_arn
-  tags                  = local.tags
+  # modules/async-endpoints names each configuration <first 52 characters of the endpoint>-<hash>.
+  endpoint_config_name_prefixes = local.queue_mode && var.create_endpoints ? [for name in local.endpoint_names : "${substr(name, 0, 52)}-"] : []
+  log_retention_days            = var.log_retention_days
+  kms_key_arn                   = var.kms_key_arn
+  tags                          = local.tags
 }
 
 module "router_api" {

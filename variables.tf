@@ -406,13 +406,13 @@ variable "dispatch_max_receive_count" {
 }
 
 variable "dispatch_run_seconds" {
-  description = "Queue mode: how long one scheduled dispatcher invocation keeps dispatching, seconds (FLEET_CONFIG queue.run_seconds). It runs once a minute; its Lambda timeout is run_seconds + 10 and the queues' visibility timeout longer still."
+  description = "Queue mode: how long one scheduled dispatcher invocation keeps dispatching, seconds (FLEET_CONFIG queue.run_seconds). It runs once a minute; its Lambda timeout is run_seconds + 30 (room for the last round) and the queues' visibility timeout 30 s longer still."
   type        = number
   default     = 50
 
   validation {
     condition     = var.dispatch_run_seconds >= 1 && var.dispatch_run_seconds <= 840 && floor(var.dispatch_run_seconds) == var.dispatch_run_seconds
-    error_message = "dispatch_run_seconds must be a whole number from 1 to 840 (the dispatcher's Lambda timeout, run_seconds + 10, stays within 900)."
+    error_message = "dispatch_run_seconds must be a whole number from 1 to 840 (FLEET_CONFIG queue.run_seconds; the dispatcher's Lambda timeout, run_seconds + 30, stays within 900)."
   }
 }
 

@@ -160,8 +160,8 @@ run "dispatcher_runs_every_minute_alone" {
   }
 
   assert {
-    condition     = module.functions.reserved_concurrent_executions["dispatcher"] == 1 && module.functions.timeouts["dispatcher"] == 60
-    error_message = "one dispatcher per fleet (reserved concurrency 1), with a timeout above run_seconds (50 + 10)"
+    condition     = module.functions.reserved_concurrent_executions["dispatcher"] == 1 && module.functions.timeouts["dispatcher"] == 80
+    error_message = "one dispatcher per fleet (reserved concurrency 1), with a timeout above run_seconds and its last round (50 + 30)"
   }
 
   assert {
@@ -194,13 +194,13 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
     condition = {
       for s in jsondecode(module.functions.role_policies["dispatcher"]).Statement : s.Sid => [s.Action, s.Resource] if s.Sid != "WriteOwnLogs" && s.Sid != "Tracing"
       } == {
-      FleetState     = [["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "arn:aws:dynamodb:eu-west-1:123456789012:table/demo-fleet-state"]
+      FleetState     = [["dynamodb:GetItem", "dynamodb:PutItem"], "arn:aws:dynamodb:eu-west-1:123456789012:table/demo-fleet-state"]
       FleetEndpoints = [["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g5", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g6", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g4dn"]]
       FleetQueue = [
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
         ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-queue"],
       ]
-      CompletionQueue      = [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-completions"]]
+      CompletionQueue      = [["sqs:ReceiveMessage", "sqs:DeleteMessage"], ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-completions"]]
       FleetEndpointConfigs = [["sagemaker:DescribeEndpointConfig"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/*"]]
     }
     error_message = "the dispatcher may touch only the state table, the fleet's endpoints, its two queues and (caller's endpoints) endpoint configurations"
@@ -222,8 +222,8 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
   }
 
   assert {
-    condition     = module.functions.timeouts["dispatcher"] == 130 && module.fleet_queue[0].visibility_timeout_seconds.fleet == 160
-    error_message = "the dispatcher's timeout follows run_seconds (+10 s) and the visibility timeout exceeds it"
+    condition     = module.functions.timeouts["dispatcher"] == 150 && module.fleet_queue[0].visibility_timeout_seconds.fleet == 180
+    error_message = "the dispatcher's timeout follows run_seconds (+30 s) and the visibility timeout exceeds it"
   }
 }
 
@@ -359,8 +359,13 @@ run "module_endpoints_share_one_output_path_and_notify_the_completion_topic" {
   assert {
     condition = [
       for s in jsondecode(module.functions.role_policies["dispatcher"]).Statement : s.Resource if s.Sid == "FleetEndpointConfigs"
-    ] == [[for name in values(module.endpoints[0].endpoint_config_names) : "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/${lower(name)}"]]
-    error_message = "with the module's endpoints the dispatcher may describe only their configurations"
+    ] == [["arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g5-*", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g6-*", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g4dn-*"]]
+    error_message = "with the module's endpoints the dispatcher may describe only their configurations (<endpoint>-<hash>)"
+  }
+
+  assert {
+    condition     = alltrue([for name in values(module.endpoints[0].endpoint_config_names) : anytrue([for prefix in ["demo-g5-", "Demo-G6-", "demo-g4dn-"] : startswith(name, prefix)])])
+    error_message = "the configuration names the dispatcher's policy allows must match the names modules/async-endpoints gives"
   }
 }
 

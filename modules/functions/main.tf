@@ -29,12 +29,13 @@ locals {
   # Queue mode (CONTRACT.md sections 2 and 3): the router only sends to the fleet queue (no
   # DynamoDB read, no SageMaker call), and a fifth function, the dispatcher, drains it.
   queue_mode = var.fleet_config.dispatch == "queue"
-  # Endpoint configurations the dispatcher describes to check the shared output path: the
-  # ones the root module creates, or any in the account and region when the caller brings
-  # the endpoints (their configuration names are not known to the module).
-  endpoint_config_arns = length(var.endpoint_config_names) > 0 ? [
-    for name in var.endpoint_config_names :
-    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${lower(name)}"
+  # Endpoint configurations the dispatcher describes to check the shared output path: those
+  # of the endpoints the root module creates (named <endpoint>-<hash>, so a name prefix known
+  # at plan time), or any in the account and region when the caller brings the endpoints
+  # (their configuration names are not known to the module).
+  endpoint_config_arns = length(var.endpoint_config_name_prefixes) > 0 ? [
+    for prefix in var.endpoint_config_name_prefixes :
+    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${lower(prefix)}*"
   ] : ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/*"]
 
   base_functions = {
@@ -81,10 +82,11 @@ locals {
     handler      = "fleet_autoscaler.handlers.dispatcher.handler"
     description  = "Dispatches the fleet queue of fleet ${var.fleet_config.fleet_name} to endpoints with room"
     asynchronous = false
-    dynamodb     = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-    sagemaker    = ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"]
-    metrics      = false
-    settings     = merge(var.dispatcher, { reserved_concurrent_executions = 1 })
+    # The fleet item and its own ledger item ("<fleet>#dispatch"), one PutItem per invocation.
+    dynamodb  = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    sagemaker = ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"]
+    metrics   = false
+    settings  = merge(var.dispatcher, { reserved_concurrent_executions = 1 })
   }
 
   functions = merge(local.base_functions, local.queue_mode ? { dispatcher = local.dispatcher } : {})
@@ -96,8 +98,8 @@ locals {
   fleet_config_json = jsonencode({ for key, value in var.fleet_config : key => value if value != null })
 
   # SQS authorizes a batch call (DeleteMessageBatch, ChangeMessageVisibilityBatch) with the
-  # single action's permission (Amazon SQS API reference: there is no separate IAM action
-  # for the batch versions).
+  # single action's permission: there is no IAM action for the batch versions (Amazon SQS
+  # Developer Guide, "Amazon SQS batch actions").
   queue_statements = {
     router = local.queue_mode ? [{
       Sid      = "FleetQueue"
@@ -110,13 +112,13 @@ locals {
       {
         Sid      = "FleetQueue"
         Effect   = "Allow"
-        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
         Resource = [var.fleet_queue.queue_arn]
       },
       {
         Sid      = "CompletionQueue"
         Effect   = "Allow"
-        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
         Resource = [var.fleet_queue.completion_queue_arn]
       },
       {

@@ -69,10 +69,15 @@ variable "fleet_queue" {
   default = null
 }
 
-variable "endpoint_config_names" {
-  description = "Queue mode: endpoint configuration names of the fleet's endpoints, when the module creates them; the dispatcher may describe only these. Empty: any endpoint configuration of the account and region (the caller's endpoints' configurations are not known)."
+variable "endpoint_config_name_prefixes" {
+  description = "Queue mode: name prefixes of the endpoint configurations of the fleet's endpoints, when the module creates them (<endpoint>-); the dispatcher may describe only configurations with these prefixes. Empty: any endpoint configuration of the account and region (the caller's endpoints' configuration names are not known)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for prefix in var.endpoint_config_name_prefixes : can(regex("^[a-zA-Z0-9-]{1,63}$", prefix))])
+    error_message = "endpoint_config_name_prefixes must be 1-63 letters, digits or '-' each."
+  }
 }
 
 variable "dispatcher" {
