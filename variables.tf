@@ -147,7 +147,7 @@ variable "tags" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the state table, log groups, dead-letter queues, function environments (and endpoints when create_endpoints). null uses AWS managed encryption everywhere. The key policy must allow logs.<region>.amazonaws.com and events.amazonaws.com."
+  description = "Customer managed KMS key for the state table, log groups, dead-letter queues, function environments (and endpoints when create_endpoints; the fleet queue, completion queue and topic in queue mode). null uses AWS managed encryption everywhere (SSE-SQS for queues). The key policy must allow logs.<region>.amazonaws.com and events.amazonaws.com, and in queue mode sns.amazonaws.com (delivery to the completion queue) and the endpoints' SageMaker execution role (publishing to the completion topic)."
   type        = string
   default     = null
 
