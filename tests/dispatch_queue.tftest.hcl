@@ -352,8 +352,13 @@ run "module_endpoints_share_one_output_path_and_notify_the_completion_topic" {
   }
 
   assert {
-    condition     = jsondecode(module.fleet_queue[0].publisher_policy).Statement[0].Principal == { AWS = ["arn:aws:iam::123456789012:role/sagemaker"] } && jsondecode(module.fleet_queue[0].publisher_policy).Statement[0].Action == "sns:Publish"
-    error_message = "the endpoints' execution role may publish to the completion topic (its policy)"
+    condition = module.fleet_queue[0].publisher_role_names == ["sagemaker"] && jsondecode(module.fleet_queue[0].publisher_policy).Statement == [{
+      Sid      = "PublishCompletions"
+      Effect   = "Allow"
+      Action   = ["sns:Publish"]
+      Resource = ["arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions"]
+    }]
+    error_message = "the endpoints' execution role gets sns:Publish on the completion topic in its own policy (CreateEndpoint checks the role)"
   }
 
   assert {
@@ -366,6 +371,38 @@ run "module_endpoints_share_one_output_path_and_notify_the_completion_topic" {
   assert {
     condition     = alltrue([for name in values(module.endpoints[0].endpoint_config_names) : anytrue([for prefix in ["demo-g5-", "Demo-G6-", "demo-g4dn-"] : startswith(name, prefix)])])
     error_message = "the configuration names the dispatcher's policy allows must match the names modules/async-endpoints gives"
+  }
+}
+
+run "execution_role_with_a_path_and_a_customer_key" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    create_endpoints      = true
+    endpoint_deployment = {
+      image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+      execution_role_arn = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-1"
+      instance_types     = { "demo-g5" = "ml.g5.2xlarge", "Demo-G6" = "ml.g6.2xlarge", "demo-g4dn" = "ml.g4dn.2xlarge" }
+      s3_output_path     = "s3://bucket/out"
+    }
+  }
+
+  assert {
+    condition     = module.fleet_queue[0].publisher_role_names == ["AmazonSageMaker-ExecutionRole-1"]
+    error_message = "the publisher policy goes to the role named by the last segment of its ARN (roles may have paths)"
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.fleet_queue[0].publisher_policy).Statement : s if s.Sid == "CompletionTopicKey"] == [{
+      Sid      = "CompletionTopicKey"
+      Effect   = "Allow"
+      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource = ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    }]
+    error_message = "with a customer key on the topic, the execution role may use that key to publish"
   }
 }
 

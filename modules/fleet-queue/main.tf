@@ -36,6 +36,27 @@ locals {
     maxReceiveCount     = var.max_receive_count
   })
 
+  # What the endpoints' execution role needs to publish to the completion topic: sns:Publish
+  # and, for a topic encrypted with a customer key, that key (the AWS managed alias/aws/sns
+  # key's policy already admits every principal of the account through SNS).
+  publisher_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid      = "PublishCompletions"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = [local.completion_topic_arn]
+      }],
+      var.kms_key_arn == null ? [] : [{
+        Sid      = "CompletionTopicKey"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = [var.kms_key_arn]
+      }],
+    )
+  })
+
   # SSE: a customer managed key when given, otherwise SSE-SQS (SQS managed keys), which
   # needs no key policy: SNS can deliver to an SSE-SQS queue, while the AWS managed key
   # alias/aws/sqs would refuse SNS (its policy cannot be changed). Terraform AWS provider,
@@ -100,22 +121,17 @@ resource "aws_sns_topic" "completions" {
 }
 
 # "In order to receive Amazon SNS notifications, your IAM role must have sns:Publish
-# permissions" (SageMaker developer guide, async inference, "Check prediction results"): the
-# endpoints' execution role, which belongs to the caller, gets it from the topic's policy.
-resource "aws_sns_topic_policy" "completions" {
-  count = var.create_completion_topic && length(var.publisher_role_arns) > 0 ? 1 : 0
+# permissions" (SageMaker developer guide, async inference, "Check prediction results"), and
+# CreateEndpoint refuses an execution role without it ("... has sns Publish permissions for
+# topic ...", aws/amazon-sagemaker-examples#4461): the grant goes into the role's own policy,
+# not only the topic's. The role belongs to the caller; this adds one inline policy to it.
+resource "aws_iam_role_policy" "publisher" {
+  count = var.create_completion_topic ? length(var.publisher_role_arns) : 0
 
-  arn = aws_sns_topic.completions[0].arn
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EndpointsPublishCompletions"
-      Effect    = "Allow"
-      Principal = { AWS = var.publisher_role_arns }
-      Action    = "sns:Publish"
-      Resource  = local.completion_topic_arn
-    }]
-  })
+  name = "${var.name_prefix}-publish-completions"
+  # The role name is the last segment of its ARN (arn:...:role/<path>/<name>).
+  role   = element(split("/", var.publisher_role_arns[count.index]), length(split("/", var.publisher_role_arns[count.index])) - 1)
+  policy = local.publisher_policy
 }
 
 resource "aws_sqs_queue" "completions" {

@@ -75,6 +75,11 @@ output "visibility_timeout_seconds" {
 }
 
 output "publisher_policy" {
-  description = "Policy of the module's completion topic (JSON): who may publish (the endpoints' execution role), or null."
-  value       = one(aws_sns_topic_policy.completions[*].policy)
+  description = "Inline policy (JSON) added to each publisher role (the endpoints' execution role): sns:Publish on the completion topic and its customer key; null when the module adds none."
+  value       = length(aws_iam_role_policy.publisher) > 0 ? local.publisher_policy : null
+}
+
+output "publisher_role_names" {
+  description = "Roles that received the publisher policy."
+  value       = [for policy in aws_iam_role_policy.publisher : policy.role]
 }

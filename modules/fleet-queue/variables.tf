@@ -59,9 +59,14 @@ variable "completion_topic_arns" {
 }
 
 variable "publisher_role_arns" {
-  description = "IAM roles allowed to publish to the module's completion topic: the SageMaker execution role of endpoints the root module creates. Other endpoints' roles need sns:Publish on the topic in their own policy."
+  description = "IAM roles that publish to the module's completion topic: the SageMaker execution role of endpoints the root module creates. Each gets an inline policy (<prefix>-publish-completions) with sns:Publish on the topic (and kms on kms_key_arn). Other endpoints' roles need the same in their own policy."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.publisher_role_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "publisher_role_arns must be IAM role ARNs (arn:<partition>:iam::<account>:role/<name>)."
+  }
 }
 
 variable "kms_key_arn" {
