@@ -218,7 +218,7 @@ module "fleet_queue" {
   # the caller names, or the module's when none are named.
   create_completion_topic = var.create_endpoints || length(var.dispatch_completion_topic_arns) == 0
   completion_topic_arns   = var.create_endpoints ? [] : var.dispatch_completion_topic_arns
-  publisher_role_arns     = var.create_endpoints ? [try(var.endpoint_deployment.execution_role_arn, "")] : []
+  publisher_role_arns     = var.create_endpoints && var.endpoint_deployment != null ? [var.endpoint_deployment.execution_role_arn] : []
   kms_key_arn             = var.kms_key_arn
   tags                    = local.tags
 }
@@ -293,8 +293,9 @@ module "endpoints" {
   volume_kms_key_arn                      = try(var.endpoint_deployment.volume_kms_key_arn, null)
   tags                                    = local.tags
 
-  # In queue mode the completion topic, its policy and the completion queue's subscription
-  # exist before an endpoint can publish a notification.
+  # In queue mode the completion topic, the execution role's permission to publish to it and
+  # the completion queue's subscription exist before an endpoint is created (CreateEndpoint
+  # checks the permission) and can publish a notification.
   depends_on = [terraform_data.endpoint_deployment_check, module.fleet_queue]
 }
 

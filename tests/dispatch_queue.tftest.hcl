@@ -513,3 +513,16 @@ run "module_endpoints_in_queue_mode_notify_only_the_completion_topic" {
 
   expect_failures = [terraform_data.dispatch_check]
 }
+
+run "queue_mode_with_create_endpoints_needs_endpoint_deployment" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    create_endpoints      = true
+  }
+
+  # Both root checks say what is missing; no submodule fails on the absent deployment.
+  expect_failures = [terraform_data.endpoint_deployment_check, terraform_data.dispatch_check]
+}
