@@ -27,6 +27,15 @@ locals {
     metrics_namespace        = var.metrics_namespace
     drain_timeout_seconds    = coalesce(var.drain_timeout_seconds, local.scaling_defaults.drain_timeout_seconds)
     backlog_max_age_seconds  = coalesce(var.backlog_max_age_seconds, local.scaling_defaults.backlog_max_age_seconds)
+    dispatch                 = var.dispatch
+    queue = local.queue_mode ? {
+      queue_url            = module.fleet_queue[0].queue_url
+      completion_queue_url = module.fleet_queue[0].completion_queue_url
+      output_path          = local.dispatch_output_path == null ? null : "${trimsuffix(local.dispatch_output_path, "/")}/"
+      failure_path         = local.dispatch_failure_path == null ? null : "${trimsuffix(local.dispatch_failure_path, "/")}/"
+      room_per_capacity    = var.dispatch_room_per_capacity
+      run_seconds          = var.dispatch_run_seconds
+    } : null
     endpoints = [
       for index, endpoint in var.fleet.endpoints : {
         name                  = endpoint.name
@@ -41,4 +50,16 @@ locals {
   }
 
   endpoint_names = [for endpoint in var.fleet.endpoints : endpoint.name]
+
+  # Queue mode (CONTRACT.md sections 1 and 5). The endpoints share one output path: the
+  # module's own endpoints use endpoint_deployment's, the caller's are given by
+  # dispatch_output_path (and failure path).
+  queue_mode            = var.dispatch == "queue"
+  dispatch_output_path  = var.create_endpoints ? try(var.endpoint_deployment.s3_output_path, null) : var.dispatch_output_path
+  dispatch_failure_path = var.create_endpoints ? try(var.endpoint_deployment.s3_failure_path, null) : var.dispatch_failure_path
+  # The dispatcher starts rounds for run_seconds and a round started last may take up to
+  # ~30 s more (receives, invocations with a 10 s read timeout, the ledger write); a message
+  # it has received stays invisible longer than any one invocation can hold it.
+  dispatcher_timeout_seconds = var.dispatch_run_seconds + 30
+  queue_visibility_seconds   = local.dispatcher_timeout_seconds + 30
 }

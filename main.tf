@@ -24,9 +24,16 @@ module "functions" {
   scaling_api           = var.lambda.scaling_api
   endpoint_events       = var.lambda.endpoint_events
   reconciler            = var.lambda.reconciler
-  log_retention_days    = var.log_retention_days
-  kms_key_arn           = var.kms_key_arn
-  tags                  = local.tags
+  dispatcher            = { timeout = local.dispatcher_timeout_seconds }
+  fleet_queue = local.queue_mode ? {
+    queue_arn            = module.fleet_queue[0].queue_arn
+    completion_queue_arn = module.fleet_queue[0].completion_queue_arn
+  } : null
+  # modules/async-endpoints names each configuration <first 52 characters of the endpoint>-<hash>.
+  endpoint_config_name_prefixes = local.queue_mode && var.create_endpoints ? [for name in local.endpoint_names : "${substr(name, 0, 52)}-"] : []
+  log_retention_days            = var.log_retention_days
+  kms_key_arn                   = var.kms_key_arn
+  tags                          = local.tags
 }
 
 module "router_api" {
@@ -96,12 +103,14 @@ module "autoscaling" {
   fast_scale_out_ratio               = var.fast_scale_out_ratio
   fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
   fleet_name                         = var.fleet.name
-  metrics_namespace                  = var.metrics_namespace
-  router_api_name                    = module.router_api.rest_api_name
-  router_stage_name                  = module.router_api.stage_name
-  scheduled_actions                  = var.scheduled_actions
-  registration_prerequisites         = module.scaling_api.registration_prerequisites
-  tags                               = local.tags
+  # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
+  fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null
+  metrics_namespace          = var.metrics_namespace
+  router_api_name            = module.router_api.rest_api_name
+  router_stage_name          = module.router_api.stage_name
+  scheduled_actions          = var.scheduled_actions
+  registration_prerequisites = module.scaling_api.registration_prerequisites
+  tags                       = local.tags
 
   # Registering the target calls the scaling API, which describes every endpoint.
   depends_on = [module.endpoints, module.endpoint_events]
@@ -117,6 +126,9 @@ module "endpoint_events" {
   reconciler_function_arn   = module.functions.function_arns["reconciler"]
   reconciler_function_name  = module.functions.function_names["reconciler"]
   reconcile_schedule        = local.reconcile_schedule
+  dispatch_enabled          = local.queue_mode
+  dispatcher_function_arn   = local.queue_mode ? module.functions.function_arns["dispatcher"] : null
+  dispatcher_function_name  = local.queue_mode ? module.functions.function_names["dispatcher"] : null
   maximum_retry_attempts    = var.event_retry_attempts
   maximum_event_age_seconds = var.event_maximum_age_seconds
   kms_key_arn               = var.kms_key_arn
@@ -132,12 +144,17 @@ module "observability" {
   scaling_metric_name = coalesce(var.scaling_metric.metric_name, var.fleet.invocation_mode == "async" ? "ApproximateBacklogSizePerInstance" : "InvocationsPerInstance")
   function_names      = module.functions.function_names
   decision_log_group_names = {
-    for role, group in module.functions.log_group_names : role => group if role != "router"
+    for role, group in module.functions.log_group_names : role => group if !contains(["router", "dispatcher"], role)
   }
   dead_letter_queue_names = {
     functions = module.functions.dead_letter_queue_name
     events    = module.endpoint_events.dead_letter_queue_name
   }
+  fleet_queue = local.queue_mode ? {
+    queue_name             = module.fleet_queue[0].queue_name
+    dead_letter_queue_name = module.fleet_queue[0].dead_letter_queue_name
+    age_alarm_seconds      = var.dispatch_queue_age_alarm_seconds
+  } : null
   metric_namespace  = var.metrics_namespace
   router_api_name   = module.router_api.rest_api_name
   router_stage_name = module.router_api.stage_name
@@ -155,10 +172,55 @@ resource "terraform_data" "scaling_signal_check" {
       error_message = "scaling_signal = \"load\" needs an async fleet (it reads the endpoints' ApproximateBacklogSize); realtime fleets follow scaling_metric."
     }
     precondition {
-      condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= 8
-      error_message = "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
+      condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= (local.queue_mode ? 7 : 8)
+      error_message = local.queue_mode ? "In queue mode the load signal reads the router's Count, every endpoint's backlog, the fleet's capacity and the fleet queue's depth, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 7 endpoints." : "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
     }
   }
+}
+
+# Queue mode (dispatch = "queue") and the inputs it needs.
+resource "terraform_data" "dispatch_check" {
+  count = local.queue_mode ? 1 : 0
+
+  lifecycle {
+    precondition {
+      condition     = var.fleet.invocation_mode == "async"
+      error_message = "dispatch = \"queue\" needs an async fleet (fleet.invocation_mode = \"async\"): the dispatcher calls InvokeEndpointAsync. Realtime fleets use dispatch = \"direct\"."
+    }
+    precondition {
+      condition     = local.scaling_signal == "load"
+      error_message = "dispatch = \"queue\" needs scaling_signal = \"load\" (the default): requests wait in the fleet queue, not in the endpoints, so only the load signal (which counts the queue) sees them; the backlog signal would never wake a fleet at zero."
+    }
+    precondition {
+      condition     = local.dispatch_output_path != null
+      error_message = "dispatch = \"queue\" needs the S3OutputPath every endpoint shares: set dispatch_output_path for endpoints the module does not create (with create_endpoints, endpoint_deployment.s3_output_path is used)."
+    }
+    precondition {
+      condition     = !var.create_endpoints || (var.dispatch_output_path == null && var.dispatch_failure_path == null && length(var.dispatch_completion_topic_arns) == 0)
+      error_message = "With create_endpoints, leave dispatch_output_path, dispatch_failure_path and dispatch_completion_topic_arns unset: the module's endpoints share endpoint_deployment.s3_output_path (and s3_failure_path) and notify the module's completion topic."
+    }
+    precondition {
+      condition     = !var.create_endpoints || (try(var.endpoint_deployment.success_topic_arn, null) == null && try(var.endpoint_deployment.error_topic_arn, null) == null)
+      error_message = "In queue mode the module's endpoints notify the fleet's completion topic (output fleet_completion_topic_arn) on success and error: leave endpoint_deployment.success_topic_arn and error_topic_arn null and subscribe your own consumers to that topic."
+    }
+  }
+}
+
+# Queue mode: the fleet queue, its dead-letter queue and the completion path.
+module "fleet_queue" {
+  source = "./modules/fleet-queue"
+  count  = local.queue_mode ? 1 : 0
+
+  name_prefix                = local.name_prefix
+  max_receive_count          = var.dispatch_max_receive_count
+  visibility_timeout_seconds = local.queue_visibility_seconds
+  # The module's endpoints notify the module's topic; the caller's endpoints notify the topics
+  # the caller names, or the module's when none are named.
+  create_completion_topic = var.create_endpoints || length(var.dispatch_completion_topic_arns) == 0
+  completion_topic_arns   = var.create_endpoints ? [] : var.dispatch_completion_topic_arns
+  publisher_role_arns     = var.create_endpoints && var.endpoint_deployment != null ? [var.endpoint_deployment.execution_role_arn] : []
+  kms_key_arn             = var.kms_key_arn
+  tags                    = local.tags
 }
 
 # The router's time budget. Each attempt reads for the time the function has left minus 1 s
@@ -223,14 +285,18 @@ module "endpoints" {
   enable_network_isolation                = try(var.endpoint_deployment.enable_network_isolation, true)
   s3_output_path                          = try(var.endpoint_deployment.s3_output_path, "")
   s3_failure_path                         = try(var.endpoint_deployment.s3_failure_path, null)
-  success_topic_arn                       = try(var.endpoint_deployment.success_topic_arn, null)
-  error_topic_arn                         = try(var.endpoint_deployment.error_topic_arn, null)
+  shared_output_path                      = local.queue_mode
+  success_topic_arn                       = local.queue_mode ? module.fleet_queue[0].completion_topic_arn : try(var.endpoint_deployment.success_topic_arn, null)
+  error_topic_arn                         = local.queue_mode ? module.fleet_queue[0].completion_topic_arn : try(var.endpoint_deployment.error_topic_arn, null)
   max_concurrent_invocations_per_instance = try(var.endpoint_deployment.max_concurrent_invocations_per_instance, 1)
   kms_key_arn                             = try(coalesce(var.endpoint_deployment.kms_key_arn, var.kms_key_arn), null)
   volume_kms_key_arn                      = try(var.endpoint_deployment.volume_kms_key_arn, null)
   tags                                    = local.tags
 
-  depends_on = [terraform_data.endpoint_deployment_check]
+  # In queue mode the completion topic, the execution role's permission to publish to it and
+  # the completion queue's subscription exist before an endpoint is created (CreateEndpoint
+  # checks the permission) and can publish a notification.
+  depends_on = [terraform_data.endpoint_deployment_check, module.fleet_queue]
 }
 
 # Optional, account-wide: the role API Gateway uses to write access and execution logs.

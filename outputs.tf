@@ -49,7 +49,7 @@ output "state_table_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function names by role (router, scaling_api, endpoint_events, reconciler)."
+  description = "Lambda function names by role (router, scaling_api, endpoint_events, reconciler, and dispatcher in queue mode)."
   value       = module.functions.function_names
 }
 
@@ -94,4 +94,24 @@ output "endpoint_model_names" {
 output "endpoint_config_names" {
   description = "Endpoint configuration of each created endpoint (<endpoint>-<hash>), or {} without create_endpoints."
   value       = var.create_endpoints ? module.endpoints[0].endpoint_config_names : {}
+}
+
+output "fleet_queue_url" {
+  description = "Queue mode: URL of the fleet queue the router puts every request on; null in direct mode."
+  value       = local.queue_mode ? module.fleet_queue[0].queue_url : null
+}
+
+output "fleet_dead_letter_queue_url" {
+  description = "Queue mode: URL of the fleet queue's dead-letter queue (requests that failed dispatch_max_receive_count dispatches); null in direct mode."
+  value       = local.queue_mode ? module.fleet_queue[0].dead_letter_queue_url : null
+}
+
+output "fleet_completion_queue_url" {
+  description = "Queue mode: URL of the completion queue the dispatcher reads the endpoints' success and error notifications from; null in direct mode."
+  value       = local.queue_mode ? module.fleet_queue[0].completion_queue_url : null
+}
+
+output "fleet_completion_topic_arn" {
+  description = "Queue mode: the SNS topic the fleet's endpoints notify on success and error (the module's endpoints do; point your own endpoints' NotificationConfig at it unless you gave dispatch_completion_topic_arns), or null."
+  value       = local.queue_mode ? module.fleet_queue[0].completion_topic_arn : null
 }

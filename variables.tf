@@ -147,7 +147,7 @@ variable "tags" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the state table, log groups, dead-letter queues, function environments (and endpoints when create_endpoints). null uses AWS managed encryption everywhere. The key policy must allow logs.<region>.amazonaws.com and events.amazonaws.com."
+  description = "Customer managed KMS key for the state table, log groups, dead-letter queues, function environments (and endpoints when create_endpoints; the fleet queue, completion queue and topic in queue mode). null uses AWS managed encryption everywhere (SSE-SQS for queues). The key policy must allow logs.<region>.amazonaws.com and events.amazonaws.com, and in queue mode sns.amazonaws.com (delivery to the completion queue) and the endpoints' SageMaker execution role (publishing to the completion topic)."
   type        = string
   default     = null
 
@@ -365,6 +365,98 @@ variable "scheduled_actions" {
       (a.min_capacity == null || a.max_capacity == null ? true : a.min_capacity <= a.max_capacity)
     ])
     error_message = "scheduled_actions[*] must set min_capacity and/or max_capacity, whole numbers >= 0, with min_capacity <= max_capacity."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Dispatch: direct (each request to one endpoint's own queue) or queue (one fleet queue)
+# ---------------------------------------------------------------------------------------
+
+variable "dispatch" {
+  description = "How an async fleet's requests reach the endpoints: \"direct\" (the router sends each request to one endpoint's own async queue) or \"queue\" (the router puts every request on one SQS queue per fleet, and a dispatcher sends it to an endpoint only while that endpoint has room: late binding). \"queue\" needs an async fleet and the load signal. FLEET_CONFIG dispatch."
+  type        = string
+  default     = "direct"
+
+  validation {
+    condition     = contains(["direct", "queue"], var.dispatch)
+    error_message = "dispatch must be \"direct\" or \"queue\"."
+  }
+}
+
+variable "dispatch_room_per_capacity" {
+  description = "Queue mode: requests outstanding (waiting in the endpoint or in flight) that the dispatcher lets an endpoint hold per in-service capacity unit (k, FLEET_CONFIG queue.room_per_capacity). Lower keeps more work in the fleet queue, where any endpoint can take it; higher keeps instances busy between dispatcher rounds."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.dispatch_room_per_capacity > 0 && var.dispatch_room_per_capacity <= 1000
+    error_message = "dispatch_room_per_capacity must be greater than 0 (and at most 1000)."
+  }
+}
+
+variable "dispatch_max_receive_count" {
+  description = "Queue mode: dispatch attempts of one request before SQS moves it to the dead-letter queue (the fleet queue's redrive maxReceiveCount). The dispatcher receives a request only when an endpoint has room, so waiting for capacity never counts."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.dispatch_max_receive_count >= 1 && var.dispatch_max_receive_count <= 1000 && floor(var.dispatch_max_receive_count) == var.dispatch_max_receive_count
+    error_message = "dispatch_max_receive_count must be a whole number from 1 to 1000 (the range of an SQS redrive policy's maxReceiveCount)."
+  }
+}
+
+variable "dispatch_run_seconds" {
+  description = "Queue mode: how long one scheduled dispatcher invocation keeps dispatching, seconds (FLEET_CONFIG queue.run_seconds). It runs once a minute; its Lambda timeout is run_seconds + 30 (room for the last round) and the queues' visibility timeout 30 s longer still."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.dispatch_run_seconds >= 1 && var.dispatch_run_seconds <= 840 && floor(var.dispatch_run_seconds) == var.dispatch_run_seconds
+    error_message = "dispatch_run_seconds must be a whole number from 1 to 840 (FLEET_CONFIG queue.run_seconds; the dispatcher's Lambda timeout, run_seconds + 30, stays within 900)."
+  }
+}
+
+variable "dispatch_output_path" {
+  description = "Queue mode with endpoints the module does not create: the S3OutputPath every fleet endpoint shares (s3://bucket/prefix), where each output lands as <InferenceId>.out. The dispatcher refuses to dispatch while an endpoint's configuration names another path. With create_endpoints, leave null: endpoint_deployment.s3_output_path is the shared path."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dispatch_output_path == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", coalesce(var.dispatch_output_path, "x")))
+    error_message = "dispatch_output_path must be an s3://bucket[/prefix] URI or null."
+  }
+}
+
+variable "dispatch_failure_path" {
+  description = "Queue mode with endpoints the module does not create: the S3FailurePath every fleet endpoint shares, or null when they have none. With create_endpoints, leave null: endpoint_deployment.s3_failure_path is the shared path."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dispatch_failure_path == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", coalesce(var.dispatch_failure_path, "x")))
+    error_message = "dispatch_failure_path must be an s3://bucket[/prefix] URI or null."
+  }
+}
+
+variable "dispatch_completion_topic_arns" {
+  description = "Queue mode with endpoints the module does not create: the SNS topics those endpoints notify on success and error (AsyncInferenceConfig NotificationConfig); the completion queue subscribes to each. Empty: the module creates a completion topic (output fleet_completion_topic_arn) for them to notify. With create_endpoints, leave empty: the module's endpoints notify the module's topic."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.dispatch_completion_topic_arns : can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", arn))])
+    error_message = "dispatch_completion_topic_arns must be SNS topic ARNs (arn:<partition>:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "dispatch_queue_age_alarm_seconds" {
+  description = "Queue mode: the alarm on the fleet queue fires when its oldest request has waited this long, seconds (ApproximateAgeOfOldestMessage). Leave room for a scale-from-zero start."
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.dispatch_queue_age_alarm_seconds >= 60 && var.dispatch_queue_age_alarm_seconds <= 1209600
+    error_message = "dispatch_queue_age_alarm_seconds must be between 60 and 1209600 (14 days, the longest a message stays in SQS)."
   }
 }
 

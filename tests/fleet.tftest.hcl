@@ -41,6 +41,7 @@ run "fleet_config_matches_the_inputs" {
       metrics_namespace        = "SageMakerFleet"
       drain_timeout_seconds    = 900
       backlog_max_age_seconds  = 300
+      dispatch                 = "direct"
       endpoints = [
         { name = "demo-g5", variant = "AllTraffic", capacity_per_instance = 1, min_instances = 0, max_instances = 4, priority = 1, share = 1 },
         { name = "Demo-G6", variant = "Blue", capacity_per_instance = 2, min_instances = 0, max_instances = 4, priority = 2, share = 2 },

@@ -787,3 +787,93 @@ run "rejects_router_api_integration_timeout_fraction" {
 
   expect_failures = [var.router_api]
 }
+
+run "rejects_dispatch_enum" {
+  command = plan
+
+  variables {
+    dispatch = "fifo"
+  }
+
+  expect_failures = [var.dispatch]
+}
+
+run "rejects_dispatch_room_per_capacity_zero" {
+  command = plan
+
+  variables {
+    dispatch_room_per_capacity = 0
+  }
+
+  expect_failures = [var.dispatch_room_per_capacity]
+}
+
+run "rejects_dispatch_max_receive_count_fraction" {
+  command = plan
+
+  variables {
+    dispatch_max_receive_count = 2.5
+  }
+
+  expect_failures = [var.dispatch_max_receive_count]
+}
+
+run "rejects_dispatch_max_receive_count_above_1000" {
+  command = plan
+
+  variables {
+    dispatch_max_receive_count = 1001
+  }
+
+  expect_failures = [var.dispatch_max_receive_count]
+}
+
+run "rejects_dispatch_run_seconds_above_840" {
+  command = plan
+
+  variables {
+    dispatch_run_seconds = 841
+  }
+
+  expect_failures = [var.dispatch_run_seconds]
+}
+
+run "rejects_dispatch_output_path_not_s3" {
+  command = plan
+
+  variables {
+    dispatch_output_path = "https://bucket/out"
+  }
+
+  expect_failures = [var.dispatch_output_path]
+}
+
+run "rejects_dispatch_failure_path_not_s3" {
+  command = plan
+
+  variables {
+    dispatch_failure_path = "bucket/failed"
+  }
+
+  expect_failures = [var.dispatch_failure_path]
+}
+
+run "rejects_dispatch_completion_topic_arns_not_sns" {
+  command = plan
+
+  variables {
+    dispatch_completion_topic_arns = ["arn:aws:sqs:eu-west-1:123456789012:done"]
+  }
+
+  expect_failures = [var.dispatch_completion_topic_arns]
+}
+
+run "rejects_dispatch_queue_age_alarm_below_a_minute" {
+  command = plan
+
+  variables {
+    dispatch_queue_age_alarm_seconds = 30
+  }
+
+  expect_failures = [var.dispatch_queue_age_alarm_seconds]
+}

@@ -22,8 +22,10 @@ locals {
   }
 
   # Likewise the endpoint configuration: a new name whenever the model or a setting changes.
+  # shared_output_path joins the hashed settings only when set, so that the names of existing
+  # (per-endpoint path) configurations stay as they were.
   config_names = {
-    for name, endpoint in local.endpoints : name => "${substr(name, 0, 52)}-${substr(sha1(jsonencode({
+    for name, endpoint in local.endpoints : name => "${substr(name, 0, 52)}-${substr(sha1(jsonencode(merge({
       model                                   = local.model_names[name]
       endpoint                                = endpoint
       s3_output_path                          = var.s3_output_path
@@ -33,7 +35,19 @@ locals {
       max_concurrent_invocations_per_instance = var.max_concurrent_invocations_per_instance
       kms_key_arn                             = var.kms_key_arn
       volume_kms_key_arn                      = var.volume_kms_key_arn
-    })), 0, 10)}"
+    }, var.shared_output_path ? { shared_output_path = true } : {}))), 0, 10)}"
+  }
+
+  # Each endpoint writes under <prefix>/<endpoint>/, or, with shared_output_path (queue mode),
+  # every endpoint writes to the same prefix: the dispatcher names each output
+  # <InferenceId>.out, so the router can promise the location before an endpoint is chosen.
+  output_paths = {
+    for name, _ in local.endpoints : name => var.shared_output_path ? "${trimsuffix(var.s3_output_path, "/")}/" : "${trimsuffix(var.s3_output_path, "/")}/${name}/"
+  }
+  failure_paths = {
+    for name, _ in local.endpoints : name => var.s3_failure_path == null ? null : (
+      var.shared_output_path ? "${trimsuffix(var.s3_failure_path, "/")}/" : "${trimsuffix(var.s3_failure_path, "/")}/${name}/"
+    )
   }
 
   # Instance families with local NVMe instance storage: CreateEndpointConfig rejects a volume
@@ -77,8 +91,8 @@ resource "aws_sagemaker_endpoint_configuration" "this" {
     }
 
     output_config {
-      s3_output_path  = "${trimsuffix(var.s3_output_path, "/")}/${each.key}/"
-      s3_failure_path = var.s3_failure_path == null ? null : "${trimsuffix(var.s3_failure_path, "/")}/${each.key}/"
+      s3_output_path  = local.output_paths[each.key]
+      s3_failure_path = local.failure_paths[each.key]
       kms_key_id      = var.kms_key_arn
 
       dynamic "notification_config" {

@@ -27,3 +27,15 @@ output "encryption" {
     }
   }
 }
+
+output "output_config" {
+  description = "Async output settings of each endpoint configuration by endpoint name: s3_output_path, s3_failure_path, success_topic, error_topic."
+  value = {
+    for name, config in aws_sagemaker_endpoint_configuration.this : name => {
+      s3_output_path  = one(one(config.async_inference_config).output_config).s3_output_path
+      s3_failure_path = one(one(config.async_inference_config).output_config).s3_failure_path
+      success_topic   = try(one(one(one(config.async_inference_config).output_config).notification_config).success_topic, null)
+      error_topic     = try(one(one(one(config.async_inference_config).output_config).notification_config).error_topic, null)
+    }
+  }
+}

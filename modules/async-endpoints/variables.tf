@@ -77,13 +77,19 @@ variable "enable_network_isolation" {
 }
 
 variable "s3_output_path" {
-  description = "s3:// prefix for async inference results; each endpoint writes under <prefix>/<endpoint>/."
+  description = "s3:// prefix for async inference results; each endpoint writes under <prefix>/<endpoint>/ (or to <prefix>/ itself with shared_output_path)."
   type        = string
 
   validation {
     condition     = can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", var.s3_output_path))
     error_message = "s3_output_path must be an s3://bucket[/prefix] URI."
   }
+}
+
+variable "shared_output_path" {
+  description = "Every endpoint writes to s3_output_path (and s3_failure_path) itself, with no per-endpoint suffix: the fleet's queue mode, where outputs are named by the dispatcher (<InferenceId>.out)."
+  type        = bool
+  default     = false
 }
 
 variable "s3_failure_path" {

@@ -1,6 +1,7 @@
 # EventBridge -> Lambda: endpoint state changes of the fleet's endpoints (exact names) to the
-# events function, and a schedule for the reconciler. Both targets retry and dead-letter
-# into an encrypted SQS queue.
+# events function, a schedule for the reconciler and, in queue mode, one for the dispatcher.
+# Every target retries (the dispatcher's: not at all, see below) and dead-letters into an
+# encrypted SQS queue.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -8,10 +9,13 @@ data "aws_partition" "current" {}
 
 locals {
   rule_arn_prefix = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:rule"
-  rule_names = {
-    endpoint_state = "${var.name_prefix}-endpoint-state"
-    reconcile      = "${var.name_prefix}-reconcile"
-  }
+  rule_names = merge(
+    {
+      endpoint_state = "${var.name_prefix}-endpoint-state"
+      reconcile      = "${var.name_prefix}-reconcile"
+    },
+    var.dispatch_enabled ? { dispatch = "${var.name_prefix}-dispatch" } : {},
+  )
   event_pattern = jsonencode({
     source        = ["aws.sagemaker"]
     "detail-type" = ["SageMaker Endpoint State Change"]
@@ -100,4 +104,51 @@ resource "aws_lambda_permission" "reconcile" {
   function_name = var.reconciler_function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.reconcile.arn
+}
+
+# Queue mode: the dispatcher runs every minute (CONTRACT.md section 3: a schedule, not an SQS
+# event source mapping, so that a message is received only when an endpoint has room and its
+# receive count counts dispatch attempts). A delivery that fails is not retried: the next
+# tick comes within a minute; one that cannot be delivered at all is dead-lettered.
+resource "aws_cloudwatch_event_rule" "dispatch" {
+  count = var.dispatch_enabled ? 1 : 0
+
+  name                = local.rule_names.dispatch
+  description         = "Scheduled dispatch of the fleet queue"
+  schedule_expression = var.dispatch_schedule
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "dispatch" {
+  count = var.dispatch_enabled ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.dispatch[0].name
+  target_id = "dispatcher"
+  arn       = var.dispatcher_function_arn
+
+  retry_policy {
+    maximum_retry_attempts       = 0
+    maximum_event_age_in_seconds = 60
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.dispatcher_function_arn != null && var.dispatcher_function_name != null
+      error_message = "dispatch_enabled needs dispatcher_function_arn and dispatcher_function_name."
+    }
+  }
+}
+
+resource "aws_lambda_permission" "dispatch" {
+  count = var.dispatch_enabled ? 1 : 0
+
+  statement_id  = "AllowDispatchSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = var.dispatcher_function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.dispatch[0].arn
 }

@@ -49,6 +49,35 @@ variable "reconcile_schedule" {
   }
 }
 
+variable "dispatch_enabled" {
+  description = "Queue mode: schedule the dispatcher function (dispatch_schedule)."
+  type        = bool
+  default     = false
+}
+
+variable "dispatcher_function_arn" {
+  description = "ARN of the dispatcher function (queue mode), or null."
+  type        = string
+  default     = null
+}
+
+variable "dispatcher_function_name" {
+  description = "Name of the dispatcher function (queue mode), or null."
+  type        = string
+  default     = null
+}
+
+variable "dispatch_schedule" {
+  description = "EventBridge schedule expression of the dispatcher. Each run dispatches for run_seconds (below a minute by default), so one run per minute keeps the queue drained."
+  type        = string
+  default     = "rate(1 minute)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.dispatch_schedule))
+    error_message = "dispatch_schedule must be rate(<n> minute(s)|hour(s)|day(s)) or cron(...)."
+  }
+}
+
 variable "maximum_retry_attempts" {
   description = "EventBridge retries of a failed delivery (0-185)."
   type        = number

@@ -37,12 +37,21 @@ locals {
   # CloudWatch metric math supports as long as the result is one time series (Application Auto
   # Scaling user guide, "Create a target tracking scaling policy ... using metric math"); FILL
   # turns a missing datapoint into 0 and IF(FILL(c, 0) < 1, 1, ...) keeps the divisor >= 1.
+  #
+  # In queue mode (CONTRACT.md section 4) the requests waiting in the fleet queue join the
+  # work: q = AWS/SQS ApproximateNumberOfMessagesVisible of the fleet queue (the messages
+  # available for retrieval; the dispatcher holds a received message only for one round, and
+  # what it dispatched is in the endpoints' b_i), Maximum over the minute.
+  queue_mode = var.fleet_queue_name != null
   load_metrics = concat(
     [{ id = "a", namespace = "AWS/ApiGateway", name = "Count", stat = "Sum", dimensions = { ApiName = coalesce(var.router_api_name, "unset"), Stage = coalesce(var.router_stage_name, "unset") } }],
     [for index, endpoint in var.endpoints : { id = local.backlog_ids[index], namespace = "AWS/SageMaker", name = "ApproximateBacklogSize", stat = "Average", dimensions = { EndpointName = endpoint.name } }],
+    local.queue_mode ? [{ id = "q", namespace = "AWS/SQS", name = "ApproximateNumberOfMessagesVisible", stat = "Maximum", dimensions = { QueueName = var.fleet_queue_name } }] : [],
     [{ id = "c", namespace = var.metrics_namespace, name = "InServiceCapacity", stat = "Maximum", dimensions = { Fleet = coalesce(var.fleet_name, "unset") } }],
   )
-  work            = join(" + ", concat(["FILL(a, 0)"], [for id in local.backlog_ids : "FILL(${id}, 0)"]))
+  # A metric-math alarm reads at most 10 metrics (a, every b_i, c and q): the root module
+  # checks that the fleet has at most 8 endpoints (7 in queue mode) with the load signal.
+  work            = join(" + ", concat(["FILL(a, 0)"], [for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : []))
   load_expression = "(${local.work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
   # Work that waits while no capacity is in service: what scale-from-zero must serve.
   waiting_without_capacity = "IF(FILL(c, 0) < 1, ${local.work}, 0)"
@@ -204,6 +213,10 @@ resource "aws_appautoscaling_policy" "target_tracking" {
     precondition {
       condition     = !local.load || (var.router_api_name != null && var.router_stage_name != null && var.fleet_name != null)
       error_message = "The load signal needs router_api_name, router_stage_name and fleet_name."
+    }
+    precondition {
+      condition     = !local.queue_mode || local.load
+      error_message = "Queue mode (fleet_queue_name) needs the load signal: the endpoints' own backlogs stay within what the dispatcher sends them, and only the load signal counts the fleet queue."
     }
   }
 }

@@ -25,7 +25,7 @@ variable "invocation_mode" {
 }
 
 variable "endpoints" {
-  description = "The fleet's endpoints (name and production variant); one metric per endpoint. CloudWatch allows at most 10 metrics in a metric-math alarm, hence 1-10, and at most 8 with the load signal (which also reads the router's Count and the fleet's capacity; the root module checks it)."
+  description = "The fleet's endpoints (name and production variant); one metric per endpoint. CloudWatch allows at most 10 metrics in a metric-math alarm, hence 1-10, and at most 8 with the load signal (which also reads the router's Count and the fleet's capacity), 7 in queue mode (the fleet queue's depth too)."
   type = list(object({
     name    = string
     variant = optional(string, "AllTraffic")
@@ -198,6 +198,17 @@ variable "metrics_namespace" {
   validation {
     condition     = length(var.metrics_namespace) > 0 && !startswith(var.metrics_namespace, "AWS/")
     error_message = "metrics_namespace must be non-empty and must not start with AWS/."
+  }
+}
+
+variable "fleet_queue_name" {
+  description = "Queue mode: name of the fleet queue, whose ApproximateNumberOfMessagesVisible (q) joins the load signal and the scale-from-zero alarm. null in direct mode."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.fleet_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", coalesce(var.fleet_queue_name, "x")))
+    error_message = "fleet_queue_name must be an SQS queue name (1-80 letters, digits, '-' or '_') or null."
   }
 }
 

@@ -1,4 +1,5 @@
-# One package built from lambda_src/, four functions with one role each.
+# One package built from lambda_src/, four functions (five in queue mode: the dispatcher)
+# with one role each.
 # ARNs are built from names and the caller's account so that the policies are known at
 # plan time (plan scanners and tests read them).
 
@@ -25,13 +26,25 @@ locals {
 
   router_invoke_action = var.fleet_config.invocation_mode == "async" ? "sagemaker:InvokeEndpointAsync" : "sagemaker:InvokeEndpoint"
 
-  functions = {
+  # Queue mode (CONTRACT.md sections 2 and 3): the router only sends to the fleet queue (no
+  # DynamoDB read, no SageMaker call), and a fifth function, the dispatcher, drains it.
+  queue_mode = var.fleet_config.dispatch == "queue"
+  # Endpoint configurations the dispatcher describes to check the shared output path: those
+  # of the endpoints the root module creates (named <endpoint>-<hash>, so a name prefix known
+  # at plan time), or any in the account and region when the caller brings the endpoints
+  # (their configuration names are not known to the module).
+  endpoint_config_arns = length(var.endpoint_config_name_prefixes) > 0 ? [
+    for prefix in var.endpoint_config_name_prefixes :
+    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${lower(prefix)}*"
+  ] : ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/*"]
+
+  base_functions = {
     router = {
       handler      = "fleet_autoscaler.handlers.router.handler"
       description  = "Routes requests of fleet ${var.fleet_config.fleet_name} to its endpoints"
       asynchronous = false
-      dynamodb     = ["dynamodb:GetItem"]
-      sagemaker    = ["sagemaker:DescribeEndpoint", local.router_invoke_action]
+      dynamodb     = local.queue_mode ? [] : ["dynamodb:GetItem"]
+      sagemaker    = local.queue_mode ? [] : ["sagemaker:DescribeEndpoint", local.router_invoke_action]
       metrics      = false
       settings     = var.router
     }
@@ -64,11 +77,59 @@ locals {
     }
   }
 
+  # Invoked by an EventBridge schedule; reserved concurrency 1, so one dispatcher per fleet.
+  dispatcher = {
+    handler      = "fleet_autoscaler.handlers.dispatcher.handler"
+    description  = "Dispatches the fleet queue of fleet ${var.fleet_config.fleet_name} to endpoints with room"
+    asynchronous = false
+    # The fleet item and its own ledger item ("<fleet>#dispatch"), one PutItem per invocation.
+    dynamodb  = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    sagemaker = ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"]
+    metrics   = false
+    settings  = merge(var.dispatcher, { reserved_concurrent_executions = 1 })
+  }
+
+  functions = merge(local.base_functions, local.queue_mode ? { dispatcher = local.dispatcher } : {})
+
   function_names = { for key, _ in local.functions : key => "${var.name_prefix}-${replace(key, "_", "-")}" }
 
   log_group_names = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
 
   fleet_config_json = jsonencode({ for key, value in var.fleet_config : key => value if value != null })
+
+  # SQS authorizes a batch call (DeleteMessageBatch, ChangeMessageVisibilityBatch) with the
+  # single action's permission: there is no IAM action for the batch versions (Amazon SQS
+  # Developer Guide, "Amazon SQS batch actions").
+  queue_statements = {
+    router = local.queue_mode ? [{
+      Sid      = "FleetQueue"
+      Effect   = "Allow"
+      Action   = "sqs:SendMessage"
+      Resource = var.fleet_queue.queue_arn
+    }] : []
+    # Every statement of one shape (lists), so that the conditional's two lists have one type.
+    dispatcher = local.queue_mode ? [
+      {
+        Sid      = "FleetQueue"
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+        Resource = [var.fleet_queue.queue_arn]
+      },
+      {
+        Sid      = "CompletionQueue"
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+        Resource = [var.fleet_queue.completion_queue_arn]
+      },
+      {
+        # The cold-start check that every endpoint writes to the shared output path.
+        Sid      = "FleetEndpointConfigs"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeEndpointConfig"]
+        Resource = local.endpoint_config_arns
+      },
+    ] : []
+  }
 
   policies = {
     for key, fn in local.functions : key => jsonencode({
@@ -81,19 +142,20 @@ locals {
             Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
             Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_names[key]}:*"
           },
-          {
-            Sid      = "FleetState"
-            Effect   = "Allow"
-            Action   = fn.dynamodb
-            Resource = local.state_table_arn
-          },
-          {
-            Sid      = "FleetEndpoints"
-            Effect   = "Allow"
-            Action   = fn.sagemaker
-            Resource = local.endpoint_arns
-          },
         ],
+        length(fn.dynamodb) > 0 ? [{
+          Sid      = "FleetState"
+          Effect   = "Allow"
+          Action   = fn.dynamodb
+          Resource = local.state_table_arn
+        }] : [],
+        length(fn.sagemaker) > 0 ? [{
+          Sid      = "FleetEndpoints"
+          Effect   = "Allow"
+          Action   = fn.sagemaker
+          Resource = local.endpoint_arns
+        }] : [],
+        lookup(local.queue_statements, key, []),
         fn.asynchronous ? [{
           Sid      = "DeadLetterQueue"
           Effect   = "Allow"
@@ -169,6 +231,17 @@ resource "aws_iam_role_policy" "this" {
   name   = "fleet-autoscaler"
   role   = aws_iam_role.this[each.key].id
   policy = local.policies[each.key]
+
+  lifecycle {
+    precondition {
+      condition     = !local.queue_mode || var.fleet_queue != null
+      error_message = "fleet_config.dispatch = \"queue\" needs fleet_queue (the fleet queue's and the completion queue's ARNs)."
+    }
+    precondition {
+      condition     = !local.queue_mode || var.dispatcher.timeout > try(var.fleet_config.queue.run_seconds, 0)
+      error_message = "dispatcher.timeout must exceed fleet_config.queue.run_seconds: the dispatcher keeps dispatching for run_seconds."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -184,7 +257,7 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117:the functions call only AWS APIs (DynamoDB, SageMaker); a VPC adds NAT or endpoint cost and no protection
   # checkov:skip=CKV_AWS_272:code signing needs a signing profile the module cannot assume; the package is built from this repository by Terraform
-  # checkov:skip=CKV_AWS_116:router and scaling API are invoked synchronously by API Gateway where a DLQ never receives anything; the asynchronously invoked functions get the DLQ (dynamic block)
+  # checkov:skip=CKV_AWS_116:router and scaling API are invoked synchronously by API Gateway where a DLQ never receives anything; the dispatcher's scheduled ticks are dropped on purpose when late (the next minute replaces them); the other asynchronously invoked functions get the DLQ (dynamic block)
   # checkov:skip=CKV_AWS_50:X-Ray is on by default (var.tracing_mode = "Active") and configurable; checkov's HCL scan cannot resolve the value through the module call
   # checkov:skip=CKV_AWS_173:environment variables hold no secrets (table name, fleet config); a customer key is used when var.kms_key_arn is set
   for_each = local.functions
@@ -238,4 +311,17 @@ resource "aws_lambda_function_event_invoke_config" "asynchronous" {
   function_name                = aws_lambda_function.this[each.key].function_name
   maximum_retry_attempts       = 2
   maximum_event_age_in_seconds = var.maximum_event_age_seconds
+}
+
+# The dispatcher runs every minute with reserved concurrency 1: a tick that arrives while the
+# previous run still holds the one slot is throttled, and Lambda would keep retrying it. Such
+# a tick (or a failed run) is worth nothing once the next one is due, so it is not retried
+# and expires after 60 s, the minimum (Lambda PutFunctionEventInvokeConfig:
+# MaximumRetryAttempts 0-2, MaximumEventAgeInSeconds 60-21600).
+resource "aws_lambda_function_event_invoke_config" "dispatcher" {
+  count = local.queue_mode ? 1 : 0
+
+  function_name                = aws_lambda_function.this["dispatcher"].function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 60
 }

@@ -1,5 +1,5 @@
 output "function_names" {
-  description = "Function names by role: router, scaling_api, endpoint_events, reconciler."
+  description = "Function names by role: router, scaling_api, endpoint_events, reconciler (and dispatcher in queue mode)."
   value       = { for key, fn in aws_lambda_function.this : key => fn.function_name }
 }
 
@@ -81,4 +81,14 @@ output "reserved_concurrent_executions" {
 output "timeouts" {
   description = "Timeout of each function by role, seconds (the router's is its time budget)."
   value       = { for key, fn in aws_lambda_function.this : key => fn.timeout }
+}
+
+output "dispatcher_event_invoke_config" {
+  description = "Retries and maximum event age of the dispatcher's scheduled invocations, or null in direct mode."
+  value = one([
+    for config in aws_lambda_function_event_invoke_config.dispatcher : {
+      maximum_retry_attempts       = config.maximum_retry_attempts
+      maximum_event_age_in_seconds = config.maximum_event_age_in_seconds
+    }
+  ])
 }

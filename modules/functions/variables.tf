@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of the function, role, log group and queue names (functions are named <prefix>-router, <prefix>-scaling-api, <prefix>-endpoint-events, <prefix>-reconciler)."
+  description = "Prefix of the function, role, log group and queue names (functions are named <prefix>-router, <prefix>-scaling-api, <prefix>-endpoint-events, <prefix>-reconciler and, in queue mode, <prefix>-dispatcher)."
   type        = string
 
   validation {
@@ -24,6 +24,15 @@ variable "fleet_config" {
     metrics_namespace        = optional(string)
     drain_timeout_seconds    = optional(number)
     backlog_max_age_seconds  = optional(number)
+    dispatch                 = optional(string, "direct")
+    queue = optional(object({
+      queue_url            = string
+      completion_queue_url = string
+      output_path          = string
+      failure_path         = optional(string)
+      room_per_capacity    = number
+      run_seconds          = number
+    }))
     endpoints = list(object({
       name                  = string
       variant               = string
@@ -43,6 +52,45 @@ variable "fleet_config" {
   validation {
     condition     = length(var.fleet_config.endpoints) >= 1 && length(var.fleet_config.endpoints) <= 10
     error_message = "fleet_config.endpoints must list 1 to 10 endpoints."
+  }
+
+  validation {
+    condition     = contains(["direct", "queue"], var.fleet_config.dispatch) && (var.fleet_config.dispatch == "queue") == (var.fleet_config.queue != null)
+    error_message = "fleet_config.dispatch must be \"direct\" or \"queue\", and fleet_config.queue is set exactly when dispatch = \"queue\"."
+  }
+}
+
+variable "fleet_queue" {
+  description = "Queue mode: ARNs of the fleet queue (the router sends to it, the dispatcher drains it) and of the completion queue (the dispatcher reads the endpoints' notifications from it). null in direct mode."
+  type = object({
+    queue_arn            = string
+    completion_queue_arn = string
+  })
+  default = null
+}
+
+variable "endpoint_config_name_prefixes" {
+  description = "Queue mode: name prefixes of the endpoint configurations of the fleet's endpoints, when the module creates them (<endpoint>-); the dispatcher may describe only configurations with these prefixes. Empty: any endpoint configuration of the account and region (the caller's endpoints' configuration names are not known)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for prefix in var.endpoint_config_name_prefixes : can(regex("^[a-zA-Z0-9-]{1,63}$", prefix))])
+    error_message = "endpoint_config_name_prefixes must be 1-63 letters, digits or '-' each."
+  }
+}
+
+variable "dispatcher" {
+  description = "Memory (MB) and timeout (s) of the dispatcher function (queue mode). Its reserved concurrency is always 1: one dispatcher per fleet. The timeout must exceed queue.run_seconds."
+  type = object({
+    memory_size = optional(number, 256)
+    timeout     = optional(number, 60)
+  })
+  default = {}
+
+  validation {
+    condition     = var.dispatcher.memory_size >= 128 && var.dispatcher.memory_size <= 10240 && var.dispatcher.timeout >= 1 && var.dispatcher.timeout <= 900
+    error_message = "dispatcher: memory_size must be 128-10240 and timeout 1-900."
   }
 }
 

@@ -20,6 +20,9 @@ locals {
 
   alarm_actions = var.alarm_actions
 
+  # The queue-mode names with placeholders in direct mode, where nothing reads them.
+  fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0 } : var.fleet_queue
+
   # The operational alarms, one entry each: any function error, any dead letter, a failed
   # scaling activity (from the decision logs), and router 5XX answers above a threshold.
   alarms = merge(
@@ -53,6 +56,27 @@ locals {
         threshold   = 1
       }
     } : {},
+    # Queue mode: a request waiting too long in the fleet queue (no endpoint with room: the
+    # fleet cannot scale, or the dispatcher is not running) and any request dead-lettered
+    # after failing max_receive_count dispatches.
+    var.fleet_queue == null ? {} : {
+      fleet-queue-age = {
+        description = "The oldest request in the fleet queue of fleet ${var.fleet_name} has waited ${var.fleet_queue.age_alarm_seconds} s or more for an endpoint with room."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateAgeOfOldestMessage"
+        dimensions  = { QueueName = var.fleet_queue.queue_name }
+        statistic   = "Maximum"
+        threshold   = var.fleet_queue.age_alarm_seconds
+      }
+      fleet-queue-dead-letters = {
+        description = "Requests of fleet ${var.fleet_name} failed every dispatch attempt and were moved to ${var.fleet_queue.dead_letter_queue_name}."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = var.fleet_queue.dead_letter_queue_name }
+        statistic   = "Maximum"
+        threshold   = 1
+      }
+    },
     {
       router-5xx = {
         description = "The router of fleet ${var.fleet_name} answered 5XX (no capacity or every endpoint failed)."
@@ -169,6 +193,50 @@ locals {
         }
       },
     ],
+    # Queue mode: what waits in the fleet queue, how long, and what was dead-lettered
+    # (AWS/SQS metrics by QueueName). slice() keeps them only in queue mode (the widgets
+    # differ in shape, so a conditional could not choose between them and []).
+    slice([
+      {
+        type = "metric", x = 0, y = 24, width = 8, height = 6
+        properties = {
+          title  = "Fleet queue: requests waiting and being dispatched"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Maximum"
+          period = 60
+          metrics = [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.fleet_queue.queue_name, { label = "waiting" }],
+            ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", local.fleet_queue.queue_name, { label = "being dispatched" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 8, y = 24, width = 8, height = 6
+        properties = {
+          title   = "Fleet queue: age of the oldest request (s)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Maximum"
+          period  = 60
+          metrics = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", local.fleet_queue.queue_name, { label = "oldest" }]]
+          annotations = {
+            horizontal = [{ label = "alarm", value = local.fleet_queue.age_alarm_seconds }]
+          }
+        }
+      },
+      {
+        type = "metric", x = 16, y = 24, width = 8, height = 6
+        properties = {
+          title   = "Fleet queue: dead-lettered requests"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Maximum"
+          period  = 60
+          metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.fleet_queue.dead_letter_queue_name, { label = "dead letters" }]]
+        }
+      },
+    ], 0, var.fleet_queue == null ? 0 : 3),
   )
 }
 

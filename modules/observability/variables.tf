@@ -39,6 +39,21 @@ variable "dead_letter_queue_names" {
   type        = map(string)
 }
 
+variable "fleet_queue" {
+  description = "Queue mode: the fleet queue and its dead-letter queue (names), and the age of the oldest waiting request, seconds, at which an alarm fires. One alarm each, and dashboard widgets. null in direct mode."
+  type = object({
+    queue_name             = string
+    dead_letter_queue_name = string
+    age_alarm_seconds      = number
+  })
+  default = null
+
+  validation {
+    condition     = var.fleet_queue == null || try(var.fleet_queue.age_alarm_seconds >= 60, false)
+    error_message = "fleet_queue.age_alarm_seconds must be 60 or more."
+  }
+}
+
 variable "router_api_name" {
   description = "Name of the router REST API (ApiName dimension)."
   type        = string

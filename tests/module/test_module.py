@@ -427,3 +427,104 @@ def test_compliance_catches_a_broken_plan(
     result = _compliance(path)
     assert result.returncode != 0, result.stdout[-3000:]
     assert message in result.stdout
+
+
+QUEUE_ROOT = """
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_iam_role" "sagemaker" {
+  name = "q-sagemaker"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "sagemaker.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = { "fleet-autoscaler:fleet" = "q" }
+}
+
+module "fleet" {
+  source = "MODULE"
+
+  fleet = {
+    name         = "q"
+    max_capacity = 8
+    endpoints    = [{ name = "q-a", max_instances = 4 }, { name = "q-b", max_instances = 4 }]
+  }
+  dispatch         = "queue"
+  create_endpoints = true
+  endpoint_deployment = {
+    image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+    execution_role_arn = aws_iam_role.sagemaker.arn
+    instance_types     = { "q-a" = "ml.g5.2xlarge", "q-b" = "ml.g6.2xlarge" }
+    s3_output_path     = "s3://bucket/out"
+    s3_failure_path    = "s3://bucket/failed"
+  }
+  create_api_gateway_account_role = true
+  scaling_api = {
+    deployer_principal_arns = ["arn:aws:iam::123456789012:role/deployer"]
+  }
+}
+"""
+
+
+def test_queue_mode_plan_is_clean_under_both_scanners_with_every_policy_known(
+    tmp_path: Path,
+) -> None:
+    """Issue 13: the examples stay in direct mode; a queue-mode root (the module's endpoints,
+    their execution role created beside them) is planned offline and scanned like them."""
+    root = tmp_path / "queue"
+    root.mkdir()
+    (root / "main.tf").write_text(QUEUE_ROOT.replace("MODULE", str(REPO)))
+    tf = str(REPO / "scripts" / "tf")
+    for args in (
+        ("init", "-input=false", "-no-color"),
+        ("plan", "-input=false", "-lock=false", "-no-color", "-out=plan.tfplan"),
+    ):
+        result = subprocess.run(
+            [tf, f"-chdir={root}", *args], capture_output=True, text=True, timeout=600, check=False
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    shown = subprocess.run(
+        [tf, f"-chdir={root}", "show", "-json", "plan.tfplan"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    plan_path = root / "plan.json"
+    plan_path.write_text(shown.stdout)
+    plan = json.loads(shown.stdout)
+
+    policies = dict(_resources(plan, "aws_iam_role_policy"))
+    unknown = [
+        change["address"]
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_iam_role_policy"
+        and change["change"]["after_unknown"].get("policy")
+    ]
+    assert unknown == [], "every function policy must be known to the scanners at plan time"
+    queues = {q["name"] for _, q in _resources(plan, "aws_sqs_queue")}
+    assert {"q-fleet-queue", "q-fleet-queue-dlq", "q-fleet-completions"} <= queues
+    own_queues = {f"arn:aws:sqs:eu-west-1:123456789012:{name}" for name in queues}
+    for address, policy in policies.items():
+        for statement in _statements(policy.get("policy") or '{"Statement": []}'):
+            actions = _as_list(statement["Action"])
+            if any(a.startswith("sqs:") for a in actions):
+                assert set(_as_list(statement["Resource"])) <= own_queues, (address, statement)
+    dispatcher = next(
+        fn for a, fn in _resources(plan, "aws_lambda_function") if a.endswith('["dispatcher"]')
+    )
+    assert dispatcher["reserved_concurrent_executions"] == 1
+
+    compliance = _compliance(plan_path)
+    assert compliance.returncode == 0, compliance.stdout[-3000:]
+    assert re.search(r"\d+ scenarios \((1[5-9]|[2-9]\d) passed", compliance.stdout)
+    checkov = subprocess.run(
+        [str(POLICY_BIN / "checkov"), "--quiet", "--compact", "--skip-download",
+         "--framework", "terraform_plan", "-f", str(plan_path),
+         "--repo-root-for-plan-enrichment", str(REPO)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert re.findall(r"Failed checks: (\d+)", checkov.stdout) == ["0"], checkov.stdout[-3000:]

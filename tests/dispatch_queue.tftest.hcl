@@ -1,0 +1,528 @@
+# Issue 13, queue mode (CONTRACT.md sections 1, 4 and 5): one SQS queue per fleet, its
+# dead-letter queue, the completion path, the dispatcher on a schedule, the IAM that goes with
+# them and the load signal that counts the queue; and direct mode, which creates none of it.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+# The queues' URLs come from SQS (the url attribute); fixed here so that FLEET_CONFIG can be
+# compared. ARNs and names are built from names in the module, so they need no override.
+override_resource {
+  target          = module.fleet_queue[0].aws_sqs_queue.fleet
+  override_during = plan
+  values          = { url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue" }
+}
+
+override_resource {
+  target          = module.fleet_queue[0].aws_sqs_queue.dead_letter
+  override_during = plan
+  values          = { url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue-dlq" }
+}
+
+override_resource {
+  target          = module.fleet_queue[0].aws_sqs_queue.completions
+  override_during = plan
+  values          = { url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-completions" }
+}
+
+variables {
+  fleet = {
+    name         = "demo"
+    max_capacity = 12
+    endpoints = [
+      { name = "demo-g5", max_instances = 4 },
+      { name = "Demo-G6", max_instances = 4 },
+      { name = "demo-g4dn", max_instances = 4 },
+    ]
+  }
+  scaling_api           = { deployer_principal_arns = ["arn:aws:iam::123456789012:role/deployer"] }
+  dispatch              = "queue"
+  dispatch_output_path  = "s3://demo-bucket/async/out"
+  dispatch_failure_path = "s3://demo-bucket/async/failed/"
+}
+
+run "fleet_config_carries_dispatch_and_the_queue" {
+  command = plan
+
+  assert {
+    condition = {
+      for k, v in jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) : k => v if contains(["dispatch", "queue"], k)
+      } == {
+      dispatch = "queue"
+      queue = {
+        queue_url            = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue"
+        completion_queue_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-completions"
+        output_path          = "s3://demo-bucket/async/out/"
+        failure_path         = "s3://demo-bucket/async/failed/"
+        room_per_capacity    = 2
+        run_seconds          = 50
+      }
+    }
+    error_message = "FLEET_CONFIG must carry dispatch = queue and the queue object of CONTRACT.md section 1 (paths end in /)"
+  }
+
+  assert {
+    condition     = length(module.functions.function_environments) == 5 && length(distinct([for env in values(module.functions.function_environments) : env])) == 1
+    error_message = "the five functions (with the dispatcher) must get the same STATE_TABLE and FLEET_CONFIG"
+  }
+
+  assert {
+    condition     = output.fleet_queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue" && output.fleet_dead_letter_queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue-dlq"
+    error_message = "the outputs fleet_queue_url and fleet_dead_letter_queue_url name the fleet queue and its DLQ"
+  }
+}
+
+run "fleet_queue_is_encrypted_and_dead_letters_after_max_receive_count" {
+  command = plan
+
+  variables {
+    dispatch_max_receive_count = 7
+  }
+
+  assert {
+    condition = module.fleet_queue[0].redrive_policy == {
+      deadLetterTargetArn = "arn:aws:sqs:eu-west-1:123456789012:demo-fleet-queue-dlq"
+      maxReceiveCount     = 7
+    }
+    error_message = "the fleet queue's redrive policy sends a message to its DLQ after dispatch_max_receive_count receives"
+  }
+
+  assert {
+    condition = alltrue([
+      for q in values(module.fleet_queue[0].encryption.queues) : q.sqs_managed_sse_enabled == true && q.kms_master_key_id == null
+    ]) && module.fleet_queue[0].encryption.topic_kms_master_key_id == "alias/aws/sns"
+    error_message = "without a customer key the queues use SSE-SQS and the topic the AWS managed key for SNS"
+  }
+
+  assert {
+    condition     = module.fleet_queue[0].visibility_timeout_seconds.fleet > module.functions.timeouts["dispatcher"] && module.fleet_queue[0].visibility_timeout_seconds.completions > module.functions.timeouts["dispatcher"]
+    error_message = "a received message must stay invisible longer than one dispatcher invocation can run"
+  }
+}
+
+run "a_customer_key_encrypts_the_queues_and_the_topic" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition = alltrue([
+      for q in values(module.fleet_queue[0].encryption.queues) : q.kms_master_key_id == "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    ]) && module.fleet_queue[0].encryption.topic_kms_master_key_id == "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    error_message = "kms_key_arn must encrypt the three queues and the completion topic"
+  }
+}
+
+run "completion_queue_takes_notifications_only_from_the_completion_topic" {
+  command = plan
+
+  assert {
+    condition     = module.fleet_queue[0].subscribed_topic_arns == { fleet = "arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions" } && output.fleet_completion_topic_arn == "arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions"
+    error_message = "without caller topics the module creates the completion topic and the completion queue subscribes to it"
+  }
+
+  assert {
+    condition = jsondecode(module.fleet_queue[0].completion_queue_policy).Statement == [{
+      Sid       = "CompletionTopics"
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:eu-west-1:123456789012:demo-fleet-completions"
+      Condition = { ArnEquals = { "aws:SourceArn" = ["arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions"] } }
+    }]
+    error_message = "only SNS, from the subscribed topic (aws:SourceArn), may send to the completion queue"
+  }
+}
+
+run "caller_topics_replace_the_module_topic" {
+  command = plan
+
+  variables {
+    dispatch_completion_topic_arns = ["arn:aws:sns:eu-west-1:123456789012:done", "arn:aws:sns:eu-west-1:123456789012:failed"]
+  }
+
+  assert {
+    condition     = module.fleet_queue[0].subscribed_topic_arns == { "topic-0" = "arn:aws:sns:eu-west-1:123456789012:done", "topic-1" = "arn:aws:sns:eu-west-1:123456789012:failed" } && output.fleet_completion_topic_arn == null
+    error_message = "the completion queue subscribes to the caller's topics, and the module creates none"
+  }
+}
+
+run "dispatcher_runs_every_minute_alone" {
+  command = plan
+
+  assert {
+    condition     = module.functions.function_handlers["dispatcher"] == "fleet_autoscaler.handlers.dispatcher.handler" && module.functions.function_names["dispatcher"] == "demo-fleet-dispatcher"
+    error_message = "the dispatcher function runs the control plane's dispatcher handler"
+  }
+
+  assert {
+    condition     = module.functions.reserved_concurrent_executions["dispatcher"] == 1 && module.functions.timeouts["dispatcher"] == 80
+    error_message = "one dispatcher per fleet (reserved concurrency 1), with a timeout above run_seconds and its last round (50 + 30)"
+  }
+
+  assert {
+    condition     = module.endpoint_events.dispatch_schedule == "rate(1 minute)" && module.endpoint_events.dispatch_target.arn == module.functions.function_arns["dispatcher"]
+    error_message = "an EventBridge schedule rate(1 minute) invokes the dispatcher"
+  }
+
+  assert {
+    condition = module.endpoint_events.dispatch_target.maximum_retry_attempts == 0 && module.functions.dispatcher_event_invoke_config == {
+      maximum_retry_attempts       = 0
+      maximum_event_age_in_seconds = 60
+    }
+    error_message = "a late or failed tick is dropped, not retried: the next minute's replaces it"
+  }
+
+  assert {
+    condition     = contains(output.alarm_names, "demo-fleet-dispatcher-errors")
+    error_message = "the dispatcher's errors (for example a wrong output path) raise an alarm"
+  }
+}
+
+run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
+  command = plan
+
+  variables {
+    dispatch_run_seconds = 120
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(module.functions.role_policies["dispatcher"]).Statement : s.Sid => [s.Action, s.Resource] if s.Sid != "WriteOwnLogs" && s.Sid != "Tracing"
+      } == {
+      FleetState     = [["dynamodb:GetItem", "dynamodb:PutItem"], "arn:aws:dynamodb:eu-west-1:123456789012:table/demo-fleet-state"]
+      FleetEndpoints = [["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g5", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g6", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g4dn"]]
+      FleetQueue = [
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+        ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-queue"],
+      ]
+      CompletionQueue      = [["sqs:ReceiveMessage", "sqs:DeleteMessage"], ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-completions"]]
+      FleetEndpointConfigs = [["sagemaker:DescribeEndpointConfig"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/*"]]
+    }
+    error_message = "the dispatcher may touch only the state table, the fleet's endpoints, its two queues and (caller's endpoints) endpoint configurations"
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(module.functions.role_policies["router"]).Statement : s.Sid => [s.Action, s.Resource] if s.Sid != "WriteOwnLogs" && s.Sid != "Tracing"
+    } == { FleetQueue = ["sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:demo-fleet-queue"] }
+    error_message = "in queue mode the router only sends to the fleet queue: no DynamoDB read, no SageMaker call"
+  }
+
+  assert {
+    condition = alltrue([
+      for role in ["scaling_api", "endpoint_events", "reconciler"] :
+      length([for s in jsondecode(module.functions.role_policies[role]).Statement : s if can(regex("sqs:(Receive|Delete|SendMessage$)", jsonencode(s.Action))) && s.Sid != "DeadLetterQueue"]) == 0
+    ])
+    error_message = "no other function touches the fleet queue"
+  }
+
+  assert {
+    condition     = module.functions.timeouts["dispatcher"] == 150 && module.fleet_queue[0].visibility_timeout_seconds.fleet == 180
+    error_message = "the dispatcher's timeout follows run_seconds (+30 s) and the visibility timeout exceeds it"
+  }
+}
+
+run "load_signal_counts_the_fleet_queue" {
+  command = plan
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "queue mode: load = (FILL(a,0) + SUM FILL(b_i,0) + FILL(q,0)) / max(FILL(c,0), 1) (CONTRACT.md section 4)"
+  }
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : {
+        namespace  = m.metric_stat[0].metric[0].namespace
+        name       = m.metric_stat[0].metric[0].metric_name
+        stat       = m.metric_stat[0].stat
+        dimensions = { for d in m.metric_stat[0].metric[0].dimensions : d.name => d.value }
+      } if m.id == "q"
+      ] == [{
+        namespace  = "AWS/SQS"
+        name       = "ApproximateNumberOfMessagesVisible"
+        stat       = "Maximum"
+        dimensions = { QueueName = "demo-fleet-queue" }
+    }]
+    error_message = "q is the fleet queue's AWS/SQS ApproximateNumberOfMessagesVisible (QueueName), Maximum"
+  }
+
+  assert {
+    condition = [
+      for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
+    ] == ["IF(FILL(c, 0) < 1, FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0), 0)"] && contains([for q in module.autoscaling.scale_from_zero_alarm_queries : q.id], "q")
+    error_message = "scale-from-zero fires on requests queued in the fleet queue while no capacity is in service"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+    error_message = "the fast scale-out alarm follows the same load"
+  }
+
+  assert {
+    condition     = length(module.autoscaling.scale_from_zero_alarm_queries) == 7
+    error_message = "a, three b_i, q, c and the expression: within CloudWatch's 10 metrics"
+  }
+}
+
+run "seven_endpoints_fit_in_queue_mode" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "demo"
+      max_capacity = 7
+      endpoints    = [for i in range(7) : { name = "demo-${i}", max_instances = 1 }]
+    }
+  }
+
+  assert {
+    condition     = length(module.autoscaling.scale_from_zero_alarm_queries) == 11 && length([for q in module.autoscaling.scale_from_zero_alarm_queries : q if q.expression == null || q.expression == ""]) == 10
+    error_message = "7 endpoints: 10 metrics (a, b1-b7, q, c) and one expression"
+  }
+}
+
+run "eight_endpoints_exceed_the_metric_limit_in_queue_mode" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "demo"
+      max_capacity = 8
+      endpoints    = [for i in range(8) : { name = "demo-${i}", max_instances = 1 }]
+    }
+  }
+
+  expect_failures = [terraform_data.scaling_signal_check]
+}
+
+run "queue_alarms_and_dashboard_widgets" {
+  command = plan
+
+  assert {
+    condition     = contains(output.alarm_names, "demo-fleet-fleet-queue-age") && contains(output.alarm_names, "demo-fleet-fleet-queue-dead-letters")
+    error_message = "queue mode alarms on the fleet queue's oldest message and on any dead-lettered request"
+  }
+
+  assert {
+    condition = length([
+      for w in jsondecode(module.observability.dashboard_body).widgets : w
+      if can(regex("demo-fleet-queue", jsonencode(w.properties.metrics)))
+    ]) == 3
+    error_message = "the dashboard shows the fleet queue's depth, its oldest message's age and its dead letters"
+  }
+}
+
+run "module_endpoints_share_one_output_path_and_notify_the_completion_topic" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    create_endpoints      = true
+    endpoint_deployment = {
+      image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+      execution_role_arn = "arn:aws:iam::123456789012:role/sagemaker"
+      instance_types     = { "demo-g5" = "ml.g5.2xlarge", "Demo-G6" = "ml.g6.2xlarge", "demo-g4dn" = "ml.g4dn.2xlarge" }
+      s3_output_path     = "s3://bucket/out"
+      s3_failure_path    = "s3://bucket/failed"
+    }
+  }
+
+  assert {
+    condition = length(module.endpoints[0].output_config) == 3 && alltrue([
+      for config in values(module.endpoints[0].output_config) :
+      config.s3_output_path == "s3://bucket/out/" && config.s3_failure_path == "s3://bucket/failed/" &&
+      config.success_topic == "arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions" &&
+      config.error_topic == "arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions"
+    ])
+    error_message = "in queue mode every endpoint shares one S3OutputPath and S3FailurePath (no per-endpoint suffix) and notifies the completion topic on success and error"
+  }
+
+  assert {
+    condition     = jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.output_path == "s3://bucket/out/" && jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.failure_path == "s3://bucket/failed/"
+    error_message = "FLEET_CONFIG's output and failure paths are the endpoints' shared paths"
+  }
+
+  assert {
+    condition = module.fleet_queue[0].publisher_role_names == ["sagemaker"] && jsondecode(module.fleet_queue[0].publisher_policy).Statement == [{
+      Sid      = "PublishCompletions"
+      Effect   = "Allow"
+      Action   = ["sns:Publish"]
+      Resource = ["arn:aws:sns:eu-west-1:123456789012:demo-fleet-completions"]
+    }]
+    error_message = "the endpoints' execution role gets sns:Publish on the completion topic in its own policy (CreateEndpoint checks the role)"
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.functions.role_policies["dispatcher"]).Statement : s.Resource if s.Sid == "FleetEndpointConfigs"
+    ] == [["arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g5-*", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g6-*", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demo-g4dn-*"]]
+    error_message = "with the module's endpoints the dispatcher may describe only their configurations (<endpoint>-<hash>)"
+  }
+
+  assert {
+    condition     = alltrue([for name in values(module.endpoints[0].endpoint_config_names) : anytrue([for prefix in ["demo-g5-", "Demo-G6-", "demo-g4dn-"] : startswith(name, prefix)])])
+    error_message = "the configuration names the dispatcher's policy allows must match the names modules/async-endpoints gives"
+  }
+}
+
+run "execution_role_with_a_path_and_a_customer_key" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    create_endpoints      = true
+    endpoint_deployment = {
+      image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+      execution_role_arn = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-1"
+      instance_types     = { "demo-g5" = "ml.g5.2xlarge", "Demo-G6" = "ml.g6.2xlarge", "demo-g4dn" = "ml.g4dn.2xlarge" }
+      s3_output_path     = "s3://bucket/out"
+    }
+  }
+
+  assert {
+    condition     = module.fleet_queue[0].publisher_role_names == ["AmazonSageMaker-ExecutionRole-1"]
+    error_message = "the publisher policy goes to the role named by the last segment of its ARN (roles may have paths)"
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.fleet_queue[0].publisher_policy).Statement : s if s.Sid == "CompletionTopicKey"] == [{
+      Sid      = "CompletionTopicKey"
+      Effect   = "Allow"
+      Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource = ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    }]
+    error_message = "with a customer key on the topic, the execution role may use that key to publish"
+  }
+}
+
+run "direct_mode_creates_no_queue_and_no_dispatcher" {
+  command = plan
+
+  variables {
+    dispatch              = "direct"
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+  }
+
+  assert {
+    condition     = length(module.fleet_queue) == 0 && output.fleet_queue_url == null && output.fleet_dead_letter_queue_url == null && output.fleet_completion_topic_arn == null
+    error_message = "direct mode creates no fleet queue, dead-letter queue or completion topic"
+  }
+
+  assert {
+    condition     = !contains(keys(module.functions.function_names), "dispatcher") && module.functions.dispatcher_event_invoke_config == null && module.endpoint_events.dispatch_schedule == null
+    error_message = "direct mode has no dispatcher function and no dispatch schedule"
+  }
+
+  assert {
+    condition     = jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).dispatch == "direct" && !contains(keys(jsondecode(module.functions.function_environments["router"].FLEET_CONFIG)), "queue")
+    error_message = "direct mode's FLEET_CONFIG says dispatch = direct and has no queue"
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.functions.role_policies["router"]).Statement : s.Action if s.Sid == "FleetEndpoints"
+    ] == [["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"]] && !strcontains(module.functions.role_policies["router"], "sqs:")
+    error_message = "the direct router keeps InvokeEndpointAsync and touches no queue"
+  }
+
+  assert {
+    condition     = !strcontains(module.autoscaling.fleet_metric_expression, "q") && !anytrue([for a in output.alarm_names : strcontains(a, "fleet-queue")])
+    error_message = "direct mode's load signal and alarms do not read a fleet queue"
+  }
+}
+
+run "queue_mode_needs_an_async_fleet" {
+  command = plan
+
+  variables {
+    fleet = {
+      name            = "demo"
+      invocation_mode = "realtime"
+      min_capacity    = 1
+      max_capacity    = 4
+      endpoints       = [{ name = "demo-rt", min_instances = 1, max_instances = 4 }]
+    }
+  }
+
+  expect_failures = [terraform_data.dispatch_check]
+}
+
+run "queue_mode_needs_the_load_signal" {
+  command = plan
+
+  variables {
+    scaling_signal = "backlog"
+  }
+
+  expect_failures = [terraform_data.dispatch_check]
+}
+
+run "queue_mode_needs_a_shared_output_path" {
+  command = plan
+
+  variables {
+    dispatch_output_path = null
+  }
+
+  expect_failures = [terraform_data.dispatch_check]
+}
+
+run "module_endpoints_take_their_paths_and_topics_from_endpoint_deployment" {
+  command = plan
+
+  variables {
+    create_endpoints = true
+    endpoint_deployment = {
+      image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+      execution_role_arn = "arn:aws:iam::123456789012:role/sagemaker"
+      instance_types     = { "demo-g5" = "ml.g5.2xlarge", "Demo-G6" = "ml.g6.2xlarge", "demo-g4dn" = "ml.g4dn.2xlarge" }
+      s3_output_path     = "s3://bucket/out"
+    }
+  }
+
+  expect_failures = [terraform_data.dispatch_check]
+}
+
+run "module_endpoints_in_queue_mode_notify_only_the_completion_topic" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    create_endpoints      = true
+    endpoint_deployment = {
+      image_uri          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sample:1"
+      execution_role_arn = "arn:aws:iam::123456789012:role/sagemaker"
+      instance_types     = { "demo-g5" = "ml.g5.2xlarge", "Demo-G6" = "ml.g6.2xlarge", "demo-g4dn" = "ml.g4dn.2xlarge" }
+      s3_output_path     = "s3://bucket/out"
+      success_topic_arn  = "arn:aws:sns:eu-west-1:123456789012:mine"
+    }
+  }
+
+  expect_failures = [terraform_data.dispatch_check]
+}
+
+run "queue_mode_with_create_endpoints_needs_endpoint_deployment" {
+  command = plan
+
+  variables {
+    dispatch_output_path  = null
+    dispatch_failure_path = null
+    create_endpoints      = true
+  }
+
+  # Both root checks say what is missing; no submodule fails on the absent deployment.
+  expect_failures = [terraform_data.endpoint_deployment_check, terraform_data.dispatch_check]
+}
