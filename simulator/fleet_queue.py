@@ -44,30 +44,43 @@ def notification(
     inference_id: str,
     received: float,
     finished: float,
-    output_location: str,
+    location: str,
+    *,
+    failure_reason: str | None = None,
+    input_location: str | None = None,
     region: str = "us-east-1",
 ) -> dict[str, Any]:
-    """The SageMaker async success notification for one request (the "Message" inside the
-    SNS envelope). Field names as in the SageMaker developer guide, "Check prediction
-    results" (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-check-predictions.html):
-    ``inferenceId``, ``invocationStatus``, ``requestParameters.endpointName``,
-    ``responseParameters.outputLocation``."""
+    """The SageMaker async notification for one request (the "Message" inside the SNS
+    envelope): success, or failure when ``failure_reason`` is given (``location`` is then
+    the failure location). Field names as in the SageMaker developer guide, "Check
+    prediction results"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-check-predictions.html):
+    ``inferenceId``, ``invocationStatus`` (Completed / Failed), ``failureReason``,
+    ``requestParameters.endpointName``, ``responseParameters.outputLocation``."""
 
     def stamp(epoch: float) -> str:
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
-    return {
+    request: dict[str, Any] = {"endpointName": endpoint}
+    if input_location is not None:
+        request["inputLocation"] = input_location
+    message: dict[str, Any] = {
         "awsRegion": region,
         "eventTime": stamp(finished),
         "receivedTime": stamp(received),
-        "invocationStatus": "Completed",
-        "requestParameters": {"endpointName": endpoint},
-        "responseParameters": {"outputLocation": output_location},
+        "invocationStatus": "Completed" if failure_reason is None else "Failed",
+        "requestParameters": request,
+        "responseParameters": {
+            "outputLocation" if failure_reason is None else "failureLocation": location
+        },
         "inferenceId": inference_id,
         "eventVersion": "1.0",
         "eventSource": "aws:sagemaker",
         "eventName": "InferenceResult",
     }
+    if failure_reason is not None:
+        message["failureReason"] = failure_reason
+    return message
 
 
 @contextmanager
@@ -106,12 +119,22 @@ class FleetQueue:
     dispatches: int = 0
     duplicates: int = 0  # a message dispatched a second time (SQS delivers at least once)
     completions_published: int = 0
+    output_path: str = OUTPUT_PATH
+    failure_path: str = FAILURE_PATH
     _sqs: Any = None
     _sns: Any = None
 
-    def create(self, sqs: Any, sns: Any) -> dict[str, Any]:
+    def create(
+        self,
+        sqs: Any,
+        sns: Any,
+        output_path: str = OUTPUT_PATH,
+        failure_path: str = FAILURE_PATH,
+        room_per_capacity: float = ROOM_PER_CAPACITY,
+    ) -> dict[str, Any]:
         """The queues and topics the module creates; returns FLEET_CONFIG's ``queue``."""
         self._sqs, self._sns = sqs, sns
+        self.output_path, self.failure_path = output_path, failure_path
         self.queue_name = f"{self.fleet}-fleet-queue"
         self.dead_letter_url = sqs.create_queue(QueueName=f"{self.fleet}-fleet-dlq")["QueueUrl"]
         dead_letter_arn = sqs.get_queue_attributes(
@@ -132,16 +155,16 @@ class FleetQueue:
         return {
             "queue_url": self.queue_url,
             "completion_queue_url": self.completion_url,
-            "output_path": OUTPUT_PATH,
-            "failure_path": FAILURE_PATH,
-            "room_per_capacity": ROOM_PER_CAPACITY,
+            "output_path": output_path,
+            "failure_path": failure_path,
+            "room_per_capacity": room_per_capacity,
             "run_seconds": RUN_SECONDS,
         }
 
     def endpoint_async_config(self) -> dict[str, Any]:
         """The rest of every endpoint's AsyncInferenceConfig.OutputConfig in queue mode."""
         return {
-            "S3FailurePath": FAILURE_PATH,
+            "S3FailurePath": self.failure_path,
             "NotificationConfig": {
                 "SuccessTopic": self.success_topic,
                 "ErrorTopic": self.error_topic,
@@ -180,7 +203,7 @@ class FleetQueue:
                 inference_id,
                 epoch + arrival,
                 epoch + finish,
-                f"{OUTPUT_PATH}{inference_id}.out",
+                f"{self.output_path}{inference_id}.out",
             )
             entries.append({"Id": str(len(entries) % BATCH), "Message": json.dumps(message)})
         for start in range(0, len(entries), BATCH):
@@ -191,6 +214,13 @@ class FleetQueue:
         self.completions_published += len(entries)
 
     # -- what SQS says ----------------------------------------------------------------------
+
+    def publish_one(self, message: dict[str, Any]) -> None:
+        """One notification, to the success or the error topic as its status says."""
+        failed = message.get("invocationStatus") == "Failed"
+        topic = self.error_topic if failed else self.success_topic
+        self._sns.publish(TopicArn=topic, Message=json.dumps(message))
+        self.completions_published += 1
 
     def visible(self) -> int:
         """ApproximateNumberOfMessagesVisible of the fleet queue, as SQS reports it."""
