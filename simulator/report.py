@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .engine import Minute, Outcome
+from .engine import QUEUE_COLUMN, Minute, Outcome
 
 STATUS_LETTER = {
     "InService": " ",
@@ -102,7 +102,8 @@ def legend_lines(names: list[str]) -> list[str]:
     endpoints = ", ".join(f"{_short(n)} = {n}" for n in names)
     return [
         "min: simulated minute; req/m: requests the scenario sent in that minute; "
-        "backlog: requests waiting or in flight at its end",
+        "backlog: requests waiting or in flight at its end (queue mode: with those still "
+        "on the fleet queue)",
         f"per endpoint ({endpoints}): instances in service and a status letter",
         "asked: the desiredCapacity Application Auto Scaling last sent (PATCH); "
         "desired: what the scaling API answers (GET);",
@@ -269,6 +270,9 @@ def plot(outcome: Outcome, path: Path) -> None:
              linewidth=1.2, label="requests / minute")  # fmt: skip
     top.fill_between(minutes, [sum(row.backlog.values()) for row in timeline], step="post",
                      color="#BBBBBB", alpha=0.7, label="backlog (all endpoints)")  # fmt: skip
+    if any(QUEUE_COLUMN in row.backlog for row in timeline):
+        top.step(minutes, [row.backlog.get(QUEUE_COLUMN, 0) for row in timeline], where="post",
+                 color="#C44E52", linewidth=1.0, label="on the fleet queue (SQS)")  # fmt: skip
     by_hand = [row for row in timeline if row.by_hand_requests]
     if by_hand:
         top.scatter([row.minute for row in by_hand], [row.by_hand_requests for row in by_hand],
