@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
-from .model import INVOCATION_MODES, STRATEGIES, EndpointSpec, FleetConfig
+from .model import (
+    DISPATCH_MODES,
+    INVOCATION_MODES,
+    STRATEGIES,
+    EndpointSpec,
+    FleetConfig,
+    QueueSpec,
+)
 
 CONFIG_ENV = "FLEET_CONFIG"
 TABLE_ENV = "STATE_TABLE"
@@ -68,6 +76,77 @@ def _namespace(value: Any) -> str:
     return text
 
 
+# An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> in AWS; any
+# http(s) host (a local emulator) is accepted, with a queue name as the last segment.
+_QUEUE_URL = re.compile(r"https?://[^/\s]+/(?:[^/\s]+/)*[A-Za-z0-9_-]{1,80}(?:\.fifo)?")
+# s3://bucket or s3://bucket/prefix, bucket named as S3 requires
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+_S3_PATH = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/\S*)?")
+RUN_SECONDS_MAX = 840  # the dispatcher's 900 s Lambda ceiling minus room to finish
+
+
+def _queue_url(value: Any, field: str) -> str:
+    text = _text(value, field)
+    if not _QUEUE_URL.fullmatch(text):
+        raise ConfigError(
+            f"FLEET_CONFIG: {field} must be an SQS queue URL "
+            f"(https://sqs.<region>.amazonaws.com/<account>/<queue name>), got {text!r}"
+        )
+    return text
+
+
+def _s3_path(value: Any, field: str) -> str:
+    text = _text(value, field)
+    match = _S3_PATH.fullmatch(text)
+    if match is None or ".." in match.group(1):
+        raise ConfigError(
+            f"FLEET_CONFIG: {field} must be an s3://bucket/prefix/ path with a valid bucket "
+            f"name, got {text!r}"
+        )
+    return text
+
+
+def _queue(raw: dict[str, Any], mode: str) -> tuple[str, QueueSpec | None]:
+    """``dispatch`` and ``queue``: queue mode needs an async fleet and a queue block."""
+    dispatch = _choice(raw.get("dispatch", "direct"), "dispatch", DISPATCH_MODES)
+    block = raw.get("queue")
+    if dispatch == "direct":
+        if block is not None:
+            raise ConfigError(
+                'FLEET_CONFIG: queue is only allowed with dispatch = "queue" (dispatch is "direct")'
+            )
+        return dispatch, None
+    if mode != "async":
+        raise ConfigError(
+            'FLEET_CONFIG: dispatch = "queue" needs invocation_mode "async" '
+            f"(a real-time caller waits for its answer), got {mode!r}"
+        )
+    if not isinstance(block, dict):
+        raise ConfigError('FLEET_CONFIG: queue (an object) is required with dispatch = "queue"')
+    failure = block.get("failure_path")
+    spec = QueueSpec(
+        queue_url=_queue_url(_require(block, "queue_url", "queue."), "queue.queue_url"),
+        completion_queue_url=_queue_url(
+            _require(block, "completion_queue_url", "queue."), "queue.completion_queue_url"
+        ),
+        output_path=_s3_path(_require(block, "output_path", "queue."), "queue.output_path"),
+        failure_path=None if failure is None else _s3_path(failure, "queue.failure_path"),
+        room_per_capacity=_number(
+            block.get("room_per_capacity", 2), "queue.room_per_capacity", 0.0
+        ),
+        run_seconds=_integer(block.get("run_seconds", 50), "queue.run_seconds", 1),
+    )
+    if spec.room_per_capacity <= 0:
+        raise ConfigError(
+            f"FLEET_CONFIG: queue.room_per_capacity must be > 0, got {spec.room_per_capacity}"
+        )
+    if spec.run_seconds > RUN_SECONDS_MAX:
+        raise ConfigError(
+            f"FLEET_CONFIG: queue.run_seconds must be <= {RUN_SECONDS_MAX}, got {spec.run_seconds}"
+        )
+    return dispatch, spec
+
+
 def _endpoint(raw: Any, index: int, mode: str) -> EndpointSpec:
     where = f"endpoints[{index}]."
     if not isinstance(raw, dict):
@@ -119,6 +198,7 @@ def parse_config(text: str | None) -> FleetConfig:
         if spec.name in seen:
             raise ConfigError(f"FLEET_CONFIG: endpoints[{i}].name {spec.name!r} is duplicated")
         seen.add(spec.name)
+    dispatch, queue = _queue(raw, mode)
 
     config = FleetConfig(
         fleet_name=fleet_name,
@@ -147,6 +227,8 @@ def parse_config(text: str | None) -> FleetConfig:
         backlog_max_age_seconds=_integer(
             raw.get("backlog_max_age_seconds", 300), "backlog_max_age_seconds", 0
         ),
+        dispatch=dispatch,
+        queue=queue,
     )
     if config.min_capacity > config.max_capacity:
         raise ConfigError(

@@ -12,6 +12,10 @@ ScalingStatus = Literal["Pending", "InProgress", "Successful", "Failed"]
 
 STRATEGIES: tuple[str, ...] = ("race", "priority", "proportional")
 INVOCATION_MODES: tuple[str, ...] = ("async", "realtime")
+# How requests reach the endpoints: "direct" (the router picks an endpoint and calls it)
+# or "queue" (the router puts every request on the fleet's one SQS queue and the
+# dispatcher sends it to an endpoint with room; async fleets only).
+DISPATCH_MODES: tuple[str, ...] = ("direct", "queue")
 
 # SageMaker EndpointStatus values (DescribeEndpoint spelling) and their meaning here.
 IN_SERVICE = "InService"
@@ -54,6 +58,18 @@ class EndpointSpec:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    """Queue mode (``dispatch = "queue"``): the fleet queue and how endpoints are filled."""
+
+    queue_url: str
+    completion_queue_url: str
+    output_path: str  # the S3OutputPath every endpoint shares
+    failure_path: str | None = None  # the S3FailurePath every endpoint shares
+    room_per_capacity: float = 2.0  # k: requests outstanding per in-service capacity unit
+    run_seconds: int = 50  # how long one scheduled dispatcher invocation keeps dispatching
+
+
+@dataclass(frozen=True)
 class FleetConfig:
     """The static fleet definition (``FLEET_CONFIG``)."""
 
@@ -71,6 +87,8 @@ class FleetConfig:
     metrics_namespace: str = "SageMakerFleet"
     drain_timeout_seconds: int = 900
     backlog_max_age_seconds: int = 300
+    dispatch: str = "direct"
+    queue: QueueSpec | None = None
 
     def endpoint(self, name: str) -> EndpointSpec | None:
         for spec in self.endpoints:

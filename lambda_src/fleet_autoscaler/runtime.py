@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import aws, clock
-from .config import load_config, table_name
+from .config import ConfigError, load_config, table_name
 from .controller import FleetController
 from .fleet_view import FleetView
 from .metrics import BacklogReader
+from .queue_dispatcher import RUNTIME_READ_TIMEOUT, QueueDispatcher
 from .sagemaker import EndpointGateway
-from .state import StateStore
+from .sqs import QueueClient
+from .state import LedgerStore, StateStore
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +44,34 @@ def fleet_view() -> FleetView:
     )
 
 
+@lru_cache(maxsize=1)
+def fleet_queue() -> QueueClient:
+    """The fleet queue (queue mode): the router sends to it, the dispatcher receives."""
+    queue = load_config().queue
+    if queue is None:
+        raise ConfigError('FLEET_CONFIG: queue is required with dispatch = "queue"')
+    return QueueClient(aws.client("sqs"), queue.queue_url)
+
+
+@lru_cache(maxsize=1)
+def dispatcher() -> QueueDispatcher:
+    """The queue-mode dispatcher; its ledger lives as long as the container."""
+    config = load_config()
+    if config.queue is None:
+        raise ConfigError('FLEET_CONFIG: the dispatcher runs only with dispatch = "queue"')
+    return QueueDispatcher(
+        config,
+        view=fleet_view(),
+        fleet_queue=fleet_queue(),
+        completions=QueueClient(aws.client("sqs"), config.queue.completion_queue_url),
+        ledger_store=LedgerStore(aws.client("dynamodb"), table_name(), config.fleet_name),
+        gateway=gateway(),
+        runtime_client=lambda: aws.runtime_client(RUNTIME_READ_TIMEOUT),
+    )
+
+
 def reset() -> None:
     """Forget everything built so far (tests, the simulator, a changed environment)."""
-    for cached in (load_config, store, gateway, controller, fleet_view):
+    for cached in (load_config, store, gateway, controller, fleet_view, fleet_queue, dispatcher):
         cached.cache_clear()
     aws.reset_clients()

@@ -76,6 +76,25 @@ class EndpointGateway:
     def describe_all(self, config: FleetConfig) -> dict[str, EndpointObservation]:
         return {spec.name: self.describe(spec) for spec in config.endpoints}
 
+    def async_output_paths(self, name: str) -> tuple[str | None, str | None] | None:
+        """The endpoint's (S3OutputPath, S3FailurePath); None when the endpoint does not exist.
+
+        DescribeEndpoint names the endpoint configuration; DescribeEndpointConfig holds
+        ``AsyncInferenceConfig.OutputConfig``
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpointConfig.html).
+        """
+        try:
+            described = self._client.describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _is_missing_endpoint(exc):
+                return None
+            raise
+        config = self._client.describe_endpoint_config(
+            EndpointConfigName=described["EndpointConfigName"]
+        )
+        output = (config.get("AsyncInferenceConfig") or {}).get("OutputConfig") or {}
+        return output.get("S3OutputPath"), output.get("S3FailurePath")
+
     def update_instances(self, action: UpdateAction) -> UpdateRejection | None:
         """Ask for a new instance count; ``None`` when accepted, else why it was not."""
         try:

@@ -75,3 +75,55 @@ class StateStore:
         saved = replace(state, version=expected_version + 1, updated_at=now)
         self._put(saved, "version = :expected", {":expected": {"N": str(expected_version)}})
         return saved
+
+
+def ledger_key(fleet_name: str) -> str:
+    """The dispatcher's ledger item (queue mode), beside the fleet's state item."""
+    return f"{fleet_name}#dispatch"
+
+
+class LedgerStore:
+    """The dispatcher's ledger: one item, written once per invocation, version-checked.
+
+    The ledger lives in memory in a warm container; the version tells a container that
+    another one wrote since it last read (a new container may serve an invocation while
+    an older one stays warm), so it reloads instead of overwriting newer counts.
+    """
+
+    def __init__(self, client: Any, table: str, fleet_name: str) -> None:
+        self._client = client
+        self._table = table
+        self._key = {"id": {"S": ledger_key(fleet_name)}}
+
+    def load(self) -> tuple[str, int] | None:
+        """The stored ledger JSON and its version, or None when there is none yet."""
+        response = self._client.get_item(TableName=self._table, Key=self._key, ConsistentRead=True)
+        item = response.get("Item")
+        if not item or "ledger" not in item:
+            return None
+        return item["ledger"]["S"], int(item["version"]["N"])
+
+    def save(self, ledger_json: str, expected_version: int, now: float) -> int:
+        """Write the ledger if the item still has ``expected_version`` (0: no item yet)."""
+        version = expected_version + 1
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": {
+                **self._key,
+                "version": {"N": str(version)},
+                "ledger": {"S": ledger_json},
+                "updated_at": {"N": f"{now:.3f}"},
+            },
+        }
+        if expected_version:
+            request["ConditionExpression"] = "version = :expected"
+            request["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+        else:
+            request["ConditionExpression"] = "attribute_not_exists(id)"
+        try:
+            self._client.put_item(**request)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise VersionConflict(self._key["id"]["S"]) from None
+            raise
+        return version

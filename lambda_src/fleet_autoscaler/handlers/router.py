@@ -3,6 +3,10 @@
 Reads only: the fleet view is cached per container, so a routed request costs
 one SageMaker runtime call and, once per cache TTL, one DynamoDB read.
 
+Queue mode (``dispatch = "queue"``): one SQS SendMessage to the fleet queue and no
+DynamoDB read; the answer promises the output location and names no endpoint (the
+dispatcher, ``handlers/dispatcher.py``, picks it when one has room).
+
 Time budget: each runtime call is one attempt (no botocore retries: failing over
 is this router's job) whose read timeout comes from the time the function has
 left, keeping :data:`~fleet_autoscaler.routing.ANSWER_RESERVE_SECONDS` to answer.
@@ -12,14 +16,16 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import aws, log, runtime
+from .. import aws, clock, log, runtime
 from ..config import load_config
+from ..dispatch import INFERENCE_ID, promised_location, queue_message
 from ..fleet_view import FleetSnapshot
 from ..http import (
     BadGateway,
@@ -36,6 +42,7 @@ from ..http import (
     path_parameter,
     request_body,
 )
+from ..invoke_errors import classify_invoke_error
 from ..model import SERVING_STATUSES, FleetConfig
 from ..routing import attempt_read_timeout
 from ._common import api_call
@@ -48,19 +55,6 @@ RESPONSE_ENVELOPE_BYTES = 4096  # status, headers and JSON quoting around the bo
 _TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "text/csv")
 
 RETRY_AFTER_SECONDS = "60"
-RETRYABLE_CODES = frozenset(
-    {
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "ThrottlingException",
-        "Throttling",
-        "ModelNotReadyException",
-        "InternalFailure",
-        "InternalDependencyException",
-        "InternalServerError",
-        "InternalServerException",
-    }
-)
 
 # Header -> (InvokeEndpointAsync/InvokeEndpoint parameter, maximum length).
 _TEXT_HEADERS: dict[str, tuple[str, int]] = {
@@ -162,29 +156,28 @@ def _invoke(
         return runtime_client.invoke_endpoint(
             EndpointName=endpoint, Body=invocation.body, **invocation.parameters
         )
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        message = str(error.get("Message", ""))
-        if code in RETRYABLE_CODES or (code == "ValidationException" and "not found" in message):
+    except (ClientError, BotoCoreError) as exc:
+        failure = classify_invoke_error(exc)
+        code = failure.code
+        if failure.kind == "retryable":
             raise Retryable(code) from None
-        if code == "ModelError":
+        if failure.kind == "model_error":
             raise FailedDependency(
                 f"the model behind endpoint {endpoint} returned an error"
             ) from None
-        if code == "ValidationException":
+        if failure.kind == "rejected":
             raise BadRequest(f"endpoint {endpoint} rejected the request parameters") from None
+        if failure.kind == "timeout":
+            # The request reached the endpoint and may be running: sending it elsewhere
+            # could run it twice, so a read timeout ends the request instead of failing over.
+            log.warning(
+                "invoke timed out", fleet=config.fleet_name, endpoint=endpoint, seconds=read_timeout
+            )
+            raise GatewayTimeout(
+                f"endpoint {endpoint} did not answer within {read_timeout}s"
+            ) from None
         log.warning("invoke failed", fleet=config.fleet_name, endpoint=endpoint, code=code)
         raise BadGateway(f"invoking endpoint {endpoint} failed ({code or 'error'})") from None
-    except ReadTimeoutError:
-        # The request reached the endpoint and may be running: sending it elsewhere
-        # could run it twice, so a read timeout ends the request instead of failing over.
-        log.warning(
-            "invoke timed out", fleet=config.fleet_name, endpoint=endpoint, seconds=read_timeout
-        )
-        raise GatewayTimeout(f"endpoint {endpoint} did not answer within {read_timeout}s") from None
-    except BotoCoreError as exc:
-        raise Retryable(type(exc).__name__) from None
 
 
 def _candidates(config: FleetConfig, snapshot: FleetSnapshot, tried: list[str]) -> str | None:
@@ -272,6 +265,49 @@ def _remaining_seconds(context: Any) -> float | None:
     return float(remaining()) / 1000.0
 
 
+def _enqueue(config: FleetConfig, invocation: Invocation) -> dict[str, Any]:
+    """Queue mode: one SendMessage to the fleet queue; the dispatcher picks the endpoint.
+
+    The answer promises where the result will be: the dispatcher invokes the endpoint
+    with ``Filename="<InferenceId>.out"`` and every endpoint writes under the same
+    output path (checked by the dispatcher at start).
+    """
+    queue = config.queue
+    assert queue is not None  # parse_config: dispatch "queue" requires it
+    inference_id = invocation.parameters.get("InferenceId")
+    if inference_id is None:
+        inference_id = uuid.uuid4().hex
+    elif not INFERENCE_ID.fullmatch(str(inference_id)):
+        raise BadRequest(
+            "header InferenceId must be 1 to 64 letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit (in queue mode it names the output file)"
+        )
+    body = queue_message(str(inference_id), invocation.parameters, clock.now())
+    try:
+        runtime.fleet_queue().send(body)
+    except (ClientError, BotoCoreError) as exc:
+        code = (
+            str(exc.response.get("Error", {}).get("Code", ""))
+            if isinstance(exc, ClientError)
+            else type(exc).__name__
+        )
+        log.warning("enqueue failed", fleet=config.fleet_name, code=code)
+        raise ServiceUnavailable(
+            "the fleet queue did not accept the request; retry later",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        ) from None
+    answer: dict[str, Any] = {
+        "InferenceId": inference_id,
+        "OutputLocation": promised_location(queue.output_path, str(inference_id)),
+    }
+    if queue.failure_path:
+        answer["FailureLocation"] = promised_location(queue.failure_path, str(inference_id))
+    answer["EndpointName"] = None
+    answer["Dispatch"] = "queued"
+    log.info("queued", fleet=config.fleet_name)
+    return json_response(200, answer)
+
+
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = load_config()
     if http_method(event) != "POST":
@@ -280,6 +316,8 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise NotFound("no such fleet")
     _check_request_size(event)
     invocation = parse_invocation(event, config)
+    if config.dispatch == "queue":
+        return _enqueue(config, invocation)
     snapshot = runtime.fleet_view().snapshot()
     tried: list[str] = []
     failures: list[str] = []

@@ -1,0 +1,350 @@
+"""Queue mode's dispatcher: one round takes work from the fleet queue to endpoints with room.
+
+A round (the decisions are :mod:`fleet_autoscaler.dispatch`; this wires the adapters):
+
+1. the fleet's state (in-service instances, statuses, stored backlog datapoints)
+   through the same cached :class:`~fleet_autoscaler.fleet_view.FleetView` the router uses;
+2. completion notifications: up to :data:`COMPLETION_CALLS` ReceiveMessage calls of
+   10, applied to the ledger, then deleted in batches (unparseable ones are deleted too,
+   and logged);
+3. each endpoint's room from the ledger (clamped by the backlog datapoints);
+4. ReceiveMessage of at most min(10, total room) messages, up to
+   :data:`DISPATCH_CALLS` calls, while room remains;
+5. InvokeEndpointAsync of each message on the endpoint with the most free room, with
+   its InferenceId and ``Filename="<InferenceId>.out"`` (the result lands where the
+   router promised), trying the other endpoints with room on a retryable error;
+6. DeleteMessageBatch of the dispatched messages; the others are made visible again
+   (visibility 0), so a message is never lost: after ``maxReceiveCount`` failed
+   dispatches SQS moves it to the dead-letter queue.
+
+The ledger lives in memory; :meth:`QueueDispatcher.begin` reloads it when another
+container wrote since, and :meth:`QueueDispatcher.save` writes it once per invocation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import log
+from .config import ConfigError
+from .dispatch import (
+    Ledger,
+    QueuedRequest,
+    RoundResult,
+    clamp,
+    output_file,
+    parse_completion,
+    parse_queued,
+    pick_endpoint,
+    record_completion,
+    record_dispatch,
+    room_limits,
+    rooms,
+)
+from .fleet_view import FleetView
+from .invoke_errors import classify_invoke_error
+from .model import FleetConfig, QueueSpec
+from .sagemaker import EndpointGateway
+from .sqs import MAX_MESSAGES_PER_CALL, QueueClient, Received
+from .state import LedgerStore, VersionConflict
+
+COMPLETION_CALLS = 10  # ReceiveMessage calls on the completion queue per round, at most
+DISPATCH_CALLS = 10  # ReceiveMessage calls on the fleet queue per round, at most
+# A received message stays invisible this long if the dispatcher dies holding it; then
+# SQS offers it again (and counts the receive).
+VISIBILITY_SECONDS = 30
+RUNTIME_READ_TIMEOUT = 10  # InvokeEndpointAsync only enqueues: it answers in well under 1 s
+VERIFY_RETRY_SECONDS = 60.0  # how often endpoints not yet verified are looked at again
+
+
+def _normalized(path: str | None) -> str | None:
+    return None if path is None else path.rstrip("/")
+
+
+class QueueDispatcher:
+    """Per-container dispatcher of one fleet; built once by :func:`runtime.dispatcher`."""
+
+    def __init__(
+        self,
+        config: FleetConfig,
+        view: FleetView,
+        fleet_queue: QueueClient,
+        completions: QueueClient,
+        ledger_store: LedgerStore,
+        gateway: EndpointGateway,
+        runtime_client: Callable[[], Any],
+    ) -> None:
+        if config.queue is None:
+            raise ConfigError('FLEET_CONFIG: the dispatcher needs dispatch = "queue" and queue')
+        self._config = config
+        self._queue: QueueSpec = config.queue
+        self._view = view
+        self._fleet_queue = fleet_queue
+        self._completions = completions
+        self._store = ledger_store
+        self._gateway = gateway
+        self._runtime = runtime_client
+        self._ledger: Ledger | None = None
+        self._version = 0
+        self._verified: set[str] = set()
+        self._verified_at = -math.inf
+
+    # -- the ledger's life ---------------------------------------------------------------
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._restore(self._store.load())
+        assert self._ledger is not None
+        return self._ledger
+
+    def _restore(self, stored: tuple[str, int] | None) -> None:
+        if stored is None:
+            self._ledger, self._version = Ledger(), 0
+            return
+        text, version = stored
+        try:
+            self._ledger = Ledger.from_json(text)
+        except (ValueError, KeyError, TypeError):
+            log.warning("stored ledger unreadable; starting empty", fleet=self._config.fleet_name)
+            self._ledger = Ledger()
+        self._version = version
+
+    def begin(self) -> None:
+        """Start of an invocation: reload the ledger if another container wrote since."""
+        stored = self._store.load()
+        if self._ledger is None or stored is None or stored[1] != self._version:
+            self._restore(stored)
+
+    def save(self, now: float) -> None:
+        """The invocation's one DynamoDB write of the ledger."""
+        if self._ledger is None:
+            return
+        try:
+            self._version = self._store.save(self._ledger.to_json(), self._version, now)
+        except VersionConflict:
+            # Another container wrote meanwhile (it should not: reserved concurrency 1).
+            # Its ledger wins; this container reloads at its next invocation.
+            log.warning("ledger written by another invocation", fleet=self._config.fleet_name)
+            self._ledger = None
+
+    # -- output path check ---------------------------------------------------------------
+
+    def verify(self, now: float) -> None:
+        """Check that the endpoints write where the router promises; ConfigError otherwise.
+
+        Each endpoint is checked once per container (a cold start); one that does not
+        exist yet is looked at again every :data:`VERIFY_RETRY_SECONDS` and gets no
+        work meanwhile.
+        """
+        pending = [name for name in self._config.endpoint_names if name not in self._verified]
+        if not pending or now - self._verified_at < VERIFY_RETRY_SECONDS:
+            return
+        self._verified_at = now
+        wanted = (_normalized(self._queue.output_path), _normalized(self._queue.failure_path))
+        wrong: list[str] = []
+        for name in pending:
+            paths = self._gateway.async_output_paths(name)
+            if paths is None:
+                log.warning(
+                    "endpoint not found; not verified", fleet=self._config.fleet_name, endpoint=name
+                )
+                continue
+            found = (_normalized(paths[0]), _normalized(paths[1]))
+            if found != wanted:
+                log.error(
+                    "endpoint output path differs from queue.output_path",
+                    fleet=self._config.fleet_name,
+                    endpoint=name,
+                    s3_output_path=paths[0],
+                    s3_failure_path=paths[1],
+                    expected_output_path=self._queue.output_path,
+                    expected_failure_path=self._queue.failure_path,
+                )
+                wrong.append(f"{name} (S3OutputPath {paths[0]!r}, S3FailurePath {paths[1]!r})")
+                continue
+            self._verified.add(name)
+        if wrong:
+            self._verified_at = -math.inf  # check again next time: the error must repeat
+            raise ConfigError(
+                "queue mode: every endpoint must write to queue.output_path "
+                f"{self._queue.output_path!r} and queue.failure_path "
+                f"{self._queue.failure_path!r}; these do not: " + "; ".join(wrong)
+            )
+
+    # -- one round -----------------------------------------------------------------------
+
+    def round(self, now: float) -> RoundResult:
+        self.verify(now)
+        ledger = self.ledger
+        endpoints = self._view.snapshot().endpoints
+        ledger, completed, ignored = self._read_completions(ledger)
+        ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
+        k = self._queue.room_per_capacity
+        limits = room_limits(self._config, endpoints, k)
+        room = rooms(self._config, endpoints, ledger, k, eligible=self._verified)
+        before = dict(room)
+        dispatched: list[tuple[str, str]] = []
+        received = returned = 0
+        for _ in range(DISPATCH_CALLS):
+            total = sum(room.values())
+            if total <= 0:
+                break
+            messages = self._fleet_queue.receive(
+                min(MAX_MESSAGES_PER_CALL, total), VISIBILITY_SECONDS
+            )
+            if not messages:
+                break
+            received += len(messages)
+            done: list[Received] = []
+            back: list[Received] = []
+            for message in messages:
+                request = parse_queued(message.body)
+                endpoint: str | None = None
+                if request is None:
+                    log.warning(
+                        "fleet queue message is not a request; returned to the queue",
+                        fleet=self._config.fleet_name,
+                        message_id=message.message_id,
+                        receive_count=message.receive_count,
+                    )
+                else:
+                    endpoint, charged = self._dispatch(request, message, room, limits)
+                    for name in charged:
+                        ledger = record_dispatch(ledger, name, now)
+                        room[name] = max(0, room[name] - 1)
+                if endpoint is None:
+                    back.append(message)
+                    continue
+                assert request is not None
+                ledger = record_dispatch(ledger, endpoint, now)
+                room[endpoint] -= 1
+                done.append(message)
+                dispatched.append((request.inference_id, endpoint))
+            self._settle(done, back)
+            returned += len(back)
+            if back and not done:
+                break  # every endpoint failed this batch: do not churn through the queue
+        self._ledger = ledger
+        result = RoundResult(
+            at=now,
+            completions=completed,
+            ignored_completions=ignored,
+            received=received,
+            dispatched=tuple(dispatched),
+            returned=returned,
+            room=before,
+            outstanding=ledger.outstanding(),
+        )
+        if not result.idle:
+            log.info(
+                "dispatch round",
+                fleet=self._config.fleet_name,
+                room=before,
+                completions=completed,
+                received=received,
+                dispatched=len(dispatched),
+                returned=returned,
+                outstanding={n: round(v, 3) for n, v in result.outstanding.items()},
+            )
+        return result
+
+    def _read_completions(self, ledger: Ledger) -> tuple[Ledger, int, int]:
+        fleet = set(self._config.endpoint_names)
+        seen: set[tuple[str, str]] = set()
+        completed = ignored = 0
+        for _ in range(COMPLETION_CALLS):
+            messages = self._completions.receive(MAX_MESSAGES_PER_CALL, VISIBILITY_SECONDS)
+            if not messages:
+                break
+            for message in messages:
+                completion = parse_completion(message.body)
+                key = (completion.endpoint, completion.inference_id) if completion else None
+                if completion is None or completion.endpoint not in fleet or key in seen:
+                    ignored += 1
+                    log.warning(
+                        "completion notification ignored",
+                        fleet=self._config.fleet_name,
+                        message_id=message.message_id,
+                        reason="unparseable"
+                        if completion is None
+                        else ("duplicate" if key in seen else "endpoint outside the fleet"),
+                    )
+                    continue
+                seen.add(key)  # type: ignore[arg-type]
+                ledger = record_completion(ledger, completion.endpoint)
+                completed += 1
+            failed = self._completions.delete(messages)
+            if failed:
+                log.warning(
+                    "completion notifications not deleted; they will be counted again",
+                    fleet=self._config.fleet_name,
+                    message_ids=failed,
+                )
+        return ledger, completed, ignored
+
+    def _dispatch(
+        self,
+        request: QueuedRequest,
+        message: Received,
+        room: dict[str, int],
+        limits: Mapping[str, float],
+    ) -> tuple[str | None, list[str]]:
+        """Invoke an endpoint with room; (the endpoint that took it, endpoints charged).
+
+        A read timeout charges the endpoint one request (it may have been enqueued
+        there) but returns the message to the queue: it may run twice, never zero times
+        (the same InferenceId and Filename, so a second run writes the same file).
+        """
+        tried: list[str] = []
+        charged: list[str] = []
+        while True:
+            endpoint = pick_endpoint(self._config, room, limits, exclude=tried)
+            if endpoint is None:
+                return None, charged
+            tried.append(endpoint)
+            try:
+                self._runtime().invoke_endpoint_async(
+                    EndpointName=endpoint,
+                    InferenceId=request.inference_id,
+                    Filename=output_file(request.inference_id),
+                    **request.parameters,
+                )
+            except (ClientError, BotoCoreError) as exc:
+                failure = classify_invoke_error(exc)
+                log.warning(
+                    "dispatch failed",
+                    fleet=self._config.fleet_name,
+                    endpoint=endpoint,
+                    inference_id=request.inference_id,
+                    code=failure.code,
+                    kind=failure.kind,
+                    receive_count=message.receive_count,
+                )
+                if failure.kind == "timeout":
+                    charged.append(endpoint)
+                    return None, charged
+                if failure.kind in ("rejected", "model_error"):
+                    return None, charged  # the request itself: another endpoint rejects it too
+                continue
+            return endpoint, charged
+
+    def _settle(self, done: list[Received], back: list[Received]) -> None:
+        not_deleted = self._fleet_queue.delete(done) if done else []
+        if not_deleted:
+            log.warning(
+                "dispatched messages not deleted; they may be dispatched again",
+                fleet=self._config.fleet_name,
+                message_ids=not_deleted,
+            )
+        not_released = self._fleet_queue.release(back) if back else []
+        if not_released:
+            log.warning(
+                "messages not returned at once; visible again after the visibility timeout",
+                fleet=self._config.fleet_name,
+                message_ids=not_released,
+            )

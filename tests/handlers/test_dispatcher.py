@@ -1,0 +1,328 @@
+"""The queue-mode dispatcher against moto (CONTRACT 3): late binding without losing a request."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from fleet_autoscaler import runtime
+from fleet_autoscaler.config import ConfigError
+from fleet_autoscaler.handlers import dispatcher
+from fleet_autoscaler.state import ledger_key
+from tests.support.harness import TABLE
+from tests.support.queue_fleet import (
+    FAILURE_PATH,
+    OUTPUT_PATH,
+    build_queue_fleet,
+    create_queues,
+    run_dispatcher,
+)
+from tests.support.runtime_spy import CallCounter, install_runtime_spy
+
+HEADERS = {"InputLocation": "s3://fleet-inputs/requests/1.csv", "ContentType": "text/csv"}
+DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+MAX_RECEIVE_COUNT = 3
+
+
+@pytest.fixture
+def queues(moto_aws):
+    return create_queues(max_receive_count=MAX_RECEIVE_COUNT)
+
+
+@pytest.fixture
+def queue_fleet(queues, slow_sagemaker, monkeypatch):
+    def factory(instances, **overrides):
+        fleet = build_queue_fleet(monkeypatch, slow_sagemaker, instances, queues, **overrides)
+        fleet.reconcile()  # the state item, as the scheduled reconciler keeps it
+        return fleet
+
+    return factory
+
+
+@pytest.fixture
+def no_sleep(monkeypatch, queue_fleet):
+    """The handler's pauses advance the fake clock instead of waiting."""
+    slept: list[float] = []
+
+    def install(fleet):
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            fleet.clock.advance(seconds)
+
+        monkeypatch.setattr(dispatcher, "sleep", sleep)
+        return slept
+
+    return install
+
+
+def enqueue(fleet, count, prefix="req"):
+    ids = [f"{prefix}-{i}" for i in range(count)]
+    for inference_id in ids:
+        assert fleet.route(HEADERS | {"InferenceId": inference_id})["statusCode"] == 200
+    return ids
+
+
+def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    enqueue(fleet, 1)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.dispatched == (("req-0", "demo-g5"),)
+    assert spy.calls == [
+        {
+            "operation": "InvokeEndpointAsync",
+            "EndpointName": "demo-g5",
+            "InferenceId": "req-0",
+            "Filename": "req-0.out",
+            "InputLocation": "s3://fleet-inputs/requests/1.csv",
+            "ContentType": "text/csv",
+        }
+    ]
+    assert queues.depth(queues.fleet) == 0  # deleted once dispatched
+
+
+def test_room_is_k_times_capacity_and_the_rest_waits_in_the_fleet_queue(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 2, "demo-g4dn": 0})  # k = 2: room 2 + 4
+    spy = install_runtime_spy()
+    enqueue(fleet, 10)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.room == {"demo-g5": 2, "demo-g6": 4, "demo-g4dn": 0}
+    assert Counter(spy.endpoints) == {"demo-g5": 2, "demo-g6": 4}
+    assert len(queues.visible(queues.fleet)) == 4
+    # Nothing more while nothing completes.
+    fleet.clock.advance(10)
+    again = dispatcher.dispatch_once(fleet.clock.now)
+    assert again.dispatched == () and again.received == 0
+    assert len(spy.calls) == 6
+
+
+def test_most_free_room_first_ties_by_priority(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 2})
+    spy = install_runtime_spy()
+    enqueue(fleet, 4)
+    dispatcher.dispatch_once(fleet.clock.now)
+    # All free: g5 first (priority 1); then g6, g4dn by free fraction and priority.
+    assert spy.endpoints == ["demo-g5", "demo-g6", "demo-g4dn", "demo-g4dn"]
+
+
+def test_completions_free_room(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    ids = enqueue(fleet, 5)
+    first = dispatcher.dispatch_once(fleet.clock.now)
+    assert [endpoint for _, endpoint in first.dispatched] == ["demo-g5", "demo-g5"]
+    for inference_id, _ in first.dispatched:
+        queues.complete(
+            "demo-g5", inference_id, "Completed" if inference_id != ids[0] else "Failed"
+        )
+    fleet.clock.advance(10)
+    second = dispatcher.dispatch_once(fleet.clock.now)
+    assert second.completions == 2
+    assert len(second.dispatched) == 2
+    assert queues.depth(queues.completions) == 0  # notifications deleted
+    assert len(spy.calls) == 4
+    assert len(queues.visible(queues.fleet)) == 1
+
+
+def test_an_endpoint_with_zero_instances_gets_nothing(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    enqueue(fleet, 3)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.room == {"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 0}
+    assert result.received == 0  # no room: not even received (the receive count stays 0)
+    assert spy.calls == []
+    assert len(queues.visible(queues.fleet)) == 3
+
+
+def test_a_failed_dispatch_returns_the_message_to_the_queue_at_once(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ThrottlingException", "demo-g6": "ServiceUnavailable"}
+    enqueue(fleet, 1)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.dispatched == () and result.returned == 1
+    assert spy.endpoints == ["demo-g5", "demo-g6"]  # the other endpoint with room was tried
+    [message] = queues.visible(queues.fleet)  # visible again, not lost
+    assert json.loads(message["Body"])["InferenceId"] == "req-0"
+    assert result.outstanding == {}  # nothing charged for calls that failed
+
+
+def test_a_retryable_error_fails_over_to_another_endpoint(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ModelNotReadyException"}
+    enqueue(fleet, 1)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.dispatched == (("req-0", "demo-g6"),)
+    assert queues.depth(queues.fleet) == 0
+
+
+def test_a_poison_message_reaches_the_dead_letter_queue_after_max_receive_count(
+    queue_fleet, queues
+):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    # ValidationException about the request: not retried on another endpoint.
+    spy.failures = {"demo-g5": "ValidationException", "demo-g6": "ValidationException"}
+    enqueue(fleet, 1, prefix="poison")
+    queues.sqs.send_message(QueueUrl=queues.fleet, MessageBody="not a request")
+    for _ in range(MAX_RECEIVE_COUNT):
+        result = dispatcher.dispatch_once(fleet.clock.now)
+        assert result.dispatched == ()
+        fleet.clock.advance(10)
+    assert len(spy.calls) == MAX_RECEIVE_COUNT  # one endpoint per attempt
+    final = dispatcher.dispatch_once(fleet.clock.now)
+    assert final.received == 0
+    assert queues.depth(queues.fleet) == 0
+    bodies = [m["Body"] for m in queues.visible(queues.dead_letters)]
+    assert len(bodies) == 2 and "not a request" in bodies
+    bodies.remove("not a request")
+    assert json.loads(bodies[0])["InferenceId"] == "poison-0"
+
+
+def test_output_path_mismatch_is_a_config_error_naming_the_endpoint(queue_fleet, queues, logs):
+    fleet = queue_fleet(
+        {"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1},
+        paths={"demo-g6": ("s3://other-bucket/g6/", FAILURE_PATH)},
+    )
+    spy = install_runtime_spy()
+    enqueue(fleet, 2)
+    with pytest.raises(ConfigError, match=r"demo-g6 \(S3OutputPath 's3://other-bucket/g6/'"):
+        run_dispatcher()
+    assert spy.calls == []
+    assert len(queues.visible(queues.fleet)) == 2
+    errors = [line for line in logs if line.get("level") == "ERROR"]
+    assert any(
+        line.get("endpoint") == "demo-g6" and line.get("s3_output_path") == "s3://other-bucket/g6/"
+        for line in errors
+    )
+    # The error repeats on the next round: nothing is dispatched while the paths differ.
+    with pytest.raises(ConfigError, match="demo-g6"):
+        dispatcher.dispatch_once(fleet.clock.now)
+
+
+def test_a_trailing_slash_does_not_matter_for_the_path_check(queue_fleet):
+    fleet = queue_fleet(
+        {"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0},
+        paths={"demo-g5": (OUTPUT_PATH.rstrip("/"), FAILURE_PATH.rstrip("/"))},
+    )
+    install_runtime_spy()
+    enqueue(fleet, 1)
+    assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 1
+
+
+def test_the_ledger_is_restored_after_a_cold_start(queue_fleet, queues, no_sleep):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    no_sleep(fleet)
+    spy = install_runtime_spy()
+    enqueue(fleet, 4)
+    summary = run_dispatcher()
+    assert summary["dispatched"] == 2
+    runtime.reset()  # a new container
+    spy = install_runtime_spy()
+    fleet.clock.advance(60)
+    assert run_dispatcher()["dispatched"] == 0  # it remembers 2 outstanding on demo-g5
+    assert spy.calls == []
+    queues.complete("demo-g5", "req-0")
+    fleet.clock.advance(60)
+    assert run_dispatcher()["dispatched"] == 1
+    assert len(queues.visible(queues.fleet)) == 1
+
+
+def test_one_dynamodb_write_per_invocation(queue_fleet, queues, no_sleep):
+    fleet = queue_fleet({"demo-g5": 2, "demo-g6": 2, "demo-g4dn": 0})
+    slept = no_sleep(fleet)
+    install_runtime_spy()
+    enqueue(fleet, 6)
+    counter = CallCounter().attach("dynamodb")
+    summary = run_dispatcher()
+    assert summary["dispatched"] == 6
+    assert summary["rounds"] > 10 and sum(slept) >= 40  # kept going for run_seconds
+    assert counter.count("dynamodb", DYNAMODB_WRITES) == 1
+    item = queues_item(fleet)
+    assert json.loads(item["ledger"]["S"])["demo-g5"]["outstanding"] == 3
+
+
+def queues_item(fleet):
+    import boto3
+
+    return boto3.client("dynamodb").get_item(
+        TableName=TABLE, Key={"id": {"S": ledger_key(fleet.name)}}, ConsistentRead=True
+    )["Item"]
+
+
+def test_the_invocation_stops_before_the_function_times_out(queue_fleet, no_sleep):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    slept = no_sleep(fleet)
+    start = fleet.clock.now
+    summary = run_dispatcher(remaining_ms=8_000)  # 8 s left: 3 s of dispatching
+    assert summary["rounds"] >= 1
+    assert fleet.clock.now - start <= 3.0
+    assert sum(slept) <= 3.0
+
+
+def test_a_fresh_backlog_datapoint_frees_room_lost_notifications_held(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    enqueue(fleet, 4)
+    assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 2
+    # No notification arrives; two minutes later the backlog datapoint says 0 waiting.
+    fleet.clock.advance(120)
+    store = runtime.store()
+    state = store.load()
+    endpoint = replace(state.endpoint("demo-g5"), backlog=0.0, backlog_at=fleet.clock.now - 30)
+    store.save(state.with_endpoint(endpoint), state.version, fleet.clock.now)
+    runtime.fleet_view().invalidate()
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert len(result.dispatched) == 2
+    assert len(spy.calls) == 4
+
+
+def test_a_backlog_datapoint_older_than_the_dispatches_does_not_free_room(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    enqueue(fleet, 4)
+    assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 2
+    store = runtime.store()
+    state = store.load()
+    # A datapoint from before the dispatches: they are all on top of it.
+    endpoint = replace(state.endpoint("demo-g5"), backlog=0.0, backlog_at=fleet.clock.now - 60)
+    store.save(state.with_endpoint(endpoint), state.version, fleet.clock.now)
+    runtime.fleet_view().invalidate()
+    fleet.clock.advance(10)
+    assert dispatcher.dispatch_once(fleet.clock.now).dispatched == ()
+
+
+def test_unparseable_and_foreign_completions_are_deleted_and_logged(queue_fleet, queues, logs):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    queues.sqs.send_message(QueueUrl=queues.completions, MessageBody="{oops")
+    queues.complete("someone-elses-endpoint", "x-1")
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert (result.completions, result.ignored_completions) == (0, 2)
+    assert queues.depth(queues.completions) == 0
+    reasons = {line.get("reason") for line in logs if "completion" in line.get("message", "")}
+    assert reasons == {"unparseable", "endpoint outside the fleet"}
+
+
+def test_a_read_timeout_charges_the_endpoint_and_returns_the_message(queue_fleet, queues):
+    from botocore.exceptions import ReadTimeoutError
+
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.raises = {"demo-g5": ReadTimeoutError(endpoint_url="https://runtime")}
+    enqueue(fleet, 1)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.dispatched == () and result.returned == 1
+    assert result.outstanding == {"demo-g5": 1.0}  # it may be running there
+    assert len(queues.visible(queues.fleet)) == 1  # and it may not: never lost
+
+
+def test_the_dispatcher_needs_queue_mode(make_fleet):
+    make_fleet(instances={"demo-g5": 1})
+    with pytest.raises(ConfigError, match='dispatch = "queue"'):
+        dispatcher.dispatch_once(0.0)
