@@ -239,10 +239,7 @@ class FleetControl(SignalScaled):
         if queue is not None:
             from fleet_autoscaler.handlers import dispatcher  # noqa: PLC0415  (queue mode only)
 
-            self._dispatcher = dispatcher
-            reset = getattr(dispatcher, "reset", None)
-            if reset is not None:
-                reset()  # a fresh container: no ledger kept from an earlier run
+            self._dispatcher = dispatcher  # runtime.reset() above: a fresh container
             aws.override("sagemaker-runtime", runtime_client or SimRuntime(endpoint_exists))
         elif endpoint_exists is not None:
             aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)
@@ -264,10 +261,19 @@ class FleetControl(SignalScaled):
         endpoint = json.loads(response["body"])["EndpointName"]
         return QUEUED if endpoint is None else str(endpoint)
 
-    def dispatch(self) -> Any:
-        """One round of the real dispatcher (queue mode), at the world's clock."""
+    def dispatch(self, first: bool, last: bool) -> Any:
+        """One round of the real dispatcher (queue mode), at the world's clock; ``first``
+        and ``last``: the round opens / closes a scheduled invocation, which reloads the
+        ledger if another container wrote it and writes it once at its end, as
+        ``dispatcher.handler`` does."""
         with self.lock:
-            return self._dispatcher.dispatch_once(clock.now())
+            if first:
+                runtime.dispatcher().begin()
+            try:
+                return self._dispatcher.dispatch_once(clock.now())
+            finally:
+                if last:
+                    runtime.dispatcher().save(clock.now())
 
     def status(self) -> tuple[int, int, str]:
         with self.lock:

@@ -388,12 +388,15 @@ class World:
             self.fleet_queue.dispatched[inference_id] = (self.now, endpoint)
         self.inference.arrive(endpoint, entry[0], entry[1], inference_id)
 
-    def _dispatch_due(self, start: float) -> bool:
-        """Whether a scheduled dispatcher invocation runs at ``start``: rate(1 minute), each
-        dispatching for run_seconds (CONTRACT section 3), so not in the minute's last
-        60 - run_seconds seconds."""
+    def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:
+        """(a dispatcher round runs at ``start``, it is its invocation's first, its last):
+        the schedule is rate(1 minute), each invocation dispatching for run_seconds
+        (CONTRACT section 3), so no round in the minute's last 60 - run_seconds seconds."""
         assert self.fleet_queue_config is not None
-        return (start % 60.0) < float(self.fleet_queue_config["run_seconds"])
+        run_seconds = float(self.fleet_queue_config["run_seconds"])
+        offset = start % 60.0
+        due = offset < run_seconds
+        return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
 
     def _aas_patch(self, desired: int) -> None:
         """A PATCH from Application Auto Scaling's scheduled action."""
@@ -439,12 +442,10 @@ class World:
                     self.fleet_queue.enqueue(f"req-{request_id}", when, work)
                 else:
                     self.inference.arrive(endpoint, when, work)
-            if (
-                isinstance(self.control, FleetControl)
-                and self.fleet_queue is not None
-                and self._dispatch_due(start)
-            ):
-                self.control.dispatch()
+            if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
+                due, first, last = self._dispatch_due(start)
+                if due:
+                    self.control.dispatch(first, last)
             self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
             instances = self.serving_instances()
