@@ -62,9 +62,7 @@ def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
 
 
 @pytest.mark.parametrize("action", ["fail", "delete"])
-def test_an_endpoint_failing_mid_run_loses_only_what_the_dispatcher_had_sent_it(
-    tmp_path, action
-):
+def test_an_endpoint_failing_mid_run_loses_only_what_the_dispatcher_had_sent_it(tmp_path, action):
     body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12\naction = "{action}"\n'
     scenario = load(write_scenario(tmp_path, "incident", body), strategy="priority")
     queued = summarise(simulate(scenario, dispatch="queue"))
