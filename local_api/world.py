@@ -225,9 +225,6 @@ class LocalWorld:
         if self.dispatch == "queue":
             sagemaker_client = boto3.client("sagemaker")
             self.runtime = LocalRuntime(self.fleet, lambda: sagemaker_client, self.endpoint)
-            importlib.import_module("fleet_autoscaler.aws").override(
-                "sagemaker-runtime", self.runtime
-            )
             self.endpoint.on_complete = self._completed
         self._watch_aws_calls()
         logging.getLogger("fleet_autoscaler").addFilter(self._quiet)
@@ -271,7 +268,7 @@ class LocalWorld:
             dispatcher = importlib.import_module(f"{handlers.__name__}.dispatcher")
             self._dispatcher = threading.Thread(
                 target=self._dispatch_loop,
-                args=(dispatcher.dispatch_once,),
+                args=(dispatcher.dispatch_once, runtime),
                 name="dispatcher-schedule",
                 daemon=True,
             )
@@ -312,11 +309,21 @@ class LocalWorld:
         )
         self.fleet_queue.publish_one(message)
 
-    def _dispatch_loop(self, dispatch_once: Callable[[float], Any]) -> None:
-        """The dispatcher's rounds, as its scheduled invocations run them (CONTRACT 3)."""
+    def _dispatch_loop(self, dispatch_once: Callable[[float], Any], runtime: Any) -> None:
+        """The dispatcher's rounds (CONTRACT 3), each like a short scheduled invocation:
+        the ledger reloaded if another container wrote it, one round, the ledger written.
+        The runtime stand-in is put in place before each round: anything that resets the
+        package's clients (a test between two requests) would otherwise remove it."""
+        aws = importlib.import_module("fleet_autoscaler.aws")
         while not self._stop.wait(self.dispatch_seconds):
             try:
-                dispatch_once(time.time())
+                aws.override("sagemaker-runtime", self.runtime)
+                engine = runtime.dispatcher()
+                engine.begin()
+                try:
+                    dispatch_once(time.time())
+                finally:
+                    engine.save(time.time())
             except WorldStopping:
                 return
             except Exception as exc:  # the schedule keeps going, as EventBridge would
