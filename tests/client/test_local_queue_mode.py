@@ -67,7 +67,7 @@ def test_invoke_wait_gets_the_result_at_the_promised_output_location(
     result = tmp_path / "result.json"
     code, _, err = cli(
         "invoke", "--upload", str(payload), "--content-type", "application/json",
-        "--inference-id", "q-wait", "--wait", "--timeout", "30", "--poll-interval", "0.1",
+        "--inference-id", "q-wait", "--wait", "--timeout", "90", "--poll-interval", "0.1",
         "--output", str(result),
     )  # fmt: skip
     assert code == 0, err
@@ -87,7 +87,7 @@ def test_a_failure_lands_at_the_promised_failure_location(
     payload.write_text("FAIL on purpose")
     code, out, err = cli(
         "invoke", "--upload", str(payload), "--inference-id", "q-fail", "--wait",
-        "--timeout", "30", "--poll-interval", "0.1",
+        "--timeout", "90", "--poll-interval", "0.1",
     )  # fmt: skip
     assert code == 10, err
     assert f"wrote a failure to {FAILURE_PATH}q-fail.out" in err
