@@ -265,9 +265,10 @@ def clamp(
         recent = tuple(bucket for bucket in entry.recent if bucket[0] + BUCKET_SECONDS > horizon)
         outstanding = entry.outstanding
         state = endpoints.get(name)
-        backlog = state.fresh_backlog(now, max_age) if state is not None else None
-        if backlog is not None:
-            ceiling = max(0.0, backlog) + entry.dispatched_since(state.backlog_at)  # type: ignore[union-attr]
+        if state is not None and (backlog := state.fresh_backlog(now, max_age)) is not None:
+            # A one-minute average is at least the minute's minimum, and outstanding work
+            # grows only by dispatches: so this bounds what can be outstanding now.
+            ceiling = max(0.0, backlog) + entry.dispatched_since(state.backlog_at)
             outstanding = min(outstanding, ceiling)
         clamped[name] = replace(entry, outstanding=max(0.0, outstanding), recent=recent)
     return Ledger(clamped)

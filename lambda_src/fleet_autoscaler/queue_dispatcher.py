@@ -12,7 +12,8 @@ A round (the decisions are :mod:`fleet_autoscaler.dispatch`; this wires the adap
    :data:`DISPATCH_CALLS` calls, while room remains;
 5. InvokeEndpointAsync of each message on the endpoint with the most free room, with
    its InferenceId and ``Filename="<InferenceId>.out"`` (the result lands where the
-   router promised), trying the other endpoints with room on a retryable error;
+   router promised), trying the other endpoints with room on a retryable error (an
+   endpoint that failed gets no work for :data:`ENDPOINT_COOLDOWN_SECONDS`);
 6. DeleteMessageBatch of the dispatched messages; the others are made visible again
    (visibility 0), so a message is never lost: after ``maxReceiveCount`` failed
    dispatches SQS moves it to the dead-letter queue.
@@ -59,6 +60,11 @@ DISPATCH_CALLS = 10  # ReceiveMessage calls on the fleet queue per round, at mos
 VISIBILITY_SECONDS = 30
 RUNTIME_READ_TIMEOUT = 10  # InvokeEndpointAsync only enqueues: it answers in well under 1 s
 VERIFY_RETRY_SECONDS = 60.0  # how often endpoints not yet verified are looked at again
+# An endpoint that failed a call (throttled, not ready, gone, timed out) gets no work for
+# this long: receiving messages only to fail them again would use up their receives
+# (maxReceiveCount) during an outage. When every endpoint cools down, there is no room
+# and nothing is received, so messages wait in the queue without counting attempts.
+ENDPOINT_COOLDOWN_SECONDS = 30.0
 
 
 def _normalized(path: str | None) -> str | None:
@@ -92,6 +98,7 @@ class QueueDispatcher:
         self._version = 0
         self._verified: set[str] = set()
         self._verified_at = -math.inf
+        self._cooldown: dict[str, float] = {}  # endpoint -> time until which it gets no work
 
     # -- the ledger's life ---------------------------------------------------------------
 
@@ -180,16 +187,17 @@ class QueueDispatcher:
 
     def round(self, now: float) -> RoundResult:
         self.verify(now)
-        ledger = self.ledger
         endpoints = self._view.snapshot().endpoints
-        ledger, completed, ignored = self._read_completions(ledger)
-        ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
+        ledger, completed, ignored = self._read_completions(self.ledger)
+        self._ledger = ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
         k = self._queue.room_per_capacity
         limits = room_limits(self._config, endpoints, k)
-        room = rooms(self._config, endpoints, ledger, k, eligible=self._verified)
+        eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
+        room = rooms(self._config, endpoints, ledger, k, eligible=eligible)
         before = dict(room)
         dispatched: list[tuple[str, str]] = []
         received = returned = 0
+        longest_wait = 0.0  # seconds the longest-waiting dispatched request spent queued
         for _ in range(DISPATCH_CALLS):
             total = sum(room.values())
             if total <= 0:
@@ -213,23 +221,24 @@ class QueueDispatcher:
                         receive_count=message.receive_count,
                     )
                 else:
-                    endpoint, charged = self._dispatch(request, message, room, limits)
+                    endpoint, charged = self._dispatch(request, message, room, limits, now)
                     for name in charged:
-                        ledger = record_dispatch(ledger, name, now)
+                        # Kept at once: an error later in the round must not forget a call.
+                        ledger = self._ledger = record_dispatch(ledger, name, now)
                         room[name] = max(0, room[name] - 1)
                 if endpoint is None:
                     back.append(message)
                     continue
                 assert request is not None
-                ledger = record_dispatch(ledger, endpoint, now)
+                ledger = self._ledger = record_dispatch(ledger, endpoint, now)
                 room[endpoint] -= 1
                 done.append(message)
                 dispatched.append((request.inference_id, endpoint))
+                longest_wait = max(longest_wait, now - request.enqueued_at)
             self._settle(done, back)
             returned += len(back)
             if back and not done:
                 break  # every endpoint failed this batch: do not churn through the queue
-        self._ledger = ledger
         result = RoundResult(
             at=now,
             completions=completed,
@@ -249,6 +258,7 @@ class QueueDispatcher:
                 received=received,
                 dispatched=len(dispatched),
                 returned=returned,
+                longest_wait=round(longest_wait, 3),
                 outstanding={n: round(v, 3) for n, v in result.outstanding.items()},
             )
         return result
@@ -276,7 +286,7 @@ class QueueDispatcher:
                     )
                     continue
                 seen.add(key)  # type: ignore[arg-type]
-                ledger = record_completion(ledger, completion.endpoint)
+                self._ledger = ledger = record_completion(ledger, completion.endpoint)
                 completed += 1
             failed = self._completions.delete(messages)
             if failed:
@@ -293,6 +303,7 @@ class QueueDispatcher:
         message: Received,
         room: dict[str, int],
         limits: Mapping[str, float],
+        now: float,
     ) -> tuple[str | None, list[str]]:
         """Invoke an endpoint with room; (the endpoint that took it, endpoints charged).
 
@@ -325,11 +336,14 @@ class QueueDispatcher:
                     kind=failure.kind,
                     receive_count=message.receive_count,
                 )
+                if failure.kind in ("rejected", "model_error"):
+                    return None, charged  # the request itself: another endpoint rejects it too
+                # The endpoint: no more work for it this round, nor until the cooldown ends.
+                self._cooldown[endpoint] = now + ENDPOINT_COOLDOWN_SECONDS
+                room[endpoint] = 0
                 if failure.kind == "timeout":
                     charged.append(endpoint)
                     return None, charged
-                if failure.kind in ("rejected", "model_error"):
-                    return None, charged  # the request itself: another endpoint rejects it too
                 continue
             return endpoint, charged
 

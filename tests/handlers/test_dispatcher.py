@@ -65,11 +65,14 @@ def enqueue(fleet, count, prefix="req"):
     return ids
 
 
-def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues):
+def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues, logs):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
     spy = install_runtime_spy()
     enqueue(fleet, 1)
+    fleet.clock.advance(7)
     result = dispatcher.dispatch_once(fleet.clock.now)
+    [line] = [line for line in logs if line.get("message") == "dispatch round"]
+    assert (line["dispatched"], line["longest_wait"], line["room"]["demo-g5"]) == (1, 7.0, 2)
     assert result.dispatched == (("req-0", "demo-g5"),)
     assert spy.calls == [
         {
@@ -149,6 +152,37 @@ def test_a_failed_dispatch_returns_the_message_to_the_queue_at_once(queue_fleet,
     [message] = queues.visible(queues.fleet)  # visible again, not lost
     assert json.loads(message["Body"])["InferenceId"] == "req-0"
     assert result.outstanding == {}  # nothing charged for calls that failed
+
+
+def test_an_endpoint_that_failed_gets_no_work_until_its_cooldown_ends(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ThrottlingException", "demo-g6": "ThrottlingException"}
+    enqueue(fleet, 1)
+    assert dispatcher.dispatch_once(fleet.clock.now).returned == 1
+    # Both endpoints cool down: no room, so the message is not even received again
+    # (its receive count, which leads to the dead-letter queue, stays at 1).
+    fleet.clock.advance(20)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.room == {"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 0}
+    assert result.received == 0
+    assert len(spy.calls) == 2
+    # The cooldown over, the endpoint that recovered takes it.
+    spy.failures = {"demo-g5": "ThrottlingException"}
+    fleet.clock.advance(11)
+    assert dispatcher.dispatch_once(fleet.clock.now).dispatched == (("req-0", "demo-g6"),)
+    assert queues.visible(queues.dead_letters) == []
+
+
+def test_a_failing_endpoint_stops_getting_work_within_the_round(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 2, "demo-g6": 2, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ServiceUnavailable"}
+    enqueue(fleet, 6)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert [endpoint for _, endpoint in result.dispatched] == ["demo-g6"] * 4
+    assert spy.endpoints.count("demo-g5") == 1  # tried once, then left alone
+    assert result.returned == 2
 
 
 def test_a_retryable_error_fails_over_to_another_endpoint(queue_fleet, queues):
@@ -326,3 +360,56 @@ def test_the_dispatcher_needs_queue_mode(make_fleet):
     make_fleet(instances={"demo-g5": 1})
     with pytest.raises(ConfigError, match='dispatch = "queue"'):
         dispatcher.dispatch_once(0.0)
+
+
+def test_an_error_after_a_dispatch_keeps_it_in_the_ledger(queue_fleet, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    enqueue(fleet, 1)
+    engine = runtime.dispatcher()
+
+    def broken_delete(messages):
+        raise ClientError(
+            {"Error": {"Code": "InternalError", "Message": "x"}}, "DeleteMessageBatch"
+        )
+
+    monkeypatch.setattr(engine._fleet_queue, "delete", broken_delete)
+    with pytest.raises(ClientError):
+        dispatcher.dispatch_once(fleet.clock.now)
+    assert engine.ledger.outstanding() == {"demo-g5": 1.0}
+
+
+def test_an_outage_of_every_endpoint_does_not_send_requests_to_the_dead_letter_queue(
+    queue_fleet, queues, no_sleep
+):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    slept = no_sleep(fleet)
+    spy = install_runtime_spy()
+    spy.failures = {"demo-g5": "ServiceUnavailable", "demo-g6": "ServiceUnavailable"}
+    enqueue(fleet, 1)
+    summary = run_dispatcher()  # 50 s of outage
+    assert summary["dispatched"] == 0
+    assert slept[0] == 2.0  # a failing round backs off
+    assert len(spy.calls) == 2 * summary["returned"]  # both endpoints tried per receive
+    assert summary["returned"] < MAX_RECEIVE_COUNT  # the cooldown spaces the attempts
+    assert queues.visible(queues.dead_letters) == []
+    assert len(queues.visible(queues.fleet)) == 1
+
+
+def test_an_endpoint_that_does_not_exist_is_skipped_by_the_path_check(queue_fleet, logs):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    fleet.sm.delete("demo-g6")
+    spy = install_runtime_spy()
+    enqueue(fleet, 3)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    # demo-g6 is not verified, so it gets no work even while the state item says it serves.
+    assert result.room["demo-g6"] == 0
+    assert [endpoint for _, endpoint in result.dispatched] == ["demo-g5", "demo-g5"]
+    assert set(spy.endpoints) == {"demo-g5"}
+    assert any(
+        line.get("message") == "endpoint not found; not verified"
+        and line.get("endpoint") == "demo-g6"
+        for line in logs
+    )

@@ -26,9 +26,9 @@ __all__ = ["RoundResult", "dispatch_once", "handler"]
 FINISH_RESERVE_SECONDS = 5.0
 IDLE_SLEEP_SECONDS = 1.0
 # After a round in which every received message went back (no endpoint took one), the
-# pause doubles up to this: each failed round counts one receive toward maxReceiveCount,
-# so an outage of every endpoint must not send healthy requests to the dead-letter queue
-# within seconds (with maxReceiveCount 5: 2+4+8+16 s before a fifth attempt).
+# pause doubles up to this: each failed round counts one receive toward maxReceiveCount.
+# (The endpoints that failed also get no work for ENDPOINT_COOLDOWN_SECONDS, so during an
+# outage of every endpoint nothing is received at all most of the time.)
 MAX_FAILURE_SLEEP_SECONDS = 16.0
 
 # The pause between idle rounds; tests and the simulator replace it.
