@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     live = args.live if args.live is not None else served
     names = [ep.name for ep in scenario.endpoints]
     if live and not args.quiet:
-        print("\n".join(report.legend_lines(names) + report.header_lines(names)), flush=True)
+        queue = args.dispatch == "queue"
+        lines = report.legend_lines(names, queue) + report.header_lines(names, queue)
+        print("\n".join(lines), flush=True)
 
     def show(row: Minute) -> None:
         print(report.row_line(row, names), flush=True)

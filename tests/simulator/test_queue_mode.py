@@ -97,6 +97,20 @@ def test_waits_count_from_arrival_and_scale_from_zero_fires_on_queued_work(tmp_p
     assert summary["zero_capacity_minutes"] > 0
 
 
+def test_scale_from_zero_fires_on_the_fleet_queue_alone(tmp_path):
+    # Requests arrive in minute 0 only; the alarm needs 3 breaching datapoints, so minutes
+    # 1 and 2 (no arrivals, nothing dispatched to any endpoint) breach only through q.
+    body = FROM_ZERO.replace("at_minute = 3", "at_minute = 1") + (
+        "[autoscaling]\nscale_from_zero_evaluation_periods = 3\n"
+    )
+    outcome = simulate(load(write_scenario(tmp_path, "only-q", body)), dispatch="queue")
+    first = next(row for row in outcome.timeline if row.patched)
+    assert first.minute == 5 and "scale-from-zero" in first.reason  # period 2, 2 min late
+    assert outcome.timeline[4].backlog[QUEUE_COLUMN] > 0
+    summary = summarise(outcome)
+    assert summary["served"] == summary["requests"] > 0 and summary["lost"] == 0
+
+
 def test_the_fleet_queue_depth_reaches_the_load_signal_after_the_metric_delay(
     tmp_path, monkeypatch
 ):
@@ -170,6 +184,7 @@ def test_cli_runs_queue_mode_into_its_own_folder(tmp_path, capsys):
     folder = next(out.glob("cli-*/fleet-race-queue-seed7"))
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["dispatch"] == "queue" and summary["lost"] == 0
-    assert "backlog" in (folder / "timeline.txt").read_text()
+    timeline = (folder / "timeline.txt").read_text()
+    assert "min req/m backlog queue" in " ".join(timeline.split())  # the queue's own column
     assert cli.main(["--scenario", path, "--control", "pool", "--dispatch", "queue"]) == 2
     assert "mode of --control fleet" in capsys.readouterr().err
