@@ -6,7 +6,8 @@
 
 For each scenario and controller, at the controller's default target, the median over
 the seeds (and the spread, min-max) of: instance-minutes and dollars, p50/p95/p99/max
-queue wait, requests still queued at the end, stranded request-minutes (waiting in a
+queue wait, requests still queued at the end (queue mode: in SQS too), requests lost
+(held by an endpoint that failed or was deleted), stranded request-minutes (waiting in a
 queue that no instance serves), minutes at zero capacity while requests arrive, and
 endpoint update calls. Then a target sweep per controller, a verdict line per scenario
 (who dominates whom on dollars and p95), and a PNG of cost against p95 with one point
@@ -43,6 +44,7 @@ from simulator.scenario import available, load  # noqa: E402
 # label: (control, signal)
 CONTROLLERS: dict[str, tuple[str, str | None]] = {
     "fleet-load": ("fleet", "load"),
+    "fleet-queue": ("fleet", "load"),  # queue mode: one SQS queue, the real dispatcher
     "fleet-backlog": ("fleet", "backlog"),
     "aws-sample": ("aws-sample", None),
     "aws-sample-equal": ("aws-sample-equal", None),
@@ -50,12 +52,13 @@ CONTROLLERS: dict[str, tuple[str, str | None]] = {
     "pool": ("pool", None),
     "oracle": ("oracle", None),
 }
+DISPATCH = {"fleet-queue": "queue"}  # a controller not named here dispatches directly
 QUICK_MINUTES = 30
 
 
 def default_target(label: str) -> float:
     settings = load("step").autoscaling
-    if label == "fleet-load":
+    if label in ("fleet-load", "fleet-queue"):
         return settings.load_target_value
     if label == "oracle":
         return 1.0  # utilisation the oracle sizes for
@@ -78,6 +81,7 @@ METRICS = (
     "p99",
     "max",
     "queued_at_end",
+    "lost",
     "stranded_request_minutes",
     "zero_capacity_minutes",
     "update_calls",
@@ -101,7 +105,13 @@ def run(job: Job) -> dict[str, Any]:
     scenario = load(job.scenario, seed=job.seed)
     if job.minutes is not None:
         scenario = dataclasses.replace(scenario, duration_minutes=job.minutes)
-    outcome = simulate(scenario, control=control, signal=signal, target=job.target)
+    outcome = simulate(
+        scenario,
+        control=control,
+        signal=signal,
+        target=job.target,
+        dispatch=DISPATCH.get(job.controller, "direct"),
+    )
     waits = outcome.waits
     extras = outcome.extras
     return {
@@ -116,6 +126,7 @@ def run(job: Job) -> dict[str, Any]:
         "p99": round(percentile(waits, 0.99), 1),
         "max": round(max(waits, default=0.0), 1),
         "queued_at_end": extras["queued_at_end"],
+        "lost": outcome.lost,
         "stranded_request_minutes": extras["stranded_request_minutes"],
         "zero_capacity_minutes": extras["zero_capacity_minutes"],
         "update_calls": outcome.update_calls,
@@ -181,6 +192,7 @@ COLUMNS = (
     ("p99 s", "p99", False, 0),
     ("max s", "max", False, 0),
     ("queued", "queued_at_end", False, 0),
+    ("lost", "lost", False, 0),
     ("stranded req-min", "stranded_request_minutes", False, 0),
     ("zero-cap min", "zero_capacity_minutes", False, 1),
     ("updates", "update_calls", False, 0),

@@ -213,11 +213,11 @@ def _invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         return
     if not result.output_location:
         raise FleetClientError("the router's answer has no OutputLocation to wait for")
+    where = "queued on the fleet queue" if result.queued else f"routed to {result.endpoint_name}"
     _note(
         args,
         err,
-        f"routed to {result.endpoint_name} (InferenceId {result.inference_id}); "
-        f"output {result.output_location}",
+        f"{where} (InferenceId {result.inference_id}); output {result.output_location}",
     )
     payloads = payloads or _s3(args, client.identity.region)
     output = parse_s3_uri(result.output_location)

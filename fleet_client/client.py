@@ -46,11 +46,19 @@ class AsyncRequest:
 
 @dataclass(frozen=True)
 class InvokeResult:
-    endpoint_name: str
+    """The router's 200 answer. ``endpoint_name`` is None when a queue-mode fleet queued
+    the request (``"EndpointName": null``): a dispatcher picks the endpoint later, and the
+    result still lands at ``output_location``."""
+
+    endpoint_name: str | None
     inference_id: str | None
     output_location: str | None
     failure_location: str | None
     raw: dict[str, Any]
+
+    @property
+    def queued(self) -> bool:
+        return self.endpoint_name is None
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,20 @@ class FleetClient:
     def invoke_async(self, fleet: str, request: AsyncRequest) -> InvokeResult:
         response = self._call(self.router, "POST", fleet, "fleet", request.headers(), None)
         payload = response.json()
-        if not isinstance(payload, dict) or not payload.get("EndpointName"):
+        routed = isinstance(payload, dict) and bool(payload.get("EndpointName"))
+        queued = (
+            isinstance(payload, dict)
+            and "EndpointName" in payload
+            and payload["EndpointName"] is None
+            and bool(payload.get("OutputLocation"))
+        )
+        if not (routed or queued):
             raise FleetClientError(
-                "the router answered 200 without a JSON body naming the endpoint"
+                "the router answered 200 without a JSON body naming the endpoint "
+                "(or, for a queued request, its OutputLocation)"
             )
         return InvokeResult(
-            endpoint_name=str(payload["EndpointName"]),
+            endpoint_name=str(payload["EndpointName"]) if routed else None,
             inference_id=_optional(payload.get("InferenceId")),
             output_location=_optional(payload.get("OutputLocation")),
             failure_location=_optional(payload.get("FailureLocation")),

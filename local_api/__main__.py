@@ -26,13 +26,21 @@ def banner(world: LocalWorld) -> str:
     url = world.api_url
     fleet = world.fleet
     py = ".venv/bin/python"
+    mode = ""
+    if world.dispatch == "queue":
+        queue = world.config["queue"]
+        mode = (
+            f"  queue mode: the router queues on {queue['queue_url']};\n"
+            f"  the dispatcher runs every {world.dispatch_seconds:g} s and results land at "
+            f"{queue['output_path']}<InferenceId>.out\n"
+        )
     return f"""
 Local fleet API (API Gateway REST, AWS_IAM) for fleet "{fleet}":
   router       POST  {url}/endpoints/{fleet}
   scaling API  GET|PATCH  {url}/scalableTargetDimensions/{fleet}
-  moto (S3, SageMaker, DynamoDB)  {world.moto_url}
+  moto (S3, SageMaker, DynamoDB, SQS, SNS)  {world.moto_url}
   endpoints: {", ".join(f"{name}={count}" for name, count in world.instances.items())} instances
-
+{mode}
 In another shell, copy-paste:
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
@@ -71,6 +79,19 @@ def main(argv: list[str] | None = None) -> int:
         "--no-verify", action="store_true", help="accept any well-formed SigV4 header"
     )
     parser.add_argument(
+        "--dispatch",
+        choices=("direct", "queue"),
+        default="direct",
+        help="direct (the router invokes an endpoint) or queue (the router queues on the "
+        "fleet's SQS queue and a dispatcher sends work where there is room); default direct",
+    )
+    parser.add_argument(
+        "--dispatch-every",
+        type=float,
+        default=1.0,
+        help="queue mode: seconds between dispatcher rounds (default 1)",
+    )
+    parser.add_argument(
         "--shutdown-grace",
         type=float,
         default=STOP_GRACE_SECONDS,
@@ -80,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.shutdown_grace < 0:
         parser.error("--shutdown-grace must be 0 or more")
+    if args.dispatch_every <= 0:
+        parser.error("--dispatch-every must be more than 0")
     world = LocalWorld(
         host=args.host,
         port=args.port,
@@ -88,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         reconcile_seconds=args.reconcile_every,
         verify_signatures=not args.no_verify,
         log=_log,
+        dispatch=args.dispatch,
+        dispatch_seconds=args.dispatch_every,
     )
     stopped = threading.Event()
     stopper = SignalStop(lambda signum: stopped.set(), "local_api")

@@ -5,6 +5,8 @@ there at once. This stand-in removes that placeholder while the request is being
 answered (so a client never reads it) and, ``latency_seconds`` later, writes a JSON
 result, or a failure object when the payload starts with ``fail_marker``. Requests are
 completed in the order they fall due, so one slow request does not hold up the others.
+``on_complete`` hears of each written result (queue mode: the endpoint's SNS success or
+error notification, which the dispatcher reads from the completion queue).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .invocations import RoutedInvocation
 
 S3Factory = Callable[[], Any]
+# (invocation, failure reason or None, where the result was written, when it was received)
+CompletionListener = Callable[[RoutedInvocation, str | None, str, float], None]
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -40,13 +44,16 @@ class SimulatedAsyncEndpoint:
         latency_seconds: float = 0.5,
         fail_marker: bytes = b"FAIL",
         log: Callable[[str], None] | None = None,
+        on_complete: CompletionListener | None = None,
     ) -> None:
         self._s3_factory = s3_factory
+        self.on_complete = on_complete
         self._s3: Any = None
         self.latency_seconds = latency_seconds
         self.fail_marker = fail_marker
         self._log = log
-        self._due: list[tuple[float, int, RoutedInvocation]] = []  # a heap, earliest first
+        # (due, order, invocation, wall time received): a heap, earliest first
+        self._due: list[tuple[float, int, RoutedInvocation, float]] = []
         self._order = itertools.count()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -81,7 +88,7 @@ class SimulatedAsyncEndpoint:
                     s3.delete_object(Bucket=bucket, Key=key)
         with self._changed:
             due = time.monotonic() + self.latency_seconds
-            heapq.heappush(self._due, (due, next(self._order), invocation))
+            heapq.heappush(self._due, (due, next(self._order), invocation, time.time()))
             self._changed.notify_all()
 
     def _client(self) -> Any:
@@ -89,24 +96,26 @@ class SimulatedAsyncEndpoint:
             self._s3 = self._s3_factory()
         return self._s3
 
-    def _next_due(self) -> RoutedInvocation | None:
+    def _next_due(self) -> tuple[RoutedInvocation, float] | None:
         """Wait for the earliest request to fall due; None once stopping."""
         with self._changed:
             while not self._stopping:
                 wait = self._due[0][0] - time.monotonic() if self._due else None
                 if wait is not None and wait <= 0:
-                    return heapq.heappop(self._due)[2]
+                    _, _, invocation, received = heapq.heappop(self._due)
+                    return invocation, received
                 self._changed.wait(wait)
             return None
 
     def _work(self) -> None:
-        while (invocation := self._next_due()) is not None:
+        while (due := self._next_due()) is not None:
+            invocation, received = due
             try:
-                self._complete(invocation)
+                self._complete(invocation, received)
             except (ClientError, BotoCoreError) as exc:
                 self._say(f"async endpoint: could not complete {invocation.inference_id}: {exc}")
 
-    def _complete(self, invocation: RoutedInvocation) -> None:
+    def _complete(self, invocation: RoutedInvocation, received: float = 0.0) -> None:
         s3 = self._client()
         bucket, key = _split(invocation.input_location)
         try:
@@ -138,6 +147,9 @@ class SimulatedAsyncEndpoint:
             ContentType="application/json",
         )
         self.completed.append(invocation)
+        if self.on_complete is not None:
+            reason = str(document["error"]) if "error" in document else None
+            self.on_complete(invocation, reason, f"s3://{out_bucket}/{out_key}", received)
         self._say(
             f"async endpoint {invocation.endpoint_name}: wrote "
             f"{'failure' if 'error' in document else 'output'} s3://{out_bucket}/{out_key}"

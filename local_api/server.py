@@ -250,6 +250,8 @@ def _summary(route: Route, reply: HttpReply) -> str:
     if "message" in body:
         return str(body["message"])
     if route.name == "router":
+        if "EndpointName" in body and body["EndpointName"] is None:
+            return f"queued {body.get('InferenceId')} on the fleet queue"
         return f"routed to {body.get('EndpointName')}"
     return (
         f"desired={body.get('desiredCapacity')} actual={body.get('actualCapacity')} "

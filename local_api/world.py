@@ -1,6 +1,13 @@
 """A standalone world: moto (server mode), a demo fleet, the simulated async endpoint,
 a reconcile schedule, and the LocalApi in front of the real handlers.
 
+``dispatch="queue"`` runs the fleet in queue mode: the fleet's SQS queue (with its
+dead-letter queue) and the completion queue subscribed to the endpoints' success and
+error SNS topics are created in moto, the endpoints are asynchronous with ONE shared
+output path, the real dispatcher runs every ``dispatch_seconds`` on its own thread, its
+InvokeEndpointAsync reaches the simulated async endpoint (:mod:`local_api.queue_mode`),
+and the endpoint publishes each result's notification to SNS once it wrote the result.
+
 ``stop()`` takes a few seconds at most: the API stops accepting and gives requests in
 flight ``grace`` seconds; every AWS call the reconciler makes from then on fails at once
 (it would only be thrown away with the world), and no thread is waited for longer than a
@@ -16,6 +23,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +34,8 @@ from botocore.exceptions import BotoCoreError
 from moto.server import ThreadedMotoServer
 
 from .async_endpoint import SimulatedAsyncEndpoint
+from .invocations import RoutedInvocation
+from .queue_mode import LocalRuntime
 from .server import STOP_GRACE_SECONDS, LocalApi
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +49,9 @@ TEST_CREDENTIALS = {
 }
 DEFAULT_INSTANCES = {"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0}
 THREAD_JOIN_SECONDS = 1.0  # the longest stop() waits for any one thread
+OUTPUT_PATH = f"s3://{BUCKET}/results/"  # queue mode: every endpoint's S3OutputPath
+FAILURE_PATH = f"s3://{BUCKET}/failures/"  # queue mode: every endpoint's S3FailurePath
+DISPATCH_MODES = ("direct", "queue")
 
 
 class PortInUse(Exception):
@@ -133,7 +146,13 @@ class LocalWorld:
         reconcile_seconds: float = 5.0,
         verify_signatures: bool = True,
         log: Callable[[str], None] | None = None,
+        dispatch: str = "direct",
+        dispatch_seconds: float = 1.0,
     ) -> None:
+        if dispatch not in DISPATCH_MODES:
+            raise ValueError(f"dispatch must be direct or queue, not {dispatch!r}")
+        self.dispatch = dispatch
+        self.dispatch_seconds = dispatch_seconds
         self.host = host
         self.port = port
         self.moto_port = moto_port
@@ -149,6 +168,10 @@ class LocalWorld:
         self._saved_env: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._reconciler: threading.Thread | None = None
+        self._dispatcher: threading.Thread | None = None
+        self.fleet_queue: Any = None  # queue mode: simulator.fleet_queue.FleetQueue
+        self.runtime: LocalRuntime | None = None
+        self.dispatch_rounds = 0  # dispatcher rounds that have finished (queue mode)
         self._quiet = _QuietSchedule(lambda: self._reconciler)
         self._session: Any = None
         self.reconciles = 0  # scheduled reconciles that have finished (succeeded or failed)
@@ -195,7 +218,14 @@ class LocalWorld:
                 "AWS_PROFILE": None,
             }
         )
+        async_output: dict[str, Any] = {}
+        if self.dispatch == "queue":
+            async_output = self._create_fleet_queue()
         runtime.reset()
+        if self.dispatch == "queue":
+            sagemaker_client = boto3.client("sagemaker")
+            self.runtime = LocalRuntime(self.fleet, lambda: sagemaker_client, self.endpoint)
+            self.endpoint.on_complete = self._completed
         self._watch_aws_calls()
         logging.getLogger("fleet_autoscaler").addFilter(self._quiet)
         harness.create_table(boto3.client("dynamodb"))
@@ -206,6 +236,7 @@ class LocalWorld:
                 endpoint["name"],
                 endpoint["variant"],
                 self.instances.get(endpoint["name"], 0),
+                **async_output,
             )
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
@@ -233,7 +264,73 @@ class LocalWorld:
                 daemon=True,
             )
             self._reconciler.start()
+        if self.dispatch == "queue":
+            dispatcher = importlib.import_module(f"{handlers.__name__}.dispatcher")
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop,
+                args=(dispatcher.dispatch_once, runtime),
+                name="dispatcher-schedule",
+                daemon=True,
+            )
+            self._dispatcher.start()
         return self
+
+    def _create_fleet_queue(self) -> dict[str, Any]:
+        """Queue mode: the fleet queue, its DLQ, the completion queue and the SNS topics;
+        FLEET_CONFIG gets ``dispatch`` and ``queue``. Returns the endpoints' async config."""
+        fleet_queue_module = importlib.import_module("simulator.fleet_queue")
+        self.fleet_queue = fleet_queue_module.FleetQueue(self.fleet)
+        queue = self.fleet_queue.create(
+            boto3.client("sqs"),
+            boto3.client("sns"),
+            output_path=OUTPUT_PATH,
+            failure_path=FAILURE_PATH,
+        )
+        self.config.update(dispatch="queue", queue=queue)
+        self._set_env({"FLEET_CONFIG": json.dumps(self.config)})
+        return {
+            "async_output": OUTPUT_PATH,
+            "async_extra": self.fleet_queue.endpoint_async_config(),
+        }
+
+    def _completed(
+        self, invocation: RoutedInvocation, failure: str | None, location: str, received: float
+    ) -> None:
+        """The endpoint wrote a result: its SNS notification (queue mode)."""
+        fleet_queue_module = importlib.import_module("simulator.fleet_queue")
+        message = fleet_queue_module.notification(
+            invocation.endpoint_name,
+            invocation.inference_id or "",
+            received,
+            time.time(),
+            location,
+            failure_reason=failure,
+            input_location=invocation.input_location,
+        )
+        self.fleet_queue.publish_one(message)
+
+    def _dispatch_loop(self, dispatch_once: Callable[[float], Any], runtime: Any) -> None:
+        """The dispatcher's rounds (CONTRACT 3), each like a short scheduled invocation:
+        the ledger reloaded if another container wrote it, one round, the ledger written.
+        The runtime stand-in is put in place before each round: anything that resets the
+        package's clients (a test between two requests) would otherwise remove it."""
+        aws = importlib.import_module("fleet_autoscaler.aws")
+        while not self._stop.wait(self.dispatch_seconds):
+            try:
+                aws.override("sagemaker-runtime", self.runtime)
+                engine = runtime.dispatcher()
+                engine.begin()
+                try:
+                    dispatch_once(time.time())
+                finally:
+                    engine.save(time.time())
+            except WorldStopping:
+                return
+            except Exception as exc:  # the schedule keeps going, as EventBridge would
+                if not self._stop.is_set():
+                    self._say(f"dispatcher failed: {exc}")
+            finally:
+                self.dispatch_rounds += 1
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop everything in about ``grace`` + 3 s at most, however busy the world is."""
@@ -243,6 +340,8 @@ class LocalWorld:
         self.endpoint.stop(THREAD_JOIN_SECONDS)
         if not _join(self._reconciler):
             self._say("reconciler still busy after 1 s; left to finish on its own")
+        if not _join(self._dispatcher):
+            self._say("dispatcher still busy after 1 s; left to finish on its own")
         if self._moto is not None:
             moto, self._moto = self._moto, None
             if not _bounded(moto.stop, "moto-stop"):
@@ -277,7 +376,10 @@ class LocalWorld:
         # Raised from before-send, a BotoCoreError that is not a connection error is not
         # retried by botocore: the reconcile ends at its next attempt instead of waiting
         # out retries and a 70 s read timeout against a moto that is going away.
-        if self._stop.is_set() and threading.current_thread() is self._reconciler:
+        if self._stop.is_set() and threading.current_thread() in (
+            self._reconciler,
+            self._dispatcher,
+        ):
             raise WorldStopping()
 
     def _say(self, text: str) -> None:

@@ -70,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         "oracle (reactive lower bound): the baselines",
     )
     parser.add_argument(
+        "--dispatch",
+        choices=("direct", "queue"),
+        default="direct",
+        help="the fleet control's dispatch mode: direct (the router picks an endpoint) or "
+        "queue (one SQS queue for the fleet; the dispatcher sends work where there is room)",
+    )
+    parser.add_argument(
         "--signal",
         choices=SIGNALS,
         help="the fleet's scaling signal (default: scaling_signal in scaling_defaults.json)",
@@ -119,18 +126,33 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.dispatch == "queue" and args.control != "fleet":
+        print("error: --dispatch queue is a mode of --control fleet", file=sys.stderr)
+        return 2
+    if args.dispatch == "queue" and args.signal == "backlog":
+        print("error: --dispatch queue scales on the load signal, not backlog", file=sys.stderr)
+        return 2
     _credentials()
     label = f"{scenario.name}/{scenario.strategy if args.control == 'fleet' else args.control}"
+    label += "-queue" if args.dispatch == "queue" else ""
     served = args.serve is not None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") if served else None
     folder = args.out / output_key(
-        scenario, args.control, stamp, args.with_container, signal=args.signal, target=args.target
+        scenario,
+        args.control,
+        stamp,
+        args.with_container,
+        signal=args.signal,
+        target=args.target,
+        dispatch=args.dispatch,
     )
     print(f"outputs go to {folder}/", file=sys.stderr)
     live = args.live if args.live is not None else served
     names = [ep.name for ep in scenario.endpoints]
     if live and not args.quiet:
-        print("\n".join(report.legend_lines(names) + report.header_lines(names)), flush=True)
+        queue = args.dispatch == "queue"
+        lines = report.legend_lines(names, queue) + report.header_lines(names, queue)
+        print("\n".join(lines), flush=True)
 
     def show(row: Minute) -> None:
         print(report.row_line(row, names), flush=True)
@@ -146,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         serve_port=args.serve,
         pace=args.pace if args.pace is not None else (2.0 if served else 0.0),
         on_minute=show if live and not args.quiet else None,
+        dispatch=args.dispatch,
     )
     paths = report.write(outcome, folder, with_plot=not args.no_plot)
     if not args.quiet:  # live: the rows are out already; repeat the key below them
@@ -171,10 +194,12 @@ def output_key(
     *,
     signal: str | None = None,
     target: float | None = None,
+    dispatch: str = "direct",
 ) -> Path:
-    """``<scenario file>/<control>-seed<seed>[-<signal>][-target<value>][-served-<time>]
-    [-container]``: runs that differ in any of these never share a folder (``signal`` and
-    ``target``: the --signal and --target overrides, when given). A scenario file outside
+    """``<scenario file>/<control>[-queue]-seed<seed>[-<signal>][-target<value>]
+    [-served-<time>][-container]``: runs that differ in any of these never share a folder
+    (``signal`` and ``target``: the --signal and --target overrides, when given; ``-queue``:
+    --dispatch queue). A scenario file outside
     ``simulator/scenarios/`` is keyed by its name and a hash of its absolute path, so
     copies never collide; a served run (``served_at``: when it started) takes what was
     sent by hand, so each one gets its own folder."""
@@ -185,6 +210,7 @@ def output_key(
         digest = hashlib.sha256(str(source).encode()).hexdigest()[:8]
         file_key = f"{source.stem}-{digest}"
     run = f"fleet-{scenario.strategy}" if control == "fleet" else control  # no strategy
+    run += "-queue" if dispatch == "queue" else ""
     run += f"-seed{scenario.seed}"
     run += f"-{signal}" if signal else ""
     run += f"-target{target:g}" if target is not None else ""

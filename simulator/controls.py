@@ -21,13 +21,17 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from fleet_autoscaler import aws, runtime
+from fleet_autoscaler import aws, clock, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
 
 from .autoscaling import ScalableTarget, fleet_target, load_metric, waiting_without_capacity
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
+from .fleet_queue import sqs_depth_key
 from .scenario import Scenario
+
+DISPATCH_MODES = ("direct", "queue")
+QUEUED = ""  # what FleetControl.route answers in queue mode: on the fleet queue, no endpoint
 
 API_NAME = "fleet-router"  # the router's REST API and stage, for AWS/ApiGateway Count
 API_STAGE = "v1"
@@ -83,14 +87,17 @@ class Control(Protocol):
 
 
 def signal_inputs(
-    seen: Published, endpoints: list[str], fleet: str, signal: str
+    seen: Published, endpoints: list[str], fleet: str, signal: str, queue: str | None = None
 ) -> tuple[float | None, float | None]:
-    """(tracked metric, scale-from-zero alarm metric) of the module's policies."""
+    """(tracked metric, scale-from-zero alarm metric) of the module's policies; ``queue``:
+    the fleet queue's name in queue mode, whose published depth joins both (CONTRACT 4)."""
     if signal == "load":
         arrivals = seen.get(arrivals_key())
         if arrivals is None and seen.period < 0:
             return None, None
         backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
+        if queue is not None:
+            backlogs.append(seen.get(sqs_depth_key(queue)) or 0.0)  # FILL(q, 0)
         capacity = seen.get(capacity_key(fleet)) or 0.0
         arrivals = arrivals or 0.0
         return (
@@ -117,8 +124,15 @@ class SignalScaled:
     def patch(self, desired: int) -> None:
         raise NotImplementedError
 
-    def _scale(self, now: float, seen: Published, endpoints: list[str], fleet: str) -> Step:
-        metric, zero = signal_inputs(seen, endpoints, fleet, self.signal)
+    def _scale(
+        self,
+        now: float,
+        seen: Published,
+        endpoints: list[str],
+        fleet: str,
+        queue: str | None = None,
+    ) -> Step:
+        metric, zero = signal_inputs(seen, endpoints, fleet, self.signal, queue)
         _, actual, _ = self.status()
         decision = self.target.evaluate(now, metric, zero, actual, self.requested)
         if decision is None:
@@ -129,16 +143,28 @@ class SignalScaled:
 
 
 class SimRuntime:
-    """``sagemaker-runtime`` for the router: the world queues what the router sends.
+    """``sagemaker-runtime`` for the dispatcher (queue mode): the world queues what it sends.
 
     moto's InvokeEndpointAsync only returns an output location; answering here keeps
-    the router's code path (the call, its errors, failover) and costs no HTTP stubbing.
+    the caller's code path (the call, its errors, failover) and costs no HTTP stubbing.
+    ``deliver(endpoint, inference_id)`` puts the request on the endpoint's simulated
+    queue; ``output_path`` is the endpoint's S3OutputPath (``Filename`` names the file
+    in it, as InvokeEndpointAsync does since February 2026).
     """
 
-    def __init__(self, exists: Any) -> None:
+    def __init__(
+        self,
+        exists: Any,
+        deliver: Any = None,
+        output_path: str = "s3://fleet-sim-output/{endpoint}/",
+    ) -> None:
         self._exists = exists
+        self._deliver = deliver
+        self._output_path = output_path
+        self.calls = 0
 
     def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls += 1
         if not self._exists(EndpointName):
             raise ClientError(
                 {
@@ -149,10 +175,16 @@ class SimRuntime:
                 },
                 "InvokeEndpointAsync",
             )
-        inference_id = kwargs.get("InferenceId", "id")
+        inference_id = str(kwargs.get("InferenceId", "id"))
+        if self._deliver is not None:
+            self._deliver(EndpointName, inference_id)
+        folder = self._output_path.format(endpoint=EndpointName)
+        extension = str(kwargs.get("S3OutputPathExtension", "")).strip("/")
+        if extension:
+            folder = f"{folder}{extension}/"
         return {
             "InferenceId": inference_id,
-            "OutputLocation": f"s3://fleet-sim-output/{EndpointName}/{inference_id}.out",
+            "OutputLocation": f"{folder}{kwargs.get('Filename') or inference_id + '.out'}",
         }
 
 
@@ -169,8 +201,15 @@ class FleetControl(SignalScaled):
         signal: str | None = None,
         target: float | None = None,
         endpoint_exists: Any = None,
+        queue: dict[str, Any] | None = None,
+        runtime_client: SimRuntime | None = None,
     ) -> None:
-        self.label = scenario.strategy
+        """``queue``: FLEET_CONFIG's ``queue`` object, which puts the fleet in queue mode
+        (the router enqueues, :meth:`dispatch` runs the real dispatcher); ``runtime_client``
+        then answers the dispatcher's InvokeEndpointAsync."""
+        self.label = scenario.strategy if queue is None else f"{scenario.strategy}-queue"
+        self.dispatch_mode = "direct" if queue is None else "queue"
+        self.queue_name = None if queue is None else str(queue["queue_url"]).rsplit("/", 1)[-1]
         self.lock = lock  # shared with the local API when the fleet is served over HTTP
         self._scenario = scenario
         self._fleet = scenario.fleet_name
@@ -179,6 +218,11 @@ class FleetControl(SignalScaled):
         if target is not None:
             key = "load_target_value" if self.signal == "load" else "backlog_target_value"
             settings = type(settings)(**{**settings.__dict__, key: target})
+        if queue is not None and self.signal != "load":
+            raise ValueError(
+                "queue mode scales on the load signal (the fleet queue's depth joins it); "
+                f"not on {self.signal!r}"
+            )
         self.target = fleet_target(
             settings, scenario.min_capacity, scenario.max_capacity, self.signal
         )
@@ -186,15 +230,25 @@ class FleetControl(SignalScaled):
             ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints
         )
         os.environ["STATE_TABLE"] = table
-        os.environ["FLEET_CONFIG"] = json.dumps(scenario.fleet_config())
+        config = scenario.fleet_config()
+        if queue is not None:
+            config.update(dispatch="queue", queue=queue)
+        os.environ["FLEET_CONFIG"] = json.dumps(config)
         runtime.reset()
-        if endpoint_exists is not None:
+        self._dispatcher: Any = None
+        if queue is not None:
+            from fleet_autoscaler.handlers import dispatcher  # noqa: PLC0415  (queue mode only)
+
+            self._dispatcher = dispatcher  # runtime.reset() above: a fresh container
+            aws.override("sagemaker-runtime", runtime_client or SimRuntime(endpoint_exists))
+        elif endpoint_exists is not None:
             aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)
 
     def initial_instances(self) -> dict[str, int]:
         return {ep.name: ep.initial_instances for ep in self._scenario.endpoints}
 
     def route(self, request_id: int) -> str | None:
+        """The endpoint the router chose, :data:`QUEUED` (queue mode), None (refused)."""
         headers = {
             "InputLocation": f"s3://fleet-sim-input/requests/{request_id}.csv",
             "Content-Type": "text/csv",
@@ -204,7 +258,22 @@ class FleetControl(SignalScaled):
             response = router.handler(router_event(self._fleet, headers), None)
         if response["statusCode"] != 200:
             return None
-        return str(json.loads(response["body"])["EndpointName"])
+        endpoint = json.loads(response["body"])["EndpointName"]
+        return QUEUED if endpoint is None else str(endpoint)
+
+    def dispatch(self, first: bool, last: bool) -> Any:
+        """One round of the real dispatcher (queue mode), at the world's clock; ``first``
+        and ``last``: the round opens / closes a scheduled invocation, which reloads the
+        ledger if another container wrote it and writes it once at its end, as
+        ``dispatcher.handler`` does."""
+        with self.lock:
+            if first:
+                runtime.dispatcher().begin()
+            try:
+                return self._dispatcher.dispatch_once(clock.now())
+            finally:
+                if last:
+                    runtime.dispatcher().save(clock.now())
 
     def status(self) -> tuple[int, int, str]:
         with self.lock:
@@ -227,7 +296,7 @@ class FleetControl(SignalScaled):
 
     def autoscale(self, now: float, seen: Published) -> Step:
         names = [ep.name for ep in self._scenario.endpoints]
-        return self._scale(now, seen, names, self._fleet)
+        return self._scale(now, seen, names, self._fleet, self.queue_name)
 
     def on_event(self, endpoint: str, status: str) -> None:
         with self.lock:

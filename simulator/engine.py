@@ -25,14 +25,18 @@ from fleet_autoscaler import clock, runtime
 from .baseline import OracleControl, make_control
 from .cloudwatch import DelayedCloudWatch
 from .controls import (
+    DISPATCH_MODES,
+    QUEUED,
     Control,
     FleetControl,
     Published,
     SignalScaled,
+    SimRuntime,
     arrivals_key,
     capacity_key,
     endpoint_key,
 )
+from .fleet_queue import OUTPUT_PATH, FleetQueue, fast_sqs_clock, sqs_depth_key
 from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
@@ -47,6 +51,7 @@ EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
 CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle")
+QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
 
 class EventQueue:
@@ -147,9 +152,14 @@ class World:
         log_path: Path | None,
         signal: str | None = None,
         target: float | None = None,
+        dispatch: str = "direct",
     ) -> None:
         if control not in CONTROLS:
             raise ValueError(f"control must be one of {', '.join(CONTROLS)}, not {control!r}")
+        if dispatch not in DISPATCH_MODES:
+            raise ValueError(f"dispatch must be direct or queue, not {dispatch!r}")
+        if dispatch == "queue" and control != "fleet":
+            raise ValueError(f"dispatch queue is a mode of the fleet control, not of {control!r}")
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
@@ -175,6 +185,9 @@ class World:
         self.on_minute: Callable[[Minute], None] | None = None  # each row as it happens
         self.by_hand_requests = 0
         self.by_hand_patches: list[int] = []
+        # queue mode: the fleet's SQS queue and what the world knows of each queued request
+        self.fleet_queue = FleetQueue(scenario.fleet_name) if dispatch == "queue" else None
+        self.fleet_queue_config: dict[str, Any] | None = None
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -187,6 +200,14 @@ class World:
 
     def _make_control(self) -> Control:
         if self.control_name == "fleet":
+            runtime_client = None
+            if self.fleet_queue is not None:
+                self.fleet_queue_config = self.fleet_queue.create(
+                    boto3.client("sqs"), boto3.client("sns")
+                )
+                runtime_client = SimRuntime(
+                    self.sagemaker.exists, deliver=self._dispatched, output_path=OUTPUT_PATH
+                )
             return FleetControl(
                 self.scenario,
                 TABLE,
@@ -194,6 +215,8 @@ class World:
                 signal=self.signal,
                 target=self.target,
                 endpoint_exists=self.sagemaker.exists,
+                queue=self.fleet_queue_config,
+                runtime_client=runtime_client,
             )
         return make_control(self.control_name, self.scenario, self.sagemaker, self.target)
 
@@ -201,13 +224,16 @@ class World:
         create_state_table(boto3.client("dynamodb"), TABLE)
         sagemaker = boto3.client("sagemaker")
         initial = self.control.initial_instances()
+        queue = self.fleet_queue
         for ep in self.scenario.endpoints:
             create_endpoint(
                 sagemaker,
                 ep.name,
                 "AllTraffic",
                 initial[ep.name],
-                async_output=f"s3://fleet-sim-output/{ep.name}/",
+                # queue mode: one output path for every endpoint, notifications to SNS
+                async_output=f"s3://fleet-sim-output/{ep.name}/" if queue is None else OUTPUT_PATH,
+                async_extra=None if queue is None else queue.endpoint_async_config(),
             )
 
     # -- measurements -----------------------------------------------------------------------
@@ -231,6 +257,13 @@ class World:
         )
         # The control plane's EMF line (CONTRACT section 3): the fleet's actual capacity.
         cloudwatch.record(capacity_key(scenario.fleet_name), period, float(capacity))
+        if self.fleet_queue is not None:
+            # AWS/SQS ApproximateNumberOfMessagesVisible, statistic Maximum over the minute
+            cloudwatch.record(
+                sqs_depth_key(self.fleet_queue.queue_name),
+                period,
+                float(max(s["_queue_visible"] for s in samples)),
+            )
         names = [ep.name for ep in scenario.endpoints]
         if self.control.shared_queue:
             names = [f"{scenario.fleet_name}-pool"]
@@ -261,6 +294,8 @@ class World:
             pool = f"{self.scenario.fleet_name}-pool"
             sample["_instances_" + pool] = sum(instances.values())
             sample["_backlog_" + pool] = self.inference.total_backlog()
+        if self.fleet_queue is not None:
+            sample["_queue_visible"] = self.fleet_queue.visible()
         return sample
 
     # -- the loop ---------------------------------------------------------------------------
@@ -297,7 +332,11 @@ class World:
                 else:
                     self.sagemaker.delete(name)
                     self.emit(name, "DELETING")
-                self.inference.drop(name)
+                dropped = self.inference.drop(name)
+                if self.fleet_queue is not None:
+                    for inference_id in dropped:
+                        if inference_id is not None:
+                            self.fleet_queue.finished(inference_id)
 
             self.queue.at(due, strike)
 
@@ -336,6 +375,28 @@ class World:
         with self.lock:
             self.by_hand_requests += 1
             self.inference.arrive(endpoint, self.now, self._work())
+
+    def _dispatched(self, endpoint: str, inference_id: str) -> None:
+        """The dispatcher's InvokeEndpointAsync reached ``endpoint`` (called under the lock
+        the dispatcher runs with): the request joins the endpoint's queue, waiting since it
+        arrived. One the world never queued was sent by hand (--serve): it arrives now."""
+        assert self.fleet_queue is not None
+        entry = self.fleet_queue.take(inference_id, endpoint)
+        if entry is None:
+            self.by_hand_requests += 1
+            entry = (self.now, self._work())
+            self.fleet_queue.dispatched[inference_id] = (self.now, endpoint)
+        self.inference.arrive(endpoint, entry[0], entry[1], inference_id)
+
+    def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:
+        """(a dispatcher round runs at ``start``, it is its invocation's first, its last):
+        the schedule is rate(1 minute), each invocation dispatching for run_seconds
+        (CONTRACT section 3), so no round in the minute's last 60 - run_seconds seconds."""
+        assert self.fleet_queue_config is not None
+        run_seconds = float(self.fleet_queue_config["run_seconds"])
+        offset = start % 60.0
+        due = offset < run_seconds
+        return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
 
     def _aas_patch(self, desired: int) -> None:
         """A PATCH from Application Auto Scaling's scheduled action."""
@@ -376,12 +437,22 @@ class World:
                 endpoint = self.control.route(request_id)
                 if endpoint is None:
                     self.inference.lost += 1
+                elif endpoint == QUEUED:
+                    assert self.fleet_queue is not None
+                    self.fleet_queue.enqueue(f"req-{request_id}", when, work)
                 else:
                     self.inference.arrive(endpoint, when, work)
+            if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
+                due, first, last = self._dispatch_due(start)
+                if due:
+                    self.control.dispatch(first, last)
             self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
             instances = self.serving_instances()
             finished = self.inference.serve(instances, start, self.now)
+            if self.fleet_queue is not None and self.inference.completed:
+                self.fleet_queue.publish(self.inference.completed, scenario.start_time.timestamp())
+                self.inference.completed.clear()
             if self.link is not None:
                 for name, count in finished.items():
                     self.link.serve(name, count)
@@ -389,6 +460,8 @@ class World:
             instance_minutes += serving * tick_minutes
             dollars += sum(instances[n] * prices[n] for n in instances) * tick_minutes / 60.0
             stranded += self.inference.stranded(instances) * tick_minutes
+            if self.fleet_queue is not None and not serving:
+                stranded += len(self.fleet_queue.pending) * tick_minutes  # nothing serves
             if arrived_now and not serving:
                 zero_capacity += tick_minutes
             samples.append(self._sample(instances))
@@ -465,11 +538,27 @@ class World:
             arrivals = 0
             if progress is not None:
                 progress(minute, scenario.duration_minutes)
+        extras: dict[str, Any] = {}
+        queued_at_end = self.inference.total_backlog()
+        unserved = self.inference.unserved_waits(self.now)
+        if self.fleet_queue is not None:
+            fleet_queue = self.fleet_queue
+            queued_at_end += len(fleet_queue.pending)  # in SQS (or its DLQ): not lost
+            unserved += [self.now - arrival for arrival, _ in fleet_queue.pending.values()]
+            extras = {
+                "dispatch": "queue",
+                "queued_in_sqs_at_end": len(fleet_queue.pending),
+                "sqs_visible_at_end": fleet_queue.visible(),
+                "dead_lettered": fleet_queue.dead_lettered(),
+                "dispatches": fleet_queue.dispatches,
+                "duplicate_dispatches": fleet_queue.duplicates,
+                "completions_published": fleet_queue.completions_published,
+            }
         return Outcome(
             scenario=scenario,
             control=self.control.label,
             timeline=timeline,
-            waits=self.inference.waits + self.inference.unserved_waits(self.now),
+            waits=self.inference.waits + unserved,
             served=self.inference.served,
             lost=self.inference.lost,
             update_calls=len(self.sagemaker.calls),
@@ -482,18 +571,23 @@ class World:
                 "dollars": round(dollars, 2),
                 "stranded_request_minutes": round(stranded, 1),
                 "zero_capacity_minutes": round(zero_capacity, 2),
-                "queued_at_end": self.inference.total_backlog(),
+                "queued_at_end": queued_at_end,
+                **extras,
             },
         )
 
     def _backlogs(self) -> dict[str, int]:
-        """Per endpoint; a shared queue's backlog is shown on the first endpoint."""
+        """Per endpoint; a shared queue's backlog is shown on the first endpoint. In queue
+        mode, ``queue`` holds the requests on the fleet queue (not yet dispatched)."""
         names = [ep.name for ep in self.scenario.endpoints]
         if self.control.shared_queue:
             return {
                 n: (self.inference.total_backlog() if i == 0 else 0) for i, n in enumerate(names)
             }
-        return {n: self.inference.backlog(n) for n in names}
+        backlogs = {n: self.inference.backlog(n) for n in names}
+        if self.fleet_queue is not None:
+            backlogs[QUEUE_COLUMN] = len(self.fleet_queue.pending)
+        return backlogs
 
 
 @contextmanager
@@ -543,16 +637,18 @@ def simulate(
     pace: float = 0.0,
     on_serve: Callable[[str], None] | None = None,
     on_minute: Callable[[Minute], None] | None = None,
+    dispatch: str = "direct",
 ) -> Outcome:
     """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
     ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
-    controller's target (the signal's target value; the oracle's utilisation).
+    controller's target (the signal's target value; the oracle's utilisation);
+    ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
     """
-    with _isolated_aws(log_path), ExitStack() as stack:
-        world = World(scenario, control, log_path, signal=signal, target=target)
+    with _isolated_aws(log_path), fast_sqs_clock(), ExitStack() as stack:
+        world = World(scenario, control, log_path, signal=signal, target=target, dispatch=dispatch)
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         world.on_minute = on_minute
         if with_container:

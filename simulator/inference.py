@@ -12,6 +12,10 @@ oracle's fleet-wide queue): whichever slot is free first takes the next request.
 Every request carries a work factor drawn once, in arrival order, from the scenario's
 seed (mean 1): the same request is equally large for every controller, so runs of
 different controllers see exactly the same arrivals and the same work.
+
+A request may carry its InferenceId (queue mode: the dispatcher sent it); when it
+finishes, ``(endpoint, inference id, finish time)`` goes to :attr:`InferenceModel.completed`
+so that the world can publish the endpoint's success notification.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ class Queue:
     """One FIFO queue and the slots that serve it, grouped by endpoint."""
 
     seconds_per_request: dict[str, float]  # mean service time of one slot, per endpoint
-    waiting: deque[tuple[float, float]] = field(default_factory=deque)  # (arrival, work)
+    # (arrival, work, inference id or None)
+    waiting: deque[tuple[float, float, str | None]] = field(default_factory=deque)
     slots: dict[str, list[float]] = field(default_factory=dict)  # time each slot is free
-    in_flight: dict[str, list[float]] = field(default_factory=dict)  # finish times
+    # (finish time, inference id or None) per endpoint
+    in_flight: dict[str, list[tuple[float, str | None]]] = field(default_factory=dict)
 
     def resize(self, endpoint: str, count: int, now: float) -> None:
         """``count`` slots now serve for ``endpoint``; a removed busy slot still finishes."""
@@ -38,8 +44,15 @@ class Queue:
         while len(slots) < count:
             slots.append(now)
 
-    def serve(self, start: float, end: float, waits: list[float]) -> dict[str, int]:
-        """Serve from ``start`` to ``end``; how many requests each endpoint finished."""
+    def serve(
+        self,
+        start: float,
+        end: float,
+        waits: list[float],
+        completed: list[tuple[str, str, float]] | None = None,
+    ) -> dict[str, int]:
+        """Serve from ``start`` to ``end``; how many requests each endpoint finished
+        (and, into ``completed``, the identified ones)."""
         while self.waiting:
             best_endpoint, best_index, best_free = "", -1, end
             for endpoint, slots in self.slots.items():
@@ -48,7 +61,7 @@ class Queue:
                         best_endpoint, best_index, best_free = endpoint, index, free
             if best_index < 0:
                 break
-            arrival, work = self.waiting[0]
+            arrival, work, inference_id = self.waiting[0]
             begin = max(best_free, start, arrival)
             if begin >= end:
                 break
@@ -56,11 +69,15 @@ class Queue:
             waits.append(begin - arrival)
             finish = begin + work * self.seconds_per_request[best_endpoint]
             self.slots[best_endpoint][best_index] = finish
-            self.in_flight.setdefault(best_endpoint, []).append(finish)
+            self.in_flight.setdefault(best_endpoint, []).append((finish, inference_id))
         done = {}
         for endpoint, finishes in self.in_flight.items():
-            still = [t for t in finishes if t > end]
+            still = [item for item in finishes if item[0] > end]
             done[endpoint] = len(finishes) - len(still)
+            if completed is not None and done[endpoint]:
+                completed.extend(
+                    (endpoint, i, t) for t, i in finishes if t <= end and i is not None
+                )
             self.in_flight[endpoint] = still
         return done
 
@@ -68,12 +85,13 @@ class Queue:
         """Waiting plus in flight (``ApproximateBacklogSize``)."""
         return len(self.waiting) + sum(len(f) for f in self.in_flight.values())
 
-    def drop(self, endpoint: str) -> int:
-        """An endpoint failed: its in-flight requests fail (and, alone, its queue)."""
-        lost = len(self.in_flight.pop(endpoint, []))
+    def drop(self, endpoint: str) -> list[str | None]:
+        """An endpoint failed: its in-flight requests fail (and, alone, its queue);
+        the inference ids of the requests that failed."""
+        lost = [inference_id for _, inference_id in self.in_flight.pop(endpoint, [])]
         self.slots.pop(endpoint, None)
         if not self.slots:
-            lost += len(self.waiting)
+            lost += [inference_id for _, _, inference_id in self.waiting]
             self.waiting.clear()
         return lost
 
@@ -99,12 +117,16 @@ class InferenceModel:
         self.waits: list[float] = []
         self.served = 0
         self.lost = 0
+        self.completed: list[tuple[str, str, float]] = []  # (endpoint, inference id, finish)
 
     def _distinct(self) -> list[Queue]:
         return list({id(q): q for q in self.queues.values()}.values())
 
-    def arrive(self, endpoint: str, now: float, work: float = 1.0) -> None:
-        self.queues[endpoint].waiting.append((now, work))
+    def arrive(
+        self, endpoint: str, now: float, work: float = 1.0, inference_id: str | None = None
+    ) -> None:
+        """A request reaches ``endpoint``'s queue; ``now`` is when its wait began."""
+        self.queues[endpoint].waiting.append((now, work, inference_id))
 
     def serve(self, instances: dict[str, int], start: float, end: float) -> dict[str, int]:
         """Serve every queue from ``start`` to ``end``; requests finished per endpoint."""
@@ -112,14 +134,16 @@ class InferenceModel:
             queue.resize(name, instances.get(name, 0) * self.slots_per_instance[name], start)
         done: dict[str, int] = dict.fromkeys(self.queues, 0)
         for queue in self._distinct():
-            for name, count in queue.serve(start, end, self.waits).items():
+            for name, count in queue.serve(start, end, self.waits, self.completed).items():
                 done[name] += count
         self.served += sum(done.values())
         return done
 
-    def drop(self, endpoint: str) -> None:
-        """An endpoint failed or was deleted: the requests it holds fail."""
-        self.lost += self.queues[endpoint].drop(endpoint)
+    def drop(self, endpoint: str) -> list[str | None]:
+        """An endpoint failed or was deleted: the requests it holds fail (counted lost)."""
+        dropped = self.queues[endpoint].drop(endpoint)
+        self.lost += len(dropped)
+        return dropped
 
     def backlog(self, endpoint: str) -> int:
         """``ApproximateBacklogSize`` of ``endpoint`` (of the shared queue when shared)."""
@@ -144,4 +168,4 @@ class InferenceModel:
         return total
 
     def unserved_waits(self, now: float) -> list[float]:
-        return [now - arrival for q in self._distinct() for arrival, _ in q.waiting]
+        return [now - arrival for q in self._distinct() for arrival, _, _ in q.waiting]

@@ -21,9 +21,15 @@ def create_state_table(dynamodb: Any, table: str) -> None:
 
 
 def create_endpoint(
-    sagemaker: Any, name: str, variant: str, instances: int, async_output: str | None = None
+    sagemaker: Any,
+    name: str,
+    variant: str,
+    instances: int,
+    async_output: str | None = None,
+    async_extra: dict[str, Any] | None = None,
 ) -> None:
-    """Model, endpoint configuration and endpoint; ``async_output`` makes it asynchronous."""
+    """Model, endpoint configuration and endpoint; ``async_output`` makes it asynchronous
+    (``async_extra``: more of its OutputConfig, e.g. S3FailurePath, NotificationConfig)."""
     sagemaker.create_model(
         ModelName=f"{name}-model",
         ExecutionRoleArn=ROLE_ARN,
@@ -42,6 +48,7 @@ def create_endpoint(
         "ProductionVariants": [production_variant],
     }
     if async_output is not None:
-        config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": async_output}}
+        output = {"S3OutputPath": async_output, **(async_extra or {})}
+        config["AsyncInferenceConfig"] = {"OutputConfig": output}
     sagemaker.create_endpoint_config(**config)
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .engine import Minute, Outcome
+from .engine import QUEUE_COLUMN, Minute, Outcome
 
 STATUS_LETTER = {
     "InService": " ",
@@ -97,12 +97,18 @@ def _short(name: str) -> str:
     return name.rsplit("-", maxsplit=1)[-1][:6]
 
 
-def legend_lines(names: list[str]) -> list[str]:
-    """What each column means; printed above every timeline."""
+def legend_lines(names: list[str], queue: bool = False) -> list[str]:
+    """What each column means; printed above every timeline (``queue``: queue mode)."""
     endpoints = ", ".join(f"{_short(n)} = {n}" for n in names)
+    queued = (
+        ["queue: of the backlog, the requests still on the fleet queue (not yet dispatched)"]
+        if queue
+        else []
+    )
     return [
         "min: simulated minute; req/m: requests the scenario sent in that minute; "
         "backlog: requests waiting or in flight at its end",
+        *queued,
         f"per endpoint ({endpoints}): instances in service and a status letter",
         "asked: the desiredCapacity Application Auto Scaling last sent (PATCH); "
         "desired: what the scaling API answers (GET);",
@@ -114,9 +120,10 @@ def legend_lines(names: list[str]) -> list[str]:
     ]
 
 
-def header_lines(names: list[str]) -> list[str]:
+def header_lines(names: list[str], queue: bool = False) -> list[str]:
     header = (
         f"{'min':>4} {'req/m':>5} {'backlog':>7} "
+        + (f"{'queue':>5} " if queue else "")
         + " ".join(f"{_short(n):>7}" for n in names)
         + f" {'asked':>5} {'desired':>7} {'actual':>6}  status"
     )
@@ -143,8 +150,9 @@ def row_line(row: Minute, names: list[str]) -> str:
     )
     found = marks(row)
     mark = f"  <- {'; '.join(found)}" if found else ""
+    queued = f"{row.backlog[QUEUE_COLUMN]:>5} " if QUEUE_COLUMN in row.backlog else ""
     return (
-        f"{row.minute:>4} {row.arrivals:>5} {sum(row.backlog.values()):>7} {cells} "
+        f"{row.minute:>4} {row.arrivals:>5} {sum(row.backlog.values()):>7} {queued}{cells} "
         f"{row.requested:>5} {row.desired:>7} {row.actual:>6}  {row.scaling_status}{mark}"
     )
 
@@ -162,7 +170,8 @@ def served_note(summary: dict[str, Any]) -> str | None:
 
 def timeline_lines(outcome: Outcome) -> list[str]:
     names = [ep.name for ep in outcome.scenario.endpoints]
-    lines = legend_lines(names) + header_lines(names)
+    queue = any(QUEUE_COLUMN in row.backlog for row in outcome.timeline)
+    lines = legend_lines(names, queue) + header_lines(names, queue)
     lines.extend(row_line(row, names) for row in outcome.timeline)
     lines.append(LETTER_KEY)
     return lines
@@ -269,6 +278,9 @@ def plot(outcome: Outcome, path: Path) -> None:
              linewidth=1.2, label="requests / minute")  # fmt: skip
     top.fill_between(minutes, [sum(row.backlog.values()) for row in timeline], step="post",
                      color="#BBBBBB", alpha=0.7, label="backlog (all endpoints)")  # fmt: skip
+    if any(QUEUE_COLUMN in row.backlog for row in timeline):
+        top.step(minutes, [row.backlog.get(QUEUE_COLUMN, 0) for row in timeline], where="post",
+                 color="#C44E52", linewidth=1.0, label="on the fleet queue (SQS)")  # fmt: skip
     by_hand = [row for row in timeline if row.by_hand_requests]
     if by_hand:
         top.scatter([row.minute for row in by_hand], [row.by_hand_requests for row in by_hand],

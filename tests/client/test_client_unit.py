@@ -11,7 +11,7 @@ from botocore.credentials import ReadOnlyCredentials
 
 from fleet_client.cli import main
 from fleet_client.client import AsyncRequest, FleetClient
-from fleet_client.errors import AccessDenied, NotFound, Unavailable, UsageError
+from fleet_client.errors import AccessDenied, FleetClientError, NotFound, Unavailable, UsageError
 from fleet_client.retry import RetryPolicy
 from fleet_client.signing import Identity
 from fleet_client.transport import HttpResponse
@@ -84,6 +84,35 @@ def test_async_invoke_sends_signed_async_headers() -> None:
     assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKID/")
     assert "/eu-west-1/execute-api/aws4_request" in headers["Authorization"]
     assert (result.endpoint_name, result.output_location) == ("e1", "s3://b/o")
+
+
+def test_a_queued_answer_names_no_endpoint_and_keeps_the_promised_location() -> None:
+    queued = {
+        "InferenceId": "q-1",
+        "OutputLocation": "s3://b/results/q-1.out",
+        "FailureLocation": "s3://b/failures/q-1.out",
+        "EndpointName": None,
+        "Dispatch": "queued",
+    }
+    result = make_client(FakeApi(reply(200, queued)), []).invoke_async(
+        "demo", AsyncRequest("s3://b/in", inference_id="q-1")
+    )
+    assert result.queued and result.endpoint_name is None
+    assert result.output_location == "s3://b/results/q-1.out"
+    assert result.failure_location == "s3://b/failures/q-1.out"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"InferenceId": "i", "OutputLocation": "s3://b/o"},  # no EndpointName at all
+        {"EndpointName": None, "InferenceId": "i"},  # queued but nothing to wait for
+        {"EndpointName": "", "OutputLocation": "s3://b/o"},
+    ],
+)
+def test_an_answer_without_endpoint_or_queued_location_is_an_error(body: dict) -> None:
+    with pytest.raises(FleetClientError, match="naming the endpoint"):
+        make_client(FakeApi(reply(200, body)), []).invoke_async("demo", AsyncRequest("s3://b"))
 
 
 def test_503_is_retried_with_backoff_then_succeeds() -> None:

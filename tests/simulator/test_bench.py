@@ -86,3 +86,26 @@ def test_a_tiny_run_prints_medians_and_writes_results_and_picture(tmp_path, caps
     assert all(entry["seeds"] == [1, 2, 3] for entry in results["entries"])
     assert (tmp_path / "cost-vs-p95.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "table.md").read_text().startswith("| scenario | controller |")
+
+
+def test_fleet_queue_is_a_controller_that_runs_the_fleet_in_queue_mode(tmp_path, capsys):
+    assert bench.CONTROLLERS["fleet-queue"] == ("fleet", "load")
+    assert bench.DISPATCH["fleet-queue"] == "queue"
+    assert bench.default_target("fleet-queue") == bench.default_target("fleet-load")
+    code = bench.main(
+        [
+            "--scenarios", "step",
+            "--controllers", "fleet-queue",
+            "--seeds", "1",
+            "--sweep",
+            "--minutes", "20",
+            "--jobs", "1",
+            "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "fleet-queue" in out and "| lost" in out
+    (run,) = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert run["controller"] == "fleet-queue" and run["lost"] == 0
+    assert run["p95"] > 0  # the step's burst starts at minute 15: work waited

@@ -1,0 +1,239 @@
+"""Queue mode in the simulated world: the fleet's SQS queue, its dead-letter queue, the
+completion queue behind the endpoints' SNS topics, and what the endpoints publish there.
+
+The real router puts each request on the fleet queue (SQS SendMessage, in moto); the real
+dispatcher takes messages off it and calls ``InvokeEndpointAsync``, which reaches
+:class:`~simulator.controls.SimRuntime` and through it the endpoint's simulated queue.
+The world remembers each request's arrival time and size by its InferenceId (the
+router's answer carries it), so a dispatched request waits from when it ARRIVED, not from
+when it was dispatched. When a request finishes, the endpoint publishes its success
+notification to the SNS topic, which delivers it to the completion queue wrapped in the
+SNS envelope (moto's SNS -> SQS subscription, as in AWS without raw delivery).
+
+Nothing reads a true endpoint backlog for the dispatcher: it sees the state item (the
+reconciler's delayed CloudWatch datapoints) and the completions, as in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .cloudwatch import Key
+
+OUTPUT_PATH = "s3://fleet-sim-output/results/"  # the S3OutputPath every endpoint shares
+FAILURE_PATH = "s3://fleet-sim-output/failures/"  # the S3FailurePath every endpoint shares
+ROOM_PER_CAPACITY = 2.0  # k: requests outstanding per in-service capacity unit (CONTRACT 1)
+RUN_SECONDS = 50  # one scheduled dispatcher invocation dispatches this long (CONTRACT 1)
+MAX_RECEIVE_COUNT = 5  # the redrive policy's maxReceiveCount (the module's default)
+BATCH = 10  # SNS PublishBatch and SQS batch calls take at most 10 entries
+
+
+def sqs_depth_key(queue_name: str) -> Key:
+    """AWS/SQS ApproximateNumberOfMessagesVisible of the fleet queue (CONTRACT section 4)."""
+    return ("AWS/SQS", "ApproximateNumberOfMessagesVisible", (("QueueName", queue_name),))
+
+
+def notification(
+    endpoint: str,
+    inference_id: str,
+    received: float,
+    finished: float,
+    location: str,
+    *,
+    failure_reason: str | None = None,
+    input_location: str | None = None,
+    region: str = "us-east-1",
+) -> dict[str, Any]:
+    """The SageMaker async notification for one request (the "Message" inside the SNS
+    envelope): success, or failure when ``failure_reason`` is given (``location`` is then
+    the failure location). Field names as in the SageMaker developer guide, "Check
+    prediction results"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-check-predictions.html):
+    ``inferenceId``, ``invocationStatus`` (Completed / Failed), ``failureReason``,
+    ``requestParameters.endpointName``, ``responseParameters.outputLocation``."""
+
+    def stamp(epoch: float) -> str:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    request: dict[str, Any] = {"endpointName": endpoint}
+    if input_location is not None:
+        request["inputLocation"] = input_location
+    message: dict[str, Any] = {
+        "awsRegion": region,
+        "eventTime": stamp(finished),
+        "receivedTime": stamp(received),
+        "invocationStatus": "Completed" if failure_reason is None else "Failed",
+        "requestParameters": request,
+        "responseParameters": {
+            "outputLocation" if failure_reason is None else "failureLocation": location
+        },
+        "inferenceId": inference_id,
+        "eventVersion": "1.0",
+        "eventSource": "aws:sagemaker",
+        "eventName": "InferenceResult",
+    }
+    if failure_reason is not None:
+        message["failureReason"] = failure_reason
+    return message
+
+
+@contextmanager
+def fast_sqs_clock() -> Iterator[None]:
+    """moto's SQS asks for the time twice per message and per look at the queue (visibility
+    and delay), each time through timezone-aware datetime arithmetic; with a few hundred
+    messages waiting that dominates a run. The same instant from ``time.time()``, for the
+    length of a simulation."""
+    import moto.sqs.models as sqs_models  # noqa: PLC0415  (only inside the simulator's moto)
+
+    original = sqs_models.unix_time_millis
+    sqs_models.unix_time_millis = lambda dt=None: (  # type: ignore[assignment]
+        time.time() * 1000.0 if dt is None else original(dt)
+    )
+    try:
+        yield
+    finally:
+        sqs_models.unix_time_millis = original
+
+
+@dataclass
+class FleetQueue:
+    """The fleet's queues in moto and what the world knows about each queued request."""
+
+    fleet: str
+    queue_name: str = ""
+    queue_url: str = ""
+    dead_letter_url: str = ""
+    completion_url: str = ""
+    success_topic: str = ""
+    error_topic: str = ""
+    # InferenceId -> (arrival, work) of requests the router queued, not yet dispatched
+    pending: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # InferenceId -> (arrival, endpoint) of requests an endpoint holds
+    dispatched: dict[str, tuple[float, str]] = field(default_factory=dict)
+    dispatches: int = 0
+    duplicates: int = 0  # a message dispatched a second time (SQS delivers at least once)
+    completions_published: int = 0
+    output_path: str = OUTPUT_PATH
+    failure_path: str = FAILURE_PATH
+    _sqs: Any = None
+    _sns: Any = None
+
+    def create(
+        self,
+        sqs: Any,
+        sns: Any,
+        output_path: str = OUTPUT_PATH,
+        failure_path: str = FAILURE_PATH,
+        room_per_capacity: float = ROOM_PER_CAPACITY,
+    ) -> dict[str, Any]:
+        """The queues and topics the module creates; returns FLEET_CONFIG's ``queue``."""
+        self._sqs, self._sns = sqs, sns
+        self.output_path, self.failure_path = output_path, failure_path
+        self.queue_name = f"{self.fleet}-fleet-queue"
+        self.dead_letter_url = sqs.create_queue(QueueName=f"{self.fleet}-fleet-dlq")["QueueUrl"]
+        dead_letter_arn = sqs.get_queue_attributes(
+            QueueUrl=self.dead_letter_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+        self.queue_url = sqs.create_queue(
+            QueueName=self.queue_name, Attributes={"RedrivePolicy": json.dumps(redrive)}
+        )["QueueUrl"]
+        self.completion_url = sqs.create_queue(QueueName=f"{self.fleet}-completions")["QueueUrl"]
+        completion_arn = sqs.get_queue_attributes(
+            QueueUrl=self.completion_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self.success_topic = sns.create_topic(Name=f"{self.fleet}-inference-success")["TopicArn"]
+        self.error_topic = sns.create_topic(Name=f"{self.fleet}-inference-error")["TopicArn"]
+        for topic in (self.success_topic, self.error_topic):
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=completion_arn)
+        return {
+            "queue_url": self.queue_url,
+            "completion_queue_url": self.completion_url,
+            "output_path": output_path,
+            "failure_path": failure_path,
+            "room_per_capacity": room_per_capacity,
+            "run_seconds": RUN_SECONDS,
+        }
+
+    def endpoint_async_config(self) -> dict[str, Any]:
+        """The rest of every endpoint's AsyncInferenceConfig.OutputConfig in queue mode."""
+        return {
+            "S3FailurePath": self.failure_path,
+            "NotificationConfig": {
+                "SuccessTopic": self.success_topic,
+                "ErrorTopic": self.error_topic,
+            },
+        }
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def enqueue(self, inference_id: str, arrival: float, work: float) -> None:
+        """The router queued this request (its answer named the InferenceId)."""
+        self.pending[inference_id] = (arrival, work)
+
+    def take(self, inference_id: str, endpoint: str) -> tuple[float, float] | None:
+        """The dispatcher sent ``inference_id`` to ``endpoint``: its (arrival, work), or None
+        when the world never queued it (a request sent by hand)."""
+        entry = self.pending.pop(inference_id, None)
+        self.dispatches += 1
+        if entry is None:
+            if inference_id in self.dispatched:
+                self.duplicates += 1
+            return None
+        self.dispatched[inference_id] = (entry[0], endpoint)
+        return entry
+
+    def finished(self, inference_id: str) -> None:
+        self.dispatched.pop(inference_id, None)
+
+    def publish(self, completed: list[tuple[str, str, float]], epoch: float) -> None:
+        """Each finished request's success notification, 10 per SNS PublishBatch."""
+        entries = []
+        for endpoint, inference_id, finish in completed:
+            arrival = self.dispatched.get(inference_id, (finish, endpoint))[0]
+            self.finished(inference_id)
+            message = notification(
+                endpoint,
+                inference_id,
+                epoch + arrival,
+                epoch + finish,
+                f"{self.output_path}{inference_id}.out",
+            )
+            entries.append({"Id": str(len(entries) % BATCH), "Message": json.dumps(message)})
+        for start in range(0, len(entries), BATCH):
+            self._sns.publish_batch(
+                TopicArn=self.success_topic,
+                PublishBatchRequestEntries=entries[start : start + BATCH],
+            )
+        self.completions_published += len(entries)
+
+    # -- what SQS says ----------------------------------------------------------------------
+
+    def publish_one(self, message: dict[str, Any]) -> None:
+        """One notification, to the success or the error topic as its status says."""
+        failed = message.get("invocationStatus") == "Failed"
+        topic = self.error_topic if failed else self.success_topic
+        self._sns.publish(TopicArn=topic, Message=json.dumps(message))
+        self.completions_published += 1
+
+    def visible(self) -> int:
+        """ApproximateNumberOfMessagesVisible of the fleet queue, as SQS reports it."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+    def dead_lettered(self) -> int:
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self.dead_letter_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )

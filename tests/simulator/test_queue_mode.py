@@ -1,0 +1,190 @@
+"""Queue mode in the simulator: the real router enqueues on SQS, the real dispatcher sends
+work where there is room, waits count from arrival, and nothing vanishes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator import cli
+from simulator import controls as controls_module
+from simulator.cloudwatch import DelayedCloudWatch
+from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, signal_inputs
+from simulator.engine import QUEUE_COLUMN, simulate
+from simulator.fleet_queue import notification, sqs_depth_key
+from simulator.report import summarise
+from simulator.scenario import DEFAULT_START, load
+from tests.simulator.conftest import BURST, write_scenario
+
+# Nothing in service at the start; 8 requests/minute for 3 minutes, then silence.
+FROM_ZERO = """
+duration_minutes = 30
+max_capacity = 8
+[[endpoints]]
+name = "demo-g5"
+instance_type = "ml.g5.2xlarge"
+initial_instances = 0
+max_instances = 4
+priority = 1
+[[endpoints]]
+name = "demo-g6"
+instance_type = "ml.g6.2xlarge"
+initial_instances = 0
+max_instances = 4
+priority = 2
+[[demand]]
+at_minute = 0
+rate = 8
+[[demand]]
+at_minute = 3
+rate = 0
+"""
+
+
+def accounted(summary: dict) -> int:
+    return summary["served"] + summary["lost"] + summary["queued_at_end"]
+
+
+def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
+    outcome = simulate(load(write_scenario(tmp_path, "burst", BURST)), dispatch="queue")
+    summary = summarise(outcome)
+    assert summary["control"] == "race-queue" and summary["dispatch"] == "queue"
+    assert summary["lost"] == 0 and summary["dead_lettered"] == 0
+    assert summary["served"] == summary["requests"] and summary["queued_at_end"] == 0
+    # every request went router -> SQS -> dispatcher -> endpoint -> SNS -> completion queue
+    assert summary["dispatches"] == summary["requests"]
+    assert summary["duplicate_dispatches"] == 0
+    assert summary["completions_published"] == summary["served"]
+    # the burst waited on the fleet queue (shown in the timeline), not on the endpoints
+    assert max(row.backlog[QUEUE_COLUMN] for row in outcome.timeline) > 20
+    assert max(row.actual for row in outcome.timeline) >= 8
+
+
+@pytest.mark.parametrize("action", ["fail", "delete"])
+def test_an_endpoint_failing_mid_run_loses_only_what_the_dispatcher_had_sent_it(tmp_path, action):
+    body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12\naction = "{action}"\n'
+    scenario = load(write_scenario(tmp_path, "incident", body), strategy="priority")
+    queued = summarise(simulate(scenario, dispatch="queue"))
+    direct = summarise(simulate(scenario))
+    assert accounted(queued) == queued["requests"]  # nothing vanishes uncounted
+    assert accounted(direct) == direct["requests"]
+    assert queued["queued_at_end"] == 0 and queued["dead_lettered"] == 0
+    # The fleet queue keeps everything not yet dispatched; only what the failed endpoint
+    # held (at most k x its capacity: 2 x 4 instances) fails with it. Direct mode loses
+    # the endpoint's whole queue.
+    assert queued["lost"] <= 2 * 4
+    assert direct["lost"] > 5 * queued["lost"]
+
+
+def test_waits_count_from_arrival_and_scale_from_zero_fires_on_queued_work(tmp_path):
+    outcome = simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
+    summary = summarise(outcome)
+    assert summary["lost"] == 0 and summary["served"] == summary["requests"] > 10
+    # no capacity for the first minutes: the work waits on the fleet queue ...
+    assert all(row.actual == 0 for row in outcome.timeline[:3])
+    assert outcome.timeline[1].backlog[QUEUE_COLUMN] > 0
+    assert all(
+        row.backlog["demo-g5"] == row.backlog["demo-g6"] == 0 for row in outcome.timeline[:3]
+    )
+    # ... scale-from-zero fires on it once the first datapoint is published (minute 3) ...
+    first = next(row for row in outcome.timeline if row.patched)
+    assert first.minute == 3 and "scale-from-zero" in first.reason
+    # ... and the first requests (arrived in minute 0) waited from their arrival through
+    # the PATCH (180 s) and the quickest provisioning (ml.g6.2xlarge: 420 s), not from
+    # when the dispatcher sent them
+    assert max(outcome.waits) >= 180 + 420 - 60
+    assert summary["zero_capacity_minutes"] > 0
+
+
+def test_scale_from_zero_fires_on_the_fleet_queue_alone(tmp_path):
+    # Requests arrive in minute 0 only; the alarm needs 3 breaching datapoints, so minutes
+    # 1 and 2 (no arrivals, nothing dispatched to any endpoint) breach only through q.
+    body = FROM_ZERO.replace("at_minute = 3", "at_minute = 1") + (
+        "[autoscaling]\nscale_from_zero_evaluation_periods = 3\n"
+    )
+    outcome = simulate(load(write_scenario(tmp_path, "only-q", body)), dispatch="queue")
+    first = next(row for row in outcome.timeline if row.patched)
+    assert first.minute == 5 and "scale-from-zero" in first.reason  # period 2, 2 min late
+    assert outcome.timeline[4].backlog[QUEUE_COLUMN] > 0
+    summary = summarise(outcome)
+    assert summary["served"] == summary["requests"] > 0 and summary["lost"] == 0
+
+
+def test_the_fleet_queue_depth_reaches_the_load_signal_after_the_metric_delay(
+    tmp_path, monkeypatch
+):
+    seen: list[Published] = []
+    real = controls_module.signal_inputs
+
+    def spy(published, endpoints, fleet, signal, queue=None):
+        assert queue == "demo-fleet-queue"
+        seen.append(published)
+        return real(published, endpoints, fleet, signal, queue)
+
+    monkeypatch.setattr(controls_module, "signal_inputs", spy)
+    outcome = simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
+    key = sqs_depth_key("demo-fleet-queue")
+    depths = {row.minute: row.backlog[QUEUE_COLUMN] for row in outcome.timeline}
+    assert [published.period for published in seen[:4]] == [-2, -1, 0, 1]  # 2 minutes late
+    for minute, published in enumerate(seen, start=1):
+        if published.period < 0:
+            assert published.get(key) is None
+            continue
+        value = published.get(key)
+        assert value is not None
+        # the datapoint of minute p is the most the queue held during it (Maximum)
+        assert value >= depths[published.period + 1], minute
+    assert max(p.get(key) or 0.0 for p in seen) > 0
+
+
+def test_signal_inputs_add_the_queue_depth_to_load_and_to_waiting_without_capacity():
+    cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
+    for key, value in [
+        (arrivals_key(), 4.0),
+        (capacity_key("demo"), 0.0),
+        (endpoint_key("ApproximateBacklogSize", "e1"), 1.0),
+        (sqs_depth_key("q"), 7.0),
+    ]:
+        cloudwatch.record(key, 0, value)
+    assert cloudwatch.publish_due(60 + 119, to_moto=False) == []  # not published yet
+    cloudwatch.publish_due(60 + 120, to_moto=False)
+    seen = Published(cloudwatch, 0)
+    assert signal_inputs(seen, ["e1"], "demo", "load") == (5.0, 5.0)
+    assert signal_inputs(seen, ["e1"], "demo", "load", queue="q") == (12.0, 12.0)
+
+
+def test_a_completion_is_a_sagemaker_notification():
+    success = notification("demo-g5", "req-1", 100.0, 160.5, "s3://out/results/req-1.out")
+    assert success["invocationStatus"] == "Completed"
+    assert success["inferenceId"] == "req-1"
+    assert success["requestParameters"]["endpointName"] == "demo-g5"
+    assert success["responseParameters"]["outputLocation"] == "s3://out/results/req-1.out"
+    assert success["eventTime"] == "1970-01-01T00:02:40.500Z"
+    failure = notification("e", "i", 0, 1, "s3://out/failures/i.out", failure_reason="boom")
+    assert failure["invocationStatus"] == "Failed" and failure["failureReason"] == "boom"
+    assert failure["responseParameters"] == {"failureLocation": "s3://out/failures/i.out"}
+
+
+def test_queue_mode_is_a_mode_of_the_fleet_control_on_the_load_signal(tmp_path):
+    scenario = load(write_scenario(tmp_path, "tiny", BURST.replace("70", "2")))
+    with pytest.raises(ValueError, match="mode of the fleet control"):
+        simulate(scenario, control="pool", dispatch="queue")
+    with pytest.raises(ValueError, match="load signal"):
+        simulate(scenario, signal="backlog", dispatch="queue")
+    with pytest.raises(ValueError, match="direct or queue"):
+        simulate(scenario, dispatch="late")
+
+
+def test_cli_runs_queue_mode_into_its_own_folder(tmp_path, capsys):
+    path = write_scenario(tmp_path, "cli", BURST.replace("70", "12"))
+    out = tmp_path / "out"
+    code = cli.main(["--scenario", path, "--dispatch", "queue", "--no-plot", "--out", str(out)])
+    assert code == 0
+    folder = next(out.glob("cli-*/fleet-race-queue-seed7"))
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["dispatch"] == "queue" and summary["lost"] == 0
+    timeline = (folder / "timeline.txt").read_text()
+    assert "min req/m backlog queue" in " ".join(timeline.split())  # the queue's own column
+    assert cli.main(["--scenario", path, "--control", "pool", "--dispatch", "queue"]) == 2
+    assert "mode of --control fleet" in capsys.readouterr().err
