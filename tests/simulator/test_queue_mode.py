@@ -188,3 +188,19 @@ def test_cli_runs_queue_mode_into_its_own_folder(tmp_path, capsys):
     assert "min req/m backlog queue" in " ".join(timeline.split())  # the queue's own column
     assert cli.main(["--scenario", path, "--control", "pool", "--dispatch", "queue"]) == 2
     assert "mode of --control fleet" in capsys.readouterr().err
+
+
+def test_direct_mode_invocations_are_answered_by_the_simulated_runtime(tmp_path, monkeypatch):
+    # The README promises it: the router's InvokeEndpointAsync reaches the world's
+    # SimRuntime (a deleted endpoint answers "not found", as SageMaker does), not moto's.
+    calls: list[str] = []
+    real = controls_module.SimRuntime.invoke_endpoint_async
+
+    def spy(self, EndpointName, **kwargs):
+        calls.append(EndpointName)
+        return real(self, EndpointName, **kwargs)
+
+    monkeypatch.setattr(controls_module.SimRuntime, "invoke_endpoint_async", spy)
+    summary = summarise(simulate(load(write_scenario(tmp_path, "d", BURST.replace("70", "8")))))
+    assert summary["requests"] > 0
+    assert len(calls) == summary["requests"]
