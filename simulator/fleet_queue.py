@@ -128,13 +128,14 @@ class FleetQueue:
     error_topic: str = ""
     # InferenceId -> (arrival, work) of requests the router queued, not yet dispatched
     pending: dict[str, tuple[float, float]] = field(default_factory=dict)
-    # InferenceId -> (arrival, endpoint) of requests an endpoint holds
+    # InferenceId -> (when the endpoint received it, endpoint) of requests an endpoint holds
     dispatched: dict[str, tuple[float, str]] = field(default_factory=dict)
     dispatches: int = 0
     duplicates: int = 0  # a message dispatched a second time (SQS delivers at least once)
     completions_published: int = 0
     output_path: str = OUTPUT_PATH
     failure_path: str = FAILURE_PATH
+    _queued: dict[str, tuple[float, float]] = field(default_factory=dict)  # ever queued
     _sqs: Any = None
     _sns: Any = None
 
@@ -189,18 +190,18 @@ class FleetQueue:
 
     def enqueue(self, inference_id: str, arrival: float, work: float) -> None:
         """The router queued this request (its answer named the InferenceId)."""
-        self.pending[inference_id] = (arrival, work)
+        self.pending[inference_id] = self._queued[inference_id] = (arrival, work)
 
-    def take(self, inference_id: str, endpoint: str) -> tuple[float, float] | None:
-        """The dispatcher sent ``inference_id`` to ``endpoint``: its (arrival, work), or None
-        when the world never queued it (a request sent by hand)."""
-        entry = self.pending.pop(inference_id, None)
+    def take(self, inference_id: str, endpoint: str, now: float) -> tuple[float, float] | None:
+        """The dispatcher sent ``inference_id`` to ``endpoint`` at ``now``: its (arrival,
+        work), or None when the world never queued it (a request sent by hand). A request
+        dispatched a second time (SQS delivers at least once) runs again: counted."""
         self.dispatches += 1
-        if entry is None:
-            if inference_id in self.dispatched:
-                self.duplicates += 1
-            return None
-        self.dispatched[inference_id] = (entry[0], endpoint)
+        entry = self.pending.pop(inference_id, None)
+        if entry is None and inference_id in self._queued:
+            self.duplicates += 1
+            entry = self._queued[inference_id]
+        self.dispatched[inference_id] = (now, endpoint)
         return entry
 
     def finished(self, inference_id: str) -> None:
@@ -210,12 +211,12 @@ class FleetQueue:
         """Each finished request's success notification, 10 per SNS PublishBatch."""
         entries = []
         for endpoint, inference_id, finish in completed:
-            arrival = self.dispatched.get(inference_id, (finish, endpoint))[0]
+            received = self.dispatched.get(inference_id, (finish, endpoint))[0]
             self.finished(inference_id)
             message = notification(
                 endpoint,
                 inference_id,
-                epoch + arrival,
+                epoch + received,
                 epoch + finish,
                 f"{self.output_path}{inference_id}.out",
             )
