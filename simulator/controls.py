@@ -143,7 +143,7 @@ class SignalScaled:
 
 
 class SimRuntime:
-    """``sagemaker-runtime`` for the dispatcher (queue mode): the world queues what it sends.
+    """``sagemaker-runtime`` for the router (direct mode) and the dispatcher (queue mode).
 
     moto's InvokeEndpointAsync only returns an output location; answering here keeps
     the caller's code path (the call, its errors, failover) and costs no HTTP stubbing.
@@ -242,7 +242,8 @@ class FleetControl(SignalScaled):
             self._dispatcher = dispatcher  # runtime.reset() above: a fresh container
             aws.override("sagemaker-runtime", runtime_client or SimRuntime(endpoint_exists))
         elif endpoint_exists is not None:
-            aws._clients["sagemaker-runtime"] = SimRuntime(endpoint_exists)
+            # aws.runtime_client() serves an override before its per-timeout clients
+            aws.override("sagemaker-runtime", SimRuntime(endpoint_exists))
 
     def initial_instances(self) -> dict[str, int]:
         return {ep.name: ep.initial_instances for ep in self._scenario.endpoints}

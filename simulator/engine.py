@@ -381,11 +381,10 @@ class World:
         the dispatcher runs with): the request joins the endpoint's queue, waiting since it
         arrived. One the world never queued was sent by hand (--serve): it arrives now."""
         assert self.fleet_queue is not None
-        entry = self.fleet_queue.take(inference_id, endpoint)
+        entry = self.fleet_queue.take(inference_id, endpoint, self.now)
         if entry is None:
             self.by_hand_requests += 1
             entry = (self.now, self._work())
-            self.fleet_queue.dispatched[inference_id] = (self.now, endpoint)
         self.inference.arrive(endpoint, entry[0], entry[1], inference_id)
 
     def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 
 from fleet_client.cli import main
 from local_api.world import FAILURE_PATH, OUTPUT_PATH, LocalWorld
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -128,3 +132,34 @@ def test_every_result_is_notified_and_the_dispatcher_consumes_the_notifications(
     assert done == set(ids)  # 6 requests, room 2 x 2 instances: completions freed room
     assert (left, fleet_left) == (0, 0), queue_env.fleet_queue
     assert queue_env.fleet_queue.completions_published >= len(ids)
+
+
+def test_the_banner_says_queue_mode_and_where_results_land(queue_world: LocalWorld) -> None:
+    from local_api.__main__ import banner
+
+    text = banner(queue_world)
+    assert "queue mode: the router queues on" in text
+    assert f"results land at {OUTPUT_PATH}<InferenceId>.out" in text
+
+
+def test_dispatch_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from local_api.__main__ import main as serve
+
+    with pytest.raises(SystemExit) as raised:
+        serve(["--dispatch", "late"])
+    assert raised.value.code == 2
+    with pytest.raises(SystemExit) as raised:
+        serve(["--dispatch", "queue", "--dispatch-every", "0"])
+    assert raised.value.code == 2
+    assert "--dispatch-every must be more than 0" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="direct or queue"):
+        LocalWorld(dispatch="late")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_make_serve_local_passes_dispatch() -> None:
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n", "serve-local", "DISPATCH=queue"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert "-m local_api" in plan and "--dispatch queue" in plan

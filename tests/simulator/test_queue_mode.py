@@ -12,7 +12,7 @@ from simulator import controls as controls_module
 from simulator.cloudwatch import DelayedCloudWatch
 from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, signal_inputs
 from simulator.engine import QUEUE_COLUMN, simulate
-from simulator.fleet_queue import notification, sqs_depth_key
+from simulator.fleet_queue import FleetQueue, notification, sqs_depth_key
 from simulator.report import summarise
 from simulator.scenario import DEFAULT_START, load
 from tests.simulator.conftest import BURST, write_scenario
@@ -188,3 +188,30 @@ def test_cli_runs_queue_mode_into_its_own_folder(tmp_path, capsys):
     assert "min req/m backlog queue" in " ".join(timeline.split())  # the queue's own column
     assert cli.main(["--scenario", path, "--control", "pool", "--dispatch", "queue"]) == 2
     assert "mode of --control fleet" in capsys.readouterr().err
+
+
+def test_direct_mode_invocations_are_answered_by_the_simulated_runtime(tmp_path, monkeypatch):
+    # The README promises it: the router's InvokeEndpointAsync reaches the world's
+    # SimRuntime (a deleted endpoint answers "not found", as SageMaker does), not moto's.
+    calls: list[str] = []
+    real = controls_module.SimRuntime.invoke_endpoint_async
+
+    def spy(self, EndpointName, **kwargs):
+        calls.append(EndpointName)
+        return real(self, EndpointName, **kwargs)
+
+    monkeypatch.setattr(controls_module.SimRuntime, "invoke_endpoint_async", spy)
+    summary = summarise(simulate(load(write_scenario(tmp_path, "d", BURST.replace("70", "8")))))
+    assert summary["requests"] > 0
+    assert len(calls) == summary["requests"]
+
+
+def test_the_world_tells_a_second_dispatch_from_a_request_sent_by_hand():
+    queue = FleetQueue("demo")
+    queue.enqueue("req-1", 12.0, 1.5)
+    assert queue.take("req-1", "demo-g5", 20.0) == (12.0, 1.5)
+    queue.finished("req-1")
+    assert queue.take("req-1", "demo-g6", 30.0) == (12.0, 1.5)  # SQS delivered it again
+    assert queue.take("by-hand", "demo-g5", 40.0) is None
+    assert (queue.dispatches, queue.duplicates) == (3, 1)
+    assert queue.dispatched == {"req-1": (30.0, "demo-g6"), "by-hand": (40.0, "demo-g5")}
