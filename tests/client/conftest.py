@@ -20,8 +20,7 @@ def world() -> Iterator[LocalWorld]:
         local.stop()
 
 
-@pytest.fixture
-def client_env(world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld:
+def export_banner_variables(world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld:
     """The variables the banner of ``make serve-local`` tells a user to export."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -30,6 +29,11 @@ def client_env(world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld
     monkeypatch.setenv("FLEET_NAME", world.fleet)
     monkeypatch.setenv("FLEET_S3_PREFIX", "s3://fleet-payloads/in/")
     return world
+
+
+@pytest.fixture
+def client_env(world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld:
+    return export_banner_variables(world, monkeypatch)
 
 
 @pytest.fixture

@@ -17,6 +17,9 @@ import pytest
 
 from fleet_client.cli import main
 from local_api.world import FAILURE_PATH, OUTPUT_PATH, LocalWorld
+from tests.client.conftest import export_banner_variables
+
+pytestmark = pytest.mark.shared_runtime
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,13 +44,7 @@ def queue_world() -> Iterator[LocalWorld]:
 
 @pytest.fixture
 def queue_env(queue_world: LocalWorld, monkeypatch: pytest.MonkeyPatch) -> LocalWorld:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", queue_world.moto_url)
-    monkeypatch.setenv("FLEET_API_URL", queue_world.api_url)
-    monkeypatch.setenv("FLEET_NAME", queue_world.fleet)
-    monkeypatch.setenv("FLEET_S3_PREFIX", "s3://fleet-payloads/in/")
-    return queue_world
+    return export_banner_variables(queue_world, monkeypatch)
 
 
 def test_the_router_answers_at_once_with_the_promised_location_and_no_endpoint(
