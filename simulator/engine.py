@@ -338,7 +338,7 @@ class World:
                 else:
                     # What the endpoint held fails with it; it runs again only if its
                     # fleet-queue message still exists and the dispatcher sends it again.
-                    self.fleet_queue.orphan(dropped)
+                    self.inference.lost += self.fleet_queue.orphan(dropped)
 
             self.queue.at(due, strike)
 

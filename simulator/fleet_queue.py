@@ -216,13 +216,18 @@ class FleetQueue:
     def finished(self, inference_id: str) -> None:
         self.dispatched.pop(inference_id, None)
 
-    def orphan(self, inference_ids: list[str]) -> None:
-        """A failed or deleted endpoint held these requests: they did not finish there."""
+    def orphan(self, inference_ids: list[str]) -> int:
+        """A failed or deleted endpoint held these requests: they did not finish there.
+        Returns how many of them the world never queued (sent by hand): those are lost."""
+        by_hand = 0
         for inference_id in inference_ids:
             self.dispatched.pop(inference_id, None)
             entry = self._queued.get(inference_id)
-            if entry is not None and inference_id not in self._served:
+            if entry is None:
+                by_hand += 1
+            elif inference_id not in self._served:
                 self.orphaned[inference_id] = entry
+        return by_hand
 
     def orphans_at_end(self) -> tuple[dict[str, tuple[float, float]], list[str]]:
         """(orphaned requests whose message is still on the fleet queue or its dead-letter

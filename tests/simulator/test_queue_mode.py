@@ -234,7 +234,7 @@ def test_a_request_a_failed_endpoint_held_runs_again_as_a_redispatch_not_a_dupli
     queue.enqueue("req-1", 12.0, 1.5)
     queue.enqueue("req-2", 13.0, 0.5)
     assert queue.take("req-1", "demo-g5", 20.0) == (12.0, 1.5)
-    queue.orphan(["req-1"])  # demo-g5 failed holding it
+    assert queue.orphan(["req-1", "by-hand"]) == 1  # demo-g5 failed holding them
     assert queue.orphaned == {"req-1": (12.0, 1.5)} and queue.dispatched == {}
     assert queue.take("req-1", "demo-g6", 40.0) == (12.0, 1.5)  # keeps its arrival time
     assert (queue.dispatches, queue.redispatches, queue.duplicates) == (2, 1, 0)
