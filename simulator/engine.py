@@ -332,11 +332,13 @@ class World:
                 else:
                     self.sagemaker.delete(name)
                     self.emit(name, "DELETING")
-                dropped = self.inference.drop(name)
-                if self.fleet_queue is not None:
-                    for inference_id in dropped:
-                        if inference_id is not None:
-                            self.fleet_queue.finished(inference_id)
+                dropped = [i for i in self.inference.drop(name) if i is not None]
+                if self.fleet_queue is None:
+                    self.inference.lost += len(dropped)
+                else:
+                    # What the endpoint held fails with it; it runs again only if its
+                    # fleet-queue message still exists and the dispatcher sends it again.
+                    self.inference.lost += self.fleet_queue.orphan(dropped)
 
             self.queue.at(due, strike)
 
@@ -544,6 +546,12 @@ class World:
             fleet_queue = self.fleet_queue
             queued_at_end += len(fleet_queue.pending)  # in SQS (or its DLQ): not lost
             unserved += [self.now - arrival for arrival, _ in fleet_queue.pending.values()]
+            # A request a failed endpoint held is lost unless its message is still on the
+            # fleet queue or its dead-letter queue (then it is queued, not lost).
+            kept, gone = fleet_queue.orphans_at_end()
+            self.inference.lost += len(gone)
+            queued_at_end += len(kept)
+            unserved += [self.now - arrival for arrival, _ in kept.values()]
             extras = {
                 "dispatch": "queue",
                 "queued_in_sqs_at_end": len(fleet_queue.pending),
@@ -551,6 +559,8 @@ class World:
                 "dead_lettered": fleet_queue.dead_lettered(),
                 "dispatches": fleet_queue.dispatches,
                 "duplicate_dispatches": fleet_queue.duplicates,
+                "redispatches": fleet_queue.redispatches,
+                "served_twice": fleet_queue.served_twice,
                 "completions_published": fleet_queue.completions_published,
             }
         return Outcome(
@@ -558,7 +568,9 @@ class World:
             control=self.control.label,
             timeline=timeline,
             waits=self.inference.waits + unserved,
-            served=self.inference.served,
+            # a request that ran twice (a duplicate delivery) is served once
+            served=self.inference.served
+            - (self.fleet_queue.served_twice if self.fleet_queue is not None else 0),
             lost=self.inference.lost,
             update_calls=len(self.sagemaker.calls),
             rejected_updates=len(self.sagemaker.rejected),

@@ -130,12 +130,18 @@ class FleetQueue:
     pending: dict[str, tuple[float, float]] = field(default_factory=dict)
     # InferenceId -> (when the endpoint received it, endpoint) of requests an endpoint holds
     dispatched: dict[str, tuple[float, str]] = field(default_factory=dict)
+    # InferenceId -> (arrival, work) of requests a failed or deleted endpoint held: they
+    # run again when the dispatcher sends their message again (it keeps it until done)
+    orphaned: dict[str, tuple[float, float]] = field(default_factory=dict)
     dispatches: int = 0
     duplicates: int = 0  # a message dispatched a second time (SQS delivers at least once)
+    redispatches: int = 0  # a request a failed endpoint held, dispatched again
+    served_twice: int = 0  # a request that finished a second time (counted served once)
     completions_published: int = 0
     output_path: str = OUTPUT_PATH
     failure_path: str = FAILURE_PATH
     _queued: dict[str, tuple[float, float]] = field(default_factory=dict)  # ever queued
+    _served: set[str] = field(default_factory=set)  # InferenceIds that finished
     _sqs: Any = None
     _sns: Any = None
 
@@ -198,7 +204,10 @@ class FleetQueue:
         dispatched a second time (SQS delivers at least once) runs again: counted."""
         self.dispatches += 1
         entry = self.pending.pop(inference_id, None)
-        if entry is None and inference_id in self._queued:
+        if entry is None and inference_id in self.orphaned:
+            self.redispatches += 1
+            entry = self.orphaned.pop(inference_id)
+        elif entry is None and inference_id in self._queued:
             self.duplicates += 1
             entry = self._queued[inference_id]
         self.dispatched[inference_id] = (now, endpoint)
@@ -207,12 +216,48 @@ class FleetQueue:
     def finished(self, inference_id: str) -> None:
         self.dispatched.pop(inference_id, None)
 
+    def orphan(self, inference_ids: list[str]) -> int:
+        """A failed or deleted endpoint held these requests: they did not finish there.
+        Returns how many of them the world never queued (sent by hand): those are lost."""
+        by_hand = 0
+        for inference_id in inference_ids:
+            self.dispatched.pop(inference_id, None)
+            entry = self._queued.get(inference_id)
+            if entry is None:
+                by_hand += 1
+            elif inference_id not in self._served:
+                self.orphaned[inference_id] = entry
+        return by_hand
+
+    def orphans_at_end(self) -> tuple[dict[str, tuple[float, float]], list[str]]:
+        """(orphaned requests whose message is still on the fleet queue or its dead-letter
+        queue: queued, not lost; the others: lost), read from moto's backend."""
+        if not self.orphaned:
+            return {}, []
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415  (the simulator's moto)
+
+        from .sagemaker import ACCOUNT, REGION  # noqa: PLC0415
+
+        backend = sqs_backends[ACCOUNT][REGION]
+        held: set[str] = set()
+        for name in (self.queue_name, self.dead_letter_url.rsplit("/", 1)[-1]):
+            for message in backend.get_queue(name)._messages:
+                try:
+                    held.add(str(json.loads(message.body).get("InferenceId")))
+                except (ValueError, AttributeError):
+                    continue
+        kept = {i: entry for i, entry in self.orphaned.items() if i in held}
+        return kept, [i for i in self.orphaned if i not in held]
+
     def publish(self, completed: list[tuple[str, str, float]], epoch: float) -> None:
         """Each finished request's success notification, 10 per SNS PublishBatch."""
         entries = []
         for endpoint, inference_id, finish in completed:
             received = self.dispatched.get(inference_id, (finish, endpoint))[0]
             self.finished(inference_id)
+            if inference_id in self._served:
+                self.served_twice += 1
+            self._served.add(inference_id)
             message = notification(
                 endpoint,
                 inference_id,

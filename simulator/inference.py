@@ -140,9 +140,11 @@ class InferenceModel:
         return done
 
     def drop(self, endpoint: str) -> list[str | None]:
-        """An endpoint failed or was deleted: the requests it holds fail (counted lost)."""
+        """An endpoint failed or was deleted: the requests it holds fail. Those without an
+        InferenceId are counted lost here; the world decides about the others (queue mode:
+        their fleet-queue message may still exist, and then they run again)."""
         dropped = self.queues[endpoint].drop(endpoint)
-        self.lost += len(dropped)
+        self.lost += sum(1 for inference_id in dropped if inference_id is None)
         return dropped
 
     def backlog(self, endpoint: str) -> int:

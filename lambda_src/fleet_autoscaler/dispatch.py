@@ -36,7 +36,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import SERVING_STATUSES, EndpointState, FleetConfig
+from .model import DELETED, DELETING, SERVING_STATUSES, EndpointSpec, EndpointState, FleetConfig
+from .model import FAILED as ENDPOINT_FAILED
 from .routing import routing_weights
 
 MESSAGE_VERSION = 1
@@ -336,6 +337,44 @@ def pick_endpoint(
     return best
 
 
+# -- messages held while an endpoint works on them ----------------------------------------
+
+# Statuses of an endpoint that has lost (or is losing) the requests it holds: its queue
+# and its running requests go with it, and SageMaker sends no notification for them.
+LOST_STATUSES = frozenset({ENDPOINT_FAILED, DELETING, DELETED})
+
+
+def endpoints_to_release(
+    holding: Collection[str], endpoints: Mapping[str, EndpointState]
+) -> list[str]:
+    """Of the endpoints the dispatcher holds messages for, those whose messages go back
+    to the fleet queue now: Failed, Deleting, Deleted, or absent from the fleet's state.
+
+    An endpoint that merely has no instances keeps its messages: an async endpoint
+    scaled to zero keeps its queue and serves it when instances return (scale-from-zero
+    wakes it), so sending its work elsewhere too would run every request twice.
+    """
+    return sorted(
+        name
+        for name in holding
+        if (state := endpoints.get(name)) is None or state.status in LOST_STATUSES
+    )
+
+
+def record_release(ledger: Ledger, endpoint: str, count: int) -> Ledger:
+    """``count`` requests ``endpoint`` held went back to the fleet queue (it failed)."""
+    entry = ledger.of(endpoint)
+    return ledger._with(endpoint, replace(entry, outstanding=max(0.0, entry.outstanding - count)))
+
+
+def held_bound(spec: EndpointSpec, k: float) -> int:
+    """The most messages the dispatcher remembers for one endpoint: ``k x`` its largest
+    capacity (what room ever lets it dispatch there) plus one receive's worth for the
+    backlog clamp's forgiveness. Beyond that the oldest are forgotten: their hold
+    expires and they run again (a duplicate, never a loss)."""
+    return math.ceil(k * spec.max_instances * spec.capacity_per_instance) + 10
+
+
 @dataclass(frozen=True)
 class RoundResult:
     """What one dispatcher round did."""
@@ -346,13 +385,15 @@ class RoundResult:
     received: int = 0  # fleet-queue messages received
     dispatched: tuple[tuple[str, str], ...] = ()  # (InferenceId, endpoint), in dispatch order
     returned: int = 0  # messages no endpoint took, made visible again
+    released: int = 0  # held messages of failed or deleted endpoints, made visible again
+    finished: int = 0  # held messages deleted because their completion arrived
     room: Mapping[str, int] = field(default_factory=dict)  # room before dispatching
     outstanding: Mapping[str, float] = field(default_factory=dict)  # after the round
 
     @property
     def idle(self) -> bool:
         """No progress (nothing dispatched, no completion): the handler pauses."""
-        return not self.dispatched and not self.completions
+        return not self.dispatched and not self.completions and not self.released
 
     @property
     def failing(self) -> bool:

@@ -14,12 +14,23 @@ A round (the decisions are :mod:`fleet_autoscaler.dispatch`; this wires the adap
    its InferenceId and ``Filename="<InferenceId>.out"`` (the result lands where the
    router promised), trying the other endpoints with room on a retryable error (an
    endpoint that failed gets no work for :data:`ENDPOINT_COOLDOWN_SECONDS`);
-6. DeleteMessageBatch of the dispatched messages; the others are made visible again
-   (visibility 0), so a message is never lost: after ``maxReceiveCount`` failed
-   dispatches SQS moves it to the dead-letter queue.
+6. the dispatched messages are NOT deleted: they are held (ChangeMessageVisibility to
+   :data:`HOLD_SECONDS`) and their receipt handles remembered per endpoint, until the
+   endpoint's completion notification (success or failure) deletes them in step 2. The
+   others are made visible again (visibility 0): after ``maxReceiveCount`` failed
+   dispatches SQS moves a message to the dead-letter queue.
+
+Before dispatching, the held messages of endpoints the fleet's state shows Failed,
+Deleting, Deleted or missing (:func:`~fleet_autoscaler.dispatch.endpoints_to_release`)
+are made visible again and dispatched like new work: what a failed endpoint held is not
+lost. A container that loses its memory (a cold start) loses the receipt handles: those
+messages reappear when their hold ends and run again (SQS's at-least-once delivery; the
+same InferenceId and Filename, so the output is overwritten, not doubled).
 
 The ledger lives in memory; :meth:`QueueDispatcher.begin` reloads it when another
 container wrote since, and :meth:`QueueDispatcher.save` writes it once per invocation.
+The held receipt handles stay in memory only (up to 1 KB each, k x capacity per
+endpoint: they would not fit the ledger's DynamoDB item in a large fleet).
 """
 
 from __future__ import annotations
@@ -37,20 +48,23 @@ from .dispatch import (
     QueuedRequest,
     RoundResult,
     clamp,
+    endpoints_to_release,
+    held_bound,
     output_file,
     parse_completion,
     parse_queued,
     pick_endpoint,
     record_completion,
     record_dispatch,
+    record_release,
     room_limits,
     rooms,
 )
 from .fleet_view import FleetView
 from .invoke_errors import classify_invoke_error
-from .model import FleetConfig, QueueSpec
+from .model import EndpointState, FleetConfig, QueueSpec
 from .sagemaker import EndpointGateway
-from .sqs import MAX_MESSAGES_PER_CALL, QueueClient, Received
+from .sqs import MAX_MESSAGES_PER_CALL, MAX_VISIBILITY_SECONDS, QueueClient, Received
 from .state import LedgerStore, VersionConflict
 
 COMPLETION_CALLS = 10  # ReceiveMessage calls on the completion queue per round, at most
@@ -65,6 +79,14 @@ VERIFY_RETRY_SECONDS = 60.0  # how often endpoints not yet verified are looked a
 # (maxReceiveCount) during an outage. When every endpoint cools down, there is no room
 # and nothing is received, so messages wait in the queue without counting attempts.
 ENDPOINT_COOLDOWN_SECONDS = 30.0
+# A dispatched message stays in flight this long unless its completion deletes it first or
+# its endpoint fails: the longest a request can spend at an endpoint, which is
+# InvokeEndpointAsync's RequestTTLSeconds (at most 21600 s waiting in the endpoint's queue)
+# plus InvocationTimeoutSeconds (at most 3600 s running), 7 hours, inside SQS's 12-hour
+# limit (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointAsync.html).
+# The fleet queue's own visibility timeout does not bound it.
+HOLD_SECONDS = 21600 + 3600
+assert HOLD_SECONDS <= MAX_VISIBILITY_SECONDS - VISIBILITY_SECONDS
 
 
 def _normalized(path: str | None) -> str | None:
@@ -99,6 +121,13 @@ class QueueDispatcher:
         self._verified: set[str] = set()
         self._verified_at = -math.inf
         self._cooldown: dict[str, float] = {}  # endpoint -> time until which it gets no work
+        # endpoint -> InferenceId -> (the held message, when its hold ends)
+        self._held: dict[str, dict[str, tuple[Received, float]]] = {}
+
+    @property
+    def held(self) -> dict[str, int]:
+        """Messages held per endpoint (dispatched, completion not seen yet)."""
+        return {name: len(messages) for name, messages in self._held.items() if messages}
 
     # -- the ledger's life ---------------------------------------------------------------
 
@@ -188,8 +217,11 @@ class QueueDispatcher:
     def round(self, now: float) -> RoundResult:
         self.verify(now)
         endpoints = self._view.snapshot().endpoints
-        ledger, completed, ignored = self._read_completions(self.ledger)
-        self._ledger = ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
+        ledger, completed, ignored, finished = self._read_completions(self.ledger)
+        ledger = clamp(ledger, endpoints, now, self._config.backlog_max_age_seconds)
+        self._ledger = ledger
+        ledger, released = self._release_lost(ledger, endpoints, now)
+        self._ledger = ledger
         k = self._queue.room_per_capacity
         limits = room_limits(self._config, endpoints, k)
         eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
@@ -233,6 +265,10 @@ class QueueDispatcher:
                 ledger = self._ledger = record_dispatch(ledger, endpoint, now)
                 room[endpoint] -= 1
                 done.append(message)
+                self._held.setdefault(endpoint, {})[request.inference_id] = (
+                    message,
+                    now + HOLD_SECONDS,
+                )
                 dispatched.append((request.inference_id, endpoint))
                 longest_wait = max(longest_wait, now - request.enqueued_at)
             self._settle(done, back)
@@ -246,6 +282,8 @@ class QueueDispatcher:
             received=received,
             dispatched=tuple(dispatched),
             returned=returned,
+            released=released,
+            finished=finished,
             room=before,
             outstanding=ledger.outstanding(),
         )
@@ -258,15 +296,57 @@ class QueueDispatcher:
                 received=received,
                 dispatched=len(dispatched),
                 returned=returned,
+                released=released,
+                finished=finished,
+                held=self.held,
                 longest_wait=round(longest_wait, 3),
                 outstanding={n: round(v, 3) for n, v in result.outstanding.items()},
             )
         return result
 
-    def _read_completions(self, ledger: Ledger) -> tuple[Ledger, int, int]:
+    def _release_lost(
+        self, ledger: Ledger, endpoints: Mapping[str, EndpointState], now: float
+    ) -> tuple[Ledger, int]:
+        """Forget holds that ended (SQS offers those messages again by itself) and those
+        beyond the bound; make the held messages of failed, deleted or missing endpoints
+        visible again. (the ledger without them, how many were released)"""
+        k = self._queue.room_per_capacity
+        bounds = {spec.name: held_bound(spec, k) for spec in self._config.endpoints}
+        for name, messages in self._held.items():
+            for inference_id in [i for i, (_, until) in messages.items() if until <= now]:
+                del messages[inference_id]
+            excess = len(messages) - bounds.get(name, 0)
+            if excess > 0:
+                oldest = sorted(messages, key=lambda i: messages[i][1])[:excess]
+                log.warning(
+                    "held messages beyond the bound forgotten; they run again after the hold",
+                    fleet=self._config.fleet_name,
+                    endpoint=name,
+                    count=excess,
+                )
+                for inference_id in oldest:
+                    del messages[inference_id]
+        released = 0
+        for name in endpoints_to_release([n for n, m in self._held.items() if m], endpoints):
+            messages = [message for message, _ in self._held.pop(name).values()]
+            failed = self._fleet_queue.release(messages)
+            log.warning(
+                "endpoint lost its requests; held messages returned to the fleet queue",
+                fleet=self._config.fleet_name,
+                endpoint=name,
+                status=endpoints[name].status if name in endpoints else "missing",
+                released=len(messages) - len(failed),
+                not_released=failed,
+            )
+            released += len(messages)
+            ledger = record_release(ledger, name, len(messages))
+        return ledger, released
+
+    def _read_completions(self, ledger: Ledger) -> tuple[Ledger, int, int, int]:
         fleet = set(self._config.endpoint_names)
         seen: set[tuple[str, str]] = set()
         completed = ignored = 0
+        finished: list[Received] = []  # held fleet-queue messages whose request is done
         for _ in range(COMPLETION_CALLS):
             messages = self._completions.receive(MAX_MESSAGES_PER_CALL, VISIBILITY_SECONDS)
             if not messages:
@@ -288,6 +368,9 @@ class QueueDispatcher:
                 seen.add(key)  # type: ignore[arg-type]
                 self._ledger = ledger = record_completion(ledger, completion.endpoint)
                 completed += 1
+                held = self._held.get(completion.endpoint, {}).pop(completion.inference_id, None)
+                if held is not None:
+                    finished.append(held[0])
             failed = self._completions.delete(messages)
             if failed:
                 log.warning(
@@ -295,7 +378,16 @@ class QueueDispatcher:
                     fleet=self._config.fleet_name,
                     message_ids=failed,
                 )
-        return ledger, completed, ignored
+        # Success or failure, the request is answered (at the output or failure location):
+        # its fleet-queue message is done.
+        not_deleted = self._fleet_queue.delete(finished) if finished else []
+        if not_deleted:
+            log.warning(
+                "finished messages not deleted; they run again after their hold",
+                fleet=self._config.fleet_name,
+                message_ids=not_deleted,
+            )
+        return ledger, completed, ignored, len(finished)
 
     def _dispatch(
         self,
@@ -348,12 +440,12 @@ class QueueDispatcher:
             return endpoint, charged
 
     def _settle(self, done: list[Received], back: list[Received]) -> None:
-        not_deleted = self._fleet_queue.delete(done) if done else []
-        if not_deleted:
+        not_held = self._fleet_queue.hide(done, HOLD_SECONDS) if done else []
+        if not_held:
             log.warning(
-                "dispatched messages not deleted; they may be dispatched again",
+                "dispatched messages not held; they may be dispatched again",
                 fleet=self._config.fleet_name,
-                message_ids=not_deleted,
+                message_ids=not_held,
             )
         not_released = self._fleet_queue.release(back) if back else []
         if not_released:

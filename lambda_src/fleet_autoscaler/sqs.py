@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_MESSAGES_PER_CALL = 10
+# ChangeMessageVisibility: "The maximum allowed timeout value is 12 hours" (VisibilityTimeout
+# 0 to 43200 s), counted from the message's receive: a longer total is rejected
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html).
+MAX_VISIBILITY_SECONDS = 43200
 MAX_BATCH_ENTRIES = 10
 
 
@@ -73,12 +77,18 @@ class QueueClient:
 
     def release(self, messages: Sequence[Received]) -> list[str]:
         """Make ``messages`` visible again now; returns the ids SQS did not change."""
+        return self.hide(messages, 0)
+
+    def hide(self, messages: Sequence[Received], seconds: int) -> list[str]:
+        """Keep ``messages`` invisible for ``seconds`` from now (0: visible at once, at
+        most MAX_VISIBILITY_SECONDS counted from the first receive); returns the ids SQS
+        did not change."""
         failed: list[str] = []
         for chunk in _chunks(messages):
             response = self._client.change_message_visibility_batch(
                 QueueUrl=self.url,
                 Entries=[
-                    {"Id": str(i), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": 0}
+                    {"Id": str(i), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": seconds}
                     for i, m in enumerate(chunk)
                 ],
             )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import replace
 
+import boto3
 import pytest
 
-from fleet_autoscaler import runtime
+from fleet_autoscaler import queue_dispatcher, runtime
 from fleet_autoscaler.config import ConfigError
 from fleet_autoscaler.handlers import dispatcher
 from fleet_autoscaler.state import ledger_key
@@ -84,7 +86,8 @@ def test_a_queued_request_is_sent_where_the_router_promised(queue_fleet, queues,
             "ContentType": "text/csv",
         }
     ]
-    assert queues.depth(queues.fleet) == 0  # deleted once dispatched
+    # held (in flight) until the completion arrives, not deleted
+    assert queues.depth(queues.fleet) == 1 and queues.visible(queues.fleet) == []
 
 
 def test_room_is_k_times_capacity_and_the_rest_waits_in_the_fleet_queue(queue_fleet, queues):
@@ -192,7 +195,7 @@ def test_a_retryable_error_fails_over_to_another_endpoint(queue_fleet, queues):
     enqueue(fleet, 1)
     result = dispatcher.dispatch_once(fleet.clock.now)
     assert result.dispatched == (("req-0", "demo-g6"),)
-    assert queues.depth(queues.fleet) == 0
+    assert queues.visible(queues.fleet) == [] and runtime.dispatcher().held == {"demo-g6": 1}
 
 
 def test_a_poison_message_reaches_the_dead_letter_queue_after_max_receive_count(
@@ -370,12 +373,12 @@ def test_an_error_after_a_dispatch_keeps_it_in_the_ledger(queue_fleet, monkeypat
     enqueue(fleet, 1)
     engine = runtime.dispatcher()
 
-    def broken_delete(messages):
+    def broken_delete(messages, seconds):
         raise ClientError(
-            {"Error": {"Code": "InternalError", "Message": "x"}}, "DeleteMessageBatch"
+            {"Error": {"Code": "InternalError", "Message": "x"}}, "ChangeMessageVisibilityBatch"
         )
 
-    monkeypatch.setattr(engine._fleet_queue, "delete", broken_delete)
+    monkeypatch.setattr(engine._fleet_queue, "hide", broken_delete)
     with pytest.raises(ClientError):
         dispatcher.dispatch_once(fleet.clock.now)
     assert engine.ledger.outstanding() == {"demo-g5": 1.0}
@@ -413,3 +416,101 @@ def test_an_endpoint_that_does_not_exist_is_skipped_by_the_path_check(queue_flee
         and line.get("endpoint") == "demo-g6"
         for line in logs
     )
+
+
+# -- at-least-once: a dispatched message is held until its request is answered ----------
+
+
+def fleet_message_receive_counts(queues):
+    """ApproximateReceiveCount of every message on the fleet queue (visible or not)."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends["123456789012"]["us-east-1"].get_queue(queues.fleet.rsplit("/", 1)[-1])
+    return {json.loads(m.body)["InferenceId"]: m.approximate_receive_count for m in queue._messages}
+
+
+@pytest.mark.parametrize("status", ["Completed", "Failed"])
+def test_a_held_message_is_deleted_by_its_completion(queue_fleet, queues, status):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    enqueue(fleet, 1)
+    dispatcher.dispatch_once(fleet.clock.now)
+    fleet.clock.advance(10)
+    idle = dispatcher.dispatch_once(fleet.clock.now)
+    assert (idle.finished, idle.received) == (0, 0)
+    assert queues.depth(queues.fleet) == 1  # still held: not visible, not deleted
+    # A model error is answered too (at the failure location): the message is done.
+    queues.complete("demo-g5", "req-0", status)
+    fleet.clock.advance(10)
+    done = dispatcher.dispatch_once(fleet.clock.now)
+    assert (done.completions, done.finished) == (1, 1)
+    assert queues.depth(queues.fleet) == 0
+    assert runtime.dispatcher().held == {}
+
+
+@pytest.mark.parametrize("incident", ["fail", "delete"])
+def test_what_a_lost_endpoint_held_is_dispatched_elsewhere(queue_fleet, queues, incident):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    enqueue(fleet, 1)
+    first = dispatcher.dispatch_once(fleet.clock.now)
+    assert first.dispatched == (("req-0", "demo-g5"),)
+    assert runtime.dispatcher().held == {"demo-g5": 1}
+    if incident == "fail":
+        fleet.sm.set_status("demo-g5", "Failed")
+    else:
+        boto3.client("sagemaker").delete_endpoint(EndpointName="demo-g5")
+    fleet.reconcile()
+    fleet.clock.advance(30)  # past the view's cache
+    second = dispatcher.dispatch_once(fleet.clock.now)
+    assert second.released == 1
+    assert second.dispatched == (("req-0", "demo-g6"),)
+    assert [call["EndpointName"] for call in spy.calls] == ["demo-g5", "demo-g6"]
+    assert spy.calls[1]["InferenceId"] == "req-0" and spy.calls[1]["Filename"] == "req-0.out"
+    assert runtime.dispatcher().held == {"demo-g6": 1}
+    assert fleet_message_receive_counts(queues) == {"req-0": 2}  # one receive per dispatch
+    assert queues.depth(queues.dead_letters) == 0  # one failure sends nothing to the DLQ
+    queues.complete("demo-g6", "req-0")
+    fleet.clock.advance(10)
+    assert dispatcher.dispatch_once(fleet.clock.now).finished == 1
+    assert queues.depth(queues.fleet) == 0
+
+
+def test_an_endpoint_scaled_to_zero_keeps_what_it_holds(queue_fleet, queues):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
+    install_runtime_spy()
+    enqueue(fleet, 1)
+    dispatcher.dispatch_once(fleet.clock.now)
+    fleet.sm.set_instances("demo-g5", 0)  # its queue stays; scale-from-zero serves it
+    fleet.reconcile()
+    fleet.clock.advance(30)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert (result.released, result.dispatched) == (0, ())
+    assert runtime.dispatcher().held == {"demo-g5": 1}
+
+
+def test_after_a_cold_start_a_held_message_reappears_when_its_hold_ends(
+    queue_fleet, queues, monkeypatch
+):
+    monkeypatch.setattr(queue_dispatcher, "HOLD_SECONDS", 1)  # moto's visibility: real time
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    spy = install_runtime_spy()
+    enqueue(fleet, 1)
+    dispatcher.dispatch_once(fleet.clock.now)
+    assert [call["InferenceId"] for call in spy.calls] == ["req-0"]
+    runtime.reset()  # a new container: the receipt handle is forgotten
+    spy = install_runtime_spy()
+    assert dispatcher.dispatch_once(fleet.clock.now).received == 0  # still held
+    time.sleep(1.2)
+    fleet.clock.advance(10)
+    again = dispatcher.dispatch_once(fleet.clock.now)
+    # dispatched again (a duplicate: same InferenceId and Filename, the output overwritten)
+    assert again.dispatched == (("req-0", "demo-g5"),)
+    assert [call["InferenceId"] for call in spy.calls] == ["req-0"]
+    # both runs complete; the first's completion is for a message no longer held: counted
+    # in the ledger all the same; the second deletes the message
+    queues.complete("demo-g5", "req-0")
+    fleet.clock.advance(10)
+    done = dispatcher.dispatch_once(fleet.clock.now)
+    assert (done.completions, done.finished) == (1, 1)
+    assert queues.depth(queues.fleet) == 0 and queues.depth(queues.dead_letters) == 0

@@ -62,7 +62,7 @@ def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
 
 
 @pytest.mark.parametrize("action", ["fail", "delete"])
-def test_an_endpoint_failing_mid_run_loses_only_what_the_dispatcher_had_sent_it(tmp_path, action):
+def test_an_endpoint_failing_mid_run_loses_nothing_in_queue_mode(tmp_path, action):
     body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12\naction = "{action}"\n'
     scenario = load(write_scenario(tmp_path, "incident", body), strategy="priority")
     queued = summarise(simulate(scenario, dispatch="queue"))
@@ -70,11 +70,23 @@ def test_an_endpoint_failing_mid_run_loses_only_what_the_dispatcher_had_sent_it(
     assert accounted(queued) == queued["requests"]  # nothing vanishes uncounted
     assert accounted(direct) == direct["requests"]
     assert queued["queued_at_end"] == 0 and queued["dead_lettered"] == 0
-    # The fleet queue keeps everything not yet dispatched; only what the failed endpoint
-    # held (at most k x its capacity: 2 x 4 instances) fails with it. Direct mode loses
-    # the endpoint's whole queue.
-    assert queued["lost"] <= 2 * 4
-    assert direct["lost"] > 5 * queued["lost"]
+    # The dispatcher keeps each message until the endpoint's completion: what the failed
+    # endpoint held is made visible again and dispatched elsewhere, served once.
+    assert queued["lost"] == 0
+    assert queued["served"] == queued["requests"]
+    assert queued["redispatches"] > 0
+    assert queued["duplicate_dispatches"] == queued["served_twice"] == 0
+    # Direct mode loses the endpoint's whole queue.
+    assert direct["lost"] > 5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_endpoint_failure_scenario_loses_nothing_in_queue_mode(seed):
+    summary = summarise(simulate(load("endpoint-failure", seed=seed), dispatch="queue"))
+    assert summary["lost"] == 0 and summary["dead_lettered"] == 0
+    assert accounted(summary) == summary["requests"]
+    assert summary["redispatches"] > 0  # the failure and the deletion both held work
+    assert summary["duplicate_dispatches"] == summary["served_twice"] == 0
 
 
 def test_waits_count_from_arrival_and_scale_from_zero_fires_on_queued_work(tmp_path):
@@ -215,3 +227,15 @@ def test_the_world_tells_a_second_dispatch_from_a_request_sent_by_hand():
     assert queue.take("by-hand", "demo-g5", 40.0) is None
     assert (queue.dispatches, queue.duplicates) == (3, 1)
     assert queue.dispatched == {"req-1": (30.0, "demo-g6"), "by-hand": (40.0, "demo-g5")}
+
+
+def test_a_request_a_failed_endpoint_held_runs_again_as_a_redispatch_not_a_duplicate():
+    queue = FleetQueue("demo")
+    queue.enqueue("req-1", 12.0, 1.5)
+    queue.enqueue("req-2", 13.0, 0.5)
+    assert queue.take("req-1", "demo-g5", 20.0) == (12.0, 1.5)
+    assert queue.orphan(["req-1", "by-hand"]) == 1  # demo-g5 failed holding them
+    assert queue.orphaned == {"req-1": (12.0, 1.5)} and queue.dispatched == {}
+    assert queue.take("req-1", "demo-g6", 40.0) == (12.0, 1.5)  # keeps its arrival time
+    assert (queue.dispatches, queue.redispatches, queue.duplicates) == (2, 1, 0)
+    assert queue.orphaned == {}

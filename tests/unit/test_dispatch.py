@@ -18,6 +18,8 @@ from fleet_autoscaler.dispatch import (
     QueuedRequest,
     RoundResult,
     clamp,
+    endpoints_to_release,
+    held_bound,
     output_file,
     parse_completion,
     parse_queued,
@@ -26,6 +28,7 @@ from fleet_autoscaler.dispatch import (
     queue_message,
     record_completion,
     record_dispatch,
+    record_release,
     room_limits,
     rooms,
 )
@@ -438,3 +441,58 @@ def test_with_every_notification_delivered_no_endpoint_holds_more_than_k_times_c
         for name in NAMES:
             assert held[name] <= math.floor(limits[name] + 1e-9)
             assert ledger.of(name).outstanding == held[name]
+
+
+# -- held messages: which endpoints give theirs back ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "current", "released"),
+    [
+        ("InService", 2, False),
+        ("Updating", 2, False),
+        ("SystemUpdating", 1, False),
+        ("RollingBack", 1, False),
+        ("Creating", 0, False),
+        ("InService", 0, False),  # scaled to zero: the endpoint keeps its queue
+        ("OutOfService", 0, False),
+        ("Failed", 0, True),
+        ("Failed", 2, True),
+        ("Deleting", 1, True),
+        ("Deleted", 0, True),
+    ],
+)
+def test_held_messages_go_back_when_the_endpoint_lost_its_requests(status, current, released):
+    endpoints = {"demo-g5": EndpointState("demo-g5", status=status, current=current)}
+    assert endpoints_to_release(["demo-g5"], endpoints) == (["demo-g5"] if released else [])
+
+
+def test_an_endpoint_missing_from_the_state_gives_its_messages_back():
+    endpoints = {"demo-g6": EndpointState("demo-g6", current=1)}
+    assert endpoints_to_release(["demo-g6", "demo-g5"], endpoints) == ["demo-g5"]
+    assert endpoints_to_release([], endpoints) == []
+
+
+@given(
+    outstanding=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    count=st.integers(min_value=0, max_value=10_000),
+)
+def test_a_release_lowers_outstanding_and_never_below_zero(outstanding, count):
+    ledger = Ledger({"demo-g5": EndpointLedger(outstanding=outstanding, dispatched=7)})
+    after = record_release(ledger, "demo-g5", count).of("demo-g5")
+    assert after.outstanding == max(0.0, outstanding - count)
+    assert after.dispatched == 7  # the totals are history: unchanged
+
+
+def test_the_held_bound_is_k_times_the_largest_capacity_plus_one_receive():
+    [spec, *_] = CONFIG.endpoints
+    assert (
+        held_bound(spec, 2.0)
+        == math.ceil(2.0 * spec.max_instances * spec.capacity_per_instance) + 10
+    )
+    assert held_bound(spec, 0.5) < held_bound(spec, 2.0)
+
+
+def test_a_round_that_only_released_is_not_idle():
+    assert not RoundResult(at=NOW, released=1).idle
+    assert RoundResult(at=NOW, finished=0).idle

@@ -53,7 +53,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     engine.begin()
     start = clock.now()
     deadline = _deadline(start, context)
-    rounds = dispatched = completions = returned = 0
+    rounds = dispatched = completions = returned = released = finished = 0
     failure_sleep = IDLE_SLEEP_SECONDS
     try:
         while clock.now() < deadline:
@@ -62,6 +62,8 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             dispatched += len(result.dispatched)
             completions += result.completions
             returned += result.returned
+            released += result.released
+            finished += result.finished
             if result.failing:
                 failure_sleep = min(failure_sleep * 2, MAX_FAILURE_SLEEP_SECONDS)
                 pause = failure_sleep
@@ -79,5 +81,8 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         "dispatched": dispatched,
         "completions": completions,
         "returned": returned,
+        "released": released,
+        "finished": finished,
         "outstanding": engine.ledger.outstanding(),
+        "held": engine.held,
     }
