@@ -21,7 +21,7 @@ variable "max_receive_count" {
 }
 
 variable "visibility_timeout_seconds" {
-  description = "Visibility timeout of the fleet queue and the completion queue, seconds: longer than one dispatcher invocation (its Lambda timeout), so that a message the dispatcher holds is never received twice while it runs (0-43200)."
+  description = "Visibility timeout of the fleet queue and the completion queue, seconds (0-43200): longer than one dispatcher invocation (its Lambda timeout), so that a message received in a round is not received again while that invocation runs. Once an endpoint accepts a request, the dispatcher sets that message's own visibility (the hold, README \"Queue mode: the dispatcher\"), so this value no longer bounds how long dispatched work is held."
   type        = number
 
   validation {
