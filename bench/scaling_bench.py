@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT / "lambda_src"), str(ROOT)]
 from simulator.cli import _credentials  # noqa: E402
 from simulator.engine import simulate  # noqa: E402
 from simulator.report import percentile  # noqa: E402
-from simulator.scenario import available, load  # noqa: E402
+from simulator.scenario import Scenario, available, load, scaling_settings  # noqa: E402
 
 # label: (control, signal)
 CONTROLLERS: dict[str, tuple[str, str | None]] = {
@@ -56,20 +56,43 @@ DISPATCH = {"fleet-queue": "queue"}  # a controller not named here dispatches di
 QUICK_MINUTES = 30
 
 
-def default_target(label: str) -> float:
-    settings = load("step").autoscaling
+Settings = tuple[tuple[str, Any], ...]  # overrides of scaling_defaults.json, (name, value)
+
+
+def with_settings(scenario: Scenario, settings: Settings) -> Scenario:
+    """``scenario`` as if scaling_defaults.json held ``settings`` (checked as the file is),
+    for every controller that reads that file (the fleet and the AWS sample's model)."""
+    if not settings:
+        return scenario
+    merged = scaling_settings({**scenario.autoscaling.__dict__, **dict(settings)})
+    return dataclasses.replace(scenario, autoscaling=merged)
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` of ``--set``: a number, or a string (scaling_signal, schedule)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--set wants NAME=VALUE, not {text!r}")
+    try:
+        return name, float(value)
+    except ValueError:
+        return name, value
+
+
+def default_target(label: str, settings: Settings = ()) -> float:
+    settings_ = with_settings(load("step"), settings).autoscaling
     if label in ("fleet-load", "fleet-queue"):
-        return settings.load_target_value
+        return settings_.load_target_value
     if label == "oracle":
         return 1.0  # utilisation the oracle sizes for
-    return settings.backlog_target_value
+    return settings_.backlog_target_value
 
 
-def sweep_targets(label: str) -> list[float]:
+def sweep_targets(label: str, settings: Settings = ()) -> list[float]:
     """The default target and one on each side (the oracle: utilisation)."""
     if label == "oracle":
         return [0.7, 0.85, 1.0]
-    base = default_target(label)
+    base = default_target(label, settings)
     return [base / 2, base, base * 2]
 
 
@@ -95,6 +118,8 @@ class Job:
     target: float
     seed: int
     minutes: int | None = None
+    settings: Settings = ()  # --set: scaling_defaults.json as if it held these
+    room_per_capacity: float | None = None  # --room-per-capacity: queue mode's k
 
 
 def run(job: Job) -> dict[str, Any]:
@@ -102,7 +127,7 @@ def run(job: Job) -> dict[str, Any]:
     _credentials()
     cpu = time.process_time()
     control, signal = CONTROLLERS[job.controller]
-    scenario = load(job.scenario, seed=job.seed)
+    scenario = with_settings(load(job.scenario, seed=job.seed), job.settings)
     if job.minutes is not None:
         scenario = dataclasses.replace(scenario, duration_minutes=job.minutes)
     outcome = simulate(
@@ -111,6 +136,7 @@ def run(job: Job) -> dict[str, Any]:
         signal=signal,
         target=job.target,
         dispatch=DISPATCH.get(job.controller, "direct"),
+        room_per_capacity=job.room_per_capacity if job.controller in DISPATCH else None,
     )
     waits = outcome.waits
     extras = outcome.extras
@@ -273,15 +299,20 @@ def jobs_for(
     seeds: list[int],
     sweep_scenarios: list[str],
     minutes: int | None,
+    settings: Settings = (),
+    room_per_capacity: float | None = None,
 ) -> list[Job]:
     jobs = []
     for scenario in scenarios:
         for controller in controllers:
-            targets = [default_target(controller)]
+            targets = [default_target(controller, settings)]
             if scenario in sweep_scenarios:
-                targets = sweep_targets(controller)
+                targets = sweep_targets(controller, settings)
             for target in targets:
-                jobs.extend(Job(scenario, controller, target, seed, minutes) for seed in seeds)
+                jobs.extend(
+                    Job(scenario, controller, target, seed, minutes, settings, room_per_capacity)
+                    for seed in seeds
+                )
     # The slowest (this project's control plane) first keeps both workers busy to the end.
     return sorted(jobs, key=lambda j: not j.controller.startswith("fleet"))
 
@@ -300,6 +331,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="2 scenarios, 30 minutes, no sweep")
     parser.add_argument("--minutes", type=int, help="cut every scenario to this many minutes")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=parse_setting,
+        default=[],
+        metavar="NAME=VALUE",
+        help="run as if modules/fleet-autoscaling/scaling_defaults.json held VALUE for NAME "
+        "(repeatable; every controller that reads the file: the fleet and the AWS sample)",
+    )
+    parser.add_argument(
+        "--room-per-capacity",
+        type=float,
+        metavar="K",
+        help="queue mode's room_per_capacity (fleet-queue only; default: the module's)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
     args = parser.parse_args(argv)
     minutes = args.minutes
@@ -310,9 +357,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown controller {unknown[0]!r}; choose from {', '.join(CONTROLLERS)}")
     if len(args.seeds) < 1:
         parser.error("--seeds needs at least one seed")
+    if args.room_per_capacity is not None and not args.room_per_capacity > 0:
+        parser.error("--room-per-capacity must be > 0")
+    settings: Settings = tuple(args.settings)
+    try:
+        with_settings(load("step"), settings)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     started = time.monotonic()
-    jobs = jobs_for(args.scenarios, args.controllers, args.seeds, args.sweep, minutes)
+    jobs = jobs_for(
+        args.scenarios,
+        args.controllers,
+        args.seeds,
+        args.sweep,
+        minutes,
+        settings,
+        args.room_per_capacity,
+    )
     if args.jobs > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             rows = list(pool.map(run, jobs))
@@ -323,9 +385,16 @@ def main(argv: list[str] | None = None) -> int:
     entries.sort(
         key=lambda e: (args.scenarios.index(e["scenario"]), order[e["controller"]], e["target"])
     )
-    defaults = [e for e in entries if e["target"] == default_target(e["controller"])]
+    defaults = [e for e in entries if e["target"] == default_target(e["controller"], settings)]
 
+    changed = [
+        f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+        for name, value in settings
+    ]
+    if args.room_per_capacity is not None:
+        changed.append(f"room_per_capacity={args.room_per_capacity:g}")
     lines = [
+        *([f"Settings changed from the defaults: {', '.join(changed)}", ""] if changed else []),
         f"Medians over seeds {' '.join(map(str, args.seeds))} at each controller's default "
         "target; [min-max] is the spread over the seeds.",
         "",

@@ -153,6 +153,7 @@ class World:
         signal: str | None = None,
         target: float | None = None,
         dispatch: str = "direct",
+        room_per_capacity: float | None = None,
     ) -> None:
         if control not in CONTROLS:
             raise ValueError(f"control must be one of {', '.join(CONTROLS)}, not {control!r}")
@@ -160,6 +161,9 @@ class World:
             raise ValueError(f"dispatch must be direct or queue, not {dispatch!r}")
         if dispatch == "queue" and control != "fleet":
             raise ValueError(f"dispatch queue is a mode of the fleet control, not of {control!r}")
+        if room_per_capacity is not None and not room_per_capacity > 0:
+            raise ValueError(f"room_per_capacity must be > 0, not {room_per_capacity!r}")
+        self.room_per_capacity = room_per_capacity  # queue mode's k; None: the module's default
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
@@ -202,8 +206,13 @@ class World:
         if self.control_name == "fleet":
             runtime_client = None
             if self.fleet_queue is not None:
+                room = (
+                    {}
+                    if self.room_per_capacity is None
+                    else {"room_per_capacity": self.room_per_capacity}
+                )
                 self.fleet_queue_config = self.fleet_queue.create(
-                    boto3.client("sqs"), boto3.client("sns")
+                    boto3.client("sqs"), boto3.client("sns"), **room
                 )
                 runtime_client = SimRuntime(
                     self.sagemaker.exists, deliver=self._dispatched, output_path=OUTPUT_PATH
@@ -649,17 +658,27 @@ def simulate(
     on_serve: Callable[[str], None] | None = None,
     on_minute: Callable[[Minute], None] | None = None,
     dispatch: str = "direct",
+    room_per_capacity: float | None = None,
 ) -> Outcome:
     """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
     ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
     controller's target (the signal's target value; the oracle's utilisation);
-    ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher).
+    ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher);
+    ``room_per_capacity`` overrides its ``k`` (FLEET_CONFIG ``queue.room_per_capacity``).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
     """
     with _isolated_aws(log_path), fast_sqs_clock(), ExitStack() as stack:
-        world = World(scenario, control, log_path, signal=signal, target=target, dispatch=dispatch)
+        world = World(
+            scenario,
+            control,
+            log_path,
+            signal=signal,
+            target=target,
+            dispatch=dispatch,
+            room_per_capacity=room_per_capacity,
+        )
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         world.on_minute = on_minute
         if with_container:

@@ -109,3 +109,32 @@ def test_fleet_queue_is_a_controller_that_runs_the_fleet_in_queue_mode(tmp_path,
     (run,) = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert run["controller"] == "fleet-queue" and run["lost"] == 0
     assert run["p95"] > 0  # the step's burst starts at minute 15: work waited
+
+
+def test_set_runs_as_if_the_defaults_file_held_the_value():
+    settings = (("load_target_value", 8.0), ("scale_in_cooldown_seconds", 300.0))
+    scenario = bench.with_settings(bench.load("step"), settings)
+    assert scenario.autoscaling.load_target_value == 8.0
+    assert scenario.autoscaling.scale_in_cooldown_seconds == 300.0
+    assert bench.default_target("fleet-queue", settings) == 8.0
+    assert bench.sweep_targets("fleet-load", settings) == [4.0, 8.0, 16.0]
+    # the backlog-signal controllers keep their own target
+    assert bench.default_target("native", settings) == bench.default_target("native")
+    jobs = bench.jobs_for(["step"], ["fleet-queue"], [1], [], None, settings, 3.0)
+    assert [(j.target, j.settings, j.room_per_capacity) for j in jobs] == [(8.0, settings, 3.0)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--set", "load_target_value"],  # no value
+        ["--set", "no_such_setting=1"],
+        ["--set", "load_target_value=0"],
+        ["--room-per-capacity", "0"],
+    ],
+)
+def test_bad_settings_are_refused_before_anything_runs(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        bench.main([*argv, "--scenarios", "step", "--controllers", "oracle", "--seeds", "1"])
+    assert exit_.value.code == 2
+    assert "error" in capsys.readouterr().err

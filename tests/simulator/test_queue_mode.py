@@ -239,3 +239,37 @@ def test_a_request_a_failed_endpoint_held_runs_again_as_a_redispatch_not_a_dupli
     assert queue.take("req-1", "demo-g6", 40.0) == (12.0, 1.5)  # keeps its arrival time
     assert (queue.dispatches, queue.redispatches, queue.duplicates) == (2, 1, 0)
     assert queue.orphaned == {}
+
+
+def test_room_per_capacity_reaches_the_dispatcher_and_bounds_what_endpoints_hold(
+    tmp_path, monkeypatch
+):
+    scenario = load(write_scenario(tmp_path, "burst", BURST))
+    configs: list[dict] = []
+    create = FleetQueue.create
+
+    def spy(self, *args, **kwargs):
+        config = create(self, *args, **kwargs)
+        configs.append(config)
+        return config
+
+    monkeypatch.setattr(FleetQueue, "create", spy)
+
+    def held_at_endpoints(room: float | None) -> int:
+        outcome = simulate(scenario, dispatch="queue", room_per_capacity=room)
+        assert summarise(outcome)["lost"] == 0
+        return max(
+            sum(n for name, n in row.backlog.items() if name != QUEUE_COLUMN)
+            for row in outcome.timeline
+        )
+
+    default, one, four = held_at_endpoints(None), held_at_endpoints(1), held_at_endpoints(4)
+    assert [c["room_per_capacity"] for c in configs] == [2.0, 1, 4]
+    # the burst outgrows the fleet: the endpoints hold about k x capacity, the rest waits
+    # on the fleet queue, so a larger k holds more at the endpoints
+    assert one < default < four
+
+
+def test_room_per_capacity_must_be_positive():
+    with pytest.raises(ValueError, match="room_per_capacity must be > 0"):
+        simulate(load("step"), dispatch="queue", room_per_capacity=0)
