@@ -7,6 +7,9 @@ locals {
   reconcile_schedule = coalesce(var.reconcile_schedule, local.scaling_defaults.reconcile_schedule)
 
   name_prefix = coalesce(var.name_prefix, "${var.fleet.name}-fleet")
+  # The router REST API's name: FLEET_CONFIG router_api carries it (a module output would
+  # make FLEET_CONFIG depend on the API, which depends on the router function).
+  router_api_name = "${local.name_prefix}-router"
 
   tags = merge(var.tags, {
     "fleet-autoscaler:fleet" = var.fleet.name
@@ -27,7 +30,10 @@ locals {
     metrics_namespace        = var.metrics_namespace
     drain_timeout_seconds    = coalesce(var.drain_timeout_seconds, local.scaling_defaults.drain_timeout_seconds)
     backlog_max_age_seconds  = coalesce(var.backlog_max_age_seconds, local.scaling_defaults.backlog_max_age_seconds)
-    dispatch                 = var.dispatch
+    # The scale-to-zero guard reads the router stage's AWS/ApiGateway Count (README).
+    scale_to_zero_idle_seconds = coalesce(var.scale_to_zero_idle_seconds, local.scaling_defaults.scale_to_zero_idle_seconds)
+    router_api                 = { name = local.router_api_name, stage = var.router_api.stage_name }
+    dispatch                   = var.dispatch
     queue = local.queue_mode ? {
       queue_url            = module.fleet_queue[0].queue_url
       completion_queue_url = module.fleet_queue[0].completion_queue_url

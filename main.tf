@@ -39,7 +39,7 @@ module "functions" {
 module "router_api" {
   source = "./modules/router-api"
 
-  name                   = "${local.name_prefix}-router"
+  name                   = local.router_api_name
   fleet_name             = var.fleet.name
   function_name          = module.functions.function_names["router"]
   function_invoke_arn    = module.functions.function_invoke_arns["router"]

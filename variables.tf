@@ -310,6 +310,17 @@ variable "drain_timeout_seconds" {
   }
 }
 
+variable "scale_to_zero_idle_seconds" {
+  description = "The scale-to-zero guard: a plan of 0 capacity keeps the fleet's smallest capacity until the fleet has had no arrivals (router Count) and no waiting work for this long (FLEET_CONFIG scale_to_zero_idle_seconds; 0 disables the guard). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.scale_to_zero_idle_seconds == null || try(var.scale_to_zero_idle_seconds >= 0 && var.scale_to_zero_idle_seconds <= 86400 && floor(var.scale_to_zero_idle_seconds) == var.scale_to_zero_idle_seconds, false)
+    error_message = "scale_to_zero_idle_seconds must be a whole number between 0 and 86400 (or null)."
+  }
+}
+
 variable "backlog_max_age_seconds" {
   description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json."
   type        = number

@@ -28,13 +28,10 @@ from .autoscaling import ScalableTarget, fleet_target, load_metric, waiting_with
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
 from .fleet_queue import sqs_depth_key
-from .scenario import Scenario
+from .scenario import API_NAME, API_STAGE, Scenario
 
 DISPATCH_MODES = ("direct", "queue")
 QUEUED = ""  # what FleetControl.route answers in queue mode: on the fleet queue, no endpoint
-
-API_NAME = "fleet-router"  # the router's REST API and stage, for AWS/ApiGateway Count
-API_STAGE = "v1"
 
 
 def endpoint_key(metric: str, endpoint: str) -> Key:

@@ -19,6 +19,10 @@ from typing import Any
 
 from .validation import Problem, check_schema, check_values, parse_start_time
 
+# The router's REST API and stage, for AWS/ApiGateway Count (FLEET_CONFIG router_api).
+API_NAME = "fleet-router"
+API_STAGE = "v1"
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULTS_FILE = SCENARIO_DIR / "_defaults.toml"
 DEFAULT_START = datetime(2026, 11, 28, tzinfo=UTC)
@@ -71,6 +75,7 @@ class ScalingSettings:
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
     drain_timeout_seconds: float
+    scale_to_zero_idle_seconds: float
     backlog_max_age_seconds: float
     reconcile_schedule: str
     metric_period_seconds: int
@@ -209,6 +214,8 @@ class Scenario:
             "activity_timeout_seconds": self.activity_timeout_seconds,
             "capacity_retry_seconds": self.capacity_retry_seconds,
             "drain_timeout_seconds": int(self.autoscaling.drain_timeout_seconds),
+            "scale_to_zero_idle_seconds": int(self.autoscaling.scale_to_zero_idle_seconds),
+            "router_api": {"name": API_NAME, "stage": API_STAGE},
             "metrics_namespace": "SageMakerFleet",
             "endpoints": [
                 {

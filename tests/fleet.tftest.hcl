@@ -28,20 +28,22 @@ run "fleet_config_matches_the_inputs" {
 
   assert {
     condition = jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) == {
-      fleet_name               = "demo"
-      dimension_id             = "demo"
-      invocation_mode          = "async"
-      strategy                 = "priority"
-      min_capacity             = 0
-      max_capacity             = 12
-      activity_timeout_seconds = 1500
-      capacity_retry_seconds   = 900
-      router_cache_ttl_seconds = 5
-      max_failover_attempts    = 2
-      metrics_namespace        = "SageMakerFleet"
-      drain_timeout_seconds    = 900
-      backlog_max_age_seconds  = 300
-      dispatch                 = "direct"
+      fleet_name                 = "demo"
+      dimension_id               = "demo"
+      invocation_mode            = "async"
+      strategy                   = "priority"
+      min_capacity               = 0
+      max_capacity               = 12
+      activity_timeout_seconds   = 1500
+      capacity_retry_seconds     = 900
+      router_cache_ttl_seconds   = 5
+      max_failover_attempts      = 2
+      metrics_namespace          = "SageMakerFleet"
+      drain_timeout_seconds      = 900
+      backlog_max_age_seconds    = 300
+      scale_to_zero_idle_seconds = 900
+      router_api                 = { name = "demo-fleet-router", stage = "live" }
+      dispatch                   = "direct"
       endpoints = [
         { name = "demo-g5", variant = "AllTraffic", capacity_per_instance = 1, min_instances = 0, max_instances = 4, priority = 1, share = 1 },
         { name = "Demo-G6", variant = "Blue", capacity_per_instance = 2, min_instances = 0, max_instances = 4, priority = 2, share = 2 },

@@ -707,6 +707,26 @@ run "rejects_drain_timeout_range" {
   expect_failures = [var.drain_timeout_seconds]
 }
 
+run "rejects_scale_to_zero_idle_range" {
+  command = plan
+
+  variables {
+    scale_to_zero_idle_seconds = -1
+  }
+
+  expect_failures = [var.scale_to_zero_idle_seconds]
+}
+
+run "rejects_fractional_scale_to_zero_idle" {
+  command = plan
+
+  variables {
+    scale_to_zero_idle_seconds = 90.5
+  }
+
+  expect_failures = [var.scale_to_zero_idle_seconds]
+}
+
 run "rejects_backlog_max_age_range" {
   command = plan
 

@@ -76,6 +76,16 @@ def _namespace(value: Any) -> str:
     return text
 
 
+def _router_api(raw: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``router_api`` = {"name": ..., "stage": ...} (optional): the router's REST API."""
+    value = raw.get("router_api")
+    if value is None:
+        return None, None
+    if not isinstance(value, dict) or set(value) != {"name", "stage"}:
+        raise ConfigError('FLEET_CONFIG: router_api must be {"name": ..., "stage": ...}')
+    return _text(value["name"], "router_api.name"), _text(value["stage"], "router_api.stage")
+
+
 # An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name> in AWS; any
 # http(s) host (a local emulator) is accepted, with a queue name as the last segment.
 _QUEUE_URL = re.compile(r"https?://[^/\s]+/(?:[^/\s]+/)*[A-Za-z0-9_-]{1,80}(?:\.fifo)?")
@@ -199,6 +209,7 @@ def parse_config(text: str | None) -> FleetConfig:
             raise ConfigError(f"FLEET_CONFIG: endpoints[{i}].name {spec.name!r} is duplicated")
         seen.add(spec.name)
     dispatch, queue = _queue(raw, mode)
+    router_api_name, router_api_stage = _router_api(raw)
 
     config = FleetConfig(
         fleet_name=fleet_name,
@@ -227,6 +238,11 @@ def parse_config(text: str | None) -> FleetConfig:
         backlog_max_age_seconds=_integer(
             raw.get("backlog_max_age_seconds", 300), "backlog_max_age_seconds", 0
         ),
+        scale_to_zero_idle_seconds=_integer(
+            raw.get("scale_to_zero_idle_seconds", 900), "scale_to_zero_idle_seconds", 0
+        ),
+        router_api_name=router_api_name,
+        router_api_stage=router_api_stage,
         dispatch=dispatch,
         queue=queue,
     )

@@ -407,6 +407,18 @@ def _next_activity(
     return replace(activity, status="InProgress" if activity.updates_issued else "Pending")
 
 
+def idle_guard(config: FleetConfig, last_busy_at: float, now: float) -> bool:
+    """True when a plan of 0 capacity must keep the fleet's smallest capacity instead.
+
+    Target tracking asks for 0 on the first minute its metric reads 0, even when
+    requests arrive every other minute (issue 11). The fleet reaches 0 only after
+    ``scale_to_zero_idle_seconds`` without arrivals or waiting work; 0 disables the
+    guard, and a fleet never seen busy (``last_busy_at`` 0) is not held.
+    """
+    idle = config.scale_to_zero_idle_seconds
+    return idle > 0 and last_busy_at > 0 and now - last_busy_at < idle
+
+
 def step(
     state: FleetState,
     config: FleetConfig,
@@ -419,13 +431,16 @@ def step(
     skip: Collection[str] = (),
     token: str | None = None,
     backlog: Mapping[str, BacklogSample] | None = None,
+    busy_at: float | None = None,
 ) -> Decision:
     """One control decision: observe, (re)plan, claim updates, derive the status.
 
     ``skip`` names endpoints already called in this invocation (never called twice);
     ``token`` identifies the invocation and is written into each claim it makes.
     ``backlog`` (the reconciler's CloudWatch read) replaces each endpoint's stored
-    backlog; an endpoint without a datapoint gets None.
+    backlog; an endpoint without a datapoint gets None. ``busy_at`` (same read: when the
+    fleet last had arrivals or waiting work) moves ``last_busy_at`` forward; while it is
+    recent, :func:`idle_guard` keeps the fleet's smallest capacity instead of 0.
     Claiming is not progress: only an update SageMaker accepted (:func:`record_results`),
     an update that landed, or actual capacity moving toward the plan is.
     """
@@ -433,6 +448,8 @@ def step(
     current, landed = apply_observations(state, config, observations or {}, now, rolled_back)
     if backlog is not None:
         current = with_backlog(current, backlog)
+    if busy_at is not None and min(busy_at, now) > current.last_busy_at:
+        current = replace(current, last_busy_at=min(busy_at, now))
     if desired is not None and desired != current.desired:
         current = set_desired(current, desired, now)
 
@@ -457,6 +474,12 @@ def step(
         )
         widened = plan(config.strategy, current.desired + extra, held)
         fleet_plan = Plan(desired=current.desired, capacity=widened.capacity, counts=widened.counts)
+    if fleet_plan.capacity == 0 and idle_guard(config, current.last_busy_at, now):
+        # Scale to zero only once the fleet has been idle: hold its smallest capacity.
+        smallest = plan(config.strategy, 1, plan_endpoints)
+        fleet_plan = Plan(
+            desired=current.desired, capacity=smallest.capacity, counts=smallest.counts
+        )
     endpoints = {
         name: replace(
             ep,

@@ -28,7 +28,7 @@ from .control import (
 from .events import EndpointChange
 from .http import Conflict
 from .metrics import BacklogReader
-from .model import BacklogSample, EndpointObservation, FleetConfig, FleetState, UpdateRejection
+from .model import EndpointObservation, FleetConfig, FleetMetrics, FleetState, UpdateRejection
 from .sagemaker import EndpointGateway
 from .state import StateStore, VersionConflict
 
@@ -105,7 +105,7 @@ class FleetController:
     def reconcile(self) -> FleetState:
         """Re-read every endpoint and its backlog, repair drift, time out stalled activities."""
         observations = self._gateway.describe_all(self.config)
-        backlog = self._read_backlog()
+        metrics = self._read_metrics()
         return self._commit(
             lambda state, now, token: step(
                 state,
@@ -114,16 +114,17 @@ class FleetController:
                 observations=observations,
                 check_timeout=True,
                 token=token,
-                backlog=backlog,
+                backlog=None if metrics is None else metrics.backlog,
+                busy_at=None if metrics is None else metrics.busy_at,
             ),
             observations,
         )
 
-    def _read_backlog(self) -> dict[str, BacklogSample] | None:
+    def _read_metrics(self) -> FleetMetrics | None:
         if self._backlog is None:
             return None
         try:
-            return self._backlog.read(self.config.endpoint_names, self._clock())
+            return self._backlog.read_fleet(self.config, self._clock())
         except Exception as exc:  # a metrics outage must not stop the repair loop
             log.warning(
                 "backlog read failed", fleet=self.config.fleet_name, error=type(exc).__name__

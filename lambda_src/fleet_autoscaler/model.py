@@ -87,6 +87,12 @@ class FleetConfig:
     metrics_namespace: str = "SageMakerFleet"
     drain_timeout_seconds: int = 900
     backlog_max_age_seconds: int = 300
+    # The scale-to-zero guard: the plan keeps the fleet's smallest capacity while the
+    # fleet was busy less than this long ago (0 disables the guard).
+    scale_to_zero_idle_seconds: int = 900
+    # The router's REST API and stage (AWS/ApiGateway Count); None: backlog only.
+    router_api_name: str | None = None
+    router_api_stage: str | None = None
     dispatch: str = "direct"
     queue: QueueSpec | None = None
 
@@ -198,6 +204,8 @@ class FleetState:
     # What the scaling API answers as ``version``: written once when the item is
     # created and fixed for the life of the fleet's dimension (DESIGN 3.4).
     dimension_version: str = ""
+    # When the reconciler last saw the fleet busy (arrivals or waiting work); 0: never.
+    last_busy_at: float = 0.0
 
     def endpoint(self, name: str) -> EndpointState:
         return self.endpoints.get(name, EndpointState(name=name, status=DELETED))
@@ -246,6 +254,18 @@ class BacklogSample:
 
     value: float
     at: float
+
+
+@dataclass(frozen=True)
+class FleetMetrics:
+    """One GetMetricData read: each endpoint's latest backlog, and when the fleet was busy.
+
+    ``busy_at``: the end of the latest minute with arrivals (router Count), waiting work
+    (an endpoint's backlog, the fleet queue's visible messages) > 0; None: none seen.
+    """
+
+    backlog: dict[str, BacklogSample]
+    busy_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -160,3 +160,51 @@ def test_scale_in_waits_for_the_endpoints_queue_to_drain(make_fleet):
     assert fleet.sm.calls == [("demo-g4dn", 0)]
     fleet.settle()
     assert fleet.instances() == {"demo-g5": 2, "demo-g6": 0, "demo-g4dn": 0}
+
+
+def put_arrivals(count: float, when: float) -> None:
+    boto3.client("cloudwatch").put_metric_data(
+        Namespace="AWS/ApiGateway",
+        MetricData=[
+            {
+                "MetricName": "Count",
+                "Dimensions": [
+                    {"Name": "ApiName", "Value": "fleet-router"},
+                    {"Name": "Stage", "Value": "v1"},
+                ],
+                "Timestamp": datetime.fromtimestamp(when, UTC),
+                "Value": count,
+            }
+        ],
+    )
+
+
+def test_a_busy_fleet_keeps_one_instance_when_asked_for_zero(make_fleet):
+    from tests.support.runtime_spy import CallCounter
+
+    fleet = make_fleet(
+        instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0},
+        strategy="priority",
+        min_capacity=0,
+        scale_to_zero_idle_seconds=900,
+        router_api={"name": "fleet-router", "stage": "v1"},
+    )
+    fleet.get()
+    minute = fleet.clock.now - fleet.clock.now % 60
+    put_arrivals(1, minute - 120)
+    put_backlog("demo-g5", 0, minute - 60)
+    counter = CallCounter().attach("cloudwatch")
+    fleet.reconcile()
+    assert counter.count("cloudwatch", ("GetMetricData",)) == 1  # backlog + Count: one call
+    assert fleet.item()["last_busy_at"] == minute - 60
+    fleet.patch(0)
+    assert fleet.sm.calls == []
+    from tests.support.harness import body
+
+    answer = body(fleet.get())
+    assert (answer["desiredCapacity"], answer["actualCapacity"]) == (0, 1)
+    assert answer["scalingStatus"] == "Successful"
+    # Idle for scale_to_zero_idle_seconds: the next reconcile lets the fleet reach 0.
+    fleet.clock.advance(900)
+    fleet.reconcile()
+    assert fleet.sm.calls == [("demo-g5", 0)]

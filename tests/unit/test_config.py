@@ -38,6 +38,16 @@ def test_optional_fields_take_defaults():
     assert config.metrics_namespace == "SageMakerFleet"
     assert config.drain_timeout_seconds == 900
     assert config.backlog_max_age_seconds == 300
+    assert config.scale_to_zero_idle_seconds == 900
+    assert (config.router_api_name, config.router_api_stage) == (None, None)
+
+
+def test_scale_to_zero_guard_fields_are_read():
+    config = parse_config(
+        _broken(scale_to_zero_idle_seconds=0, router_api={"name": "fleet-router", "stage": "v1"})
+    )
+    assert config.scale_to_zero_idle_seconds == 0
+    assert (config.router_api_name, config.router_api_stage) == ("fleet-router", "v1")
 
 
 def test_control_plane_metric_and_drain_fields_are_read():
@@ -93,6 +103,13 @@ def _broken(**changes):
         (_broken(drain_timeout_seconds="900"), "drain_timeout_seconds"),
         (_broken(backlog_max_age_seconds=-5), "backlog_max_age_seconds"),
         (_broken(backlog_max_age_seconds=1.5), "backlog_max_age_seconds"),
+        (_broken(scale_to_zero_idle_seconds=-1), "scale_to_zero_idle_seconds"),
+        (_broken(scale_to_zero_idle_seconds=1.5), "scale_to_zero_idle_seconds"),
+        (_broken(scale_to_zero_idle_seconds=True), "scale_to_zero_idle_seconds"),
+        (_broken(router_api="fleet-router"), "router_api"),
+        (_broken(router_api={"name": "fleet-router"}), "router_api"),
+        (_broken(router_api={"name": "", "stage": "v1"}), "router_api.name"),
+        (_broken(router_api={"name": "r", "stage": 1}), "router_api.stage"),
     ],
 )
 def test_invalid_config_names_the_bad_field(text, field):
