@@ -57,9 +57,6 @@ class BacklogReader:
     def __init__(self, client: Any) -> None:
         self._client = client
 
-    def read(self, endpoints: Sequence[str], now: float) -> dict[str, BacklogSample]:
-        return self._read(endpoints, [], now).backlog
-
     def read_fleet(self, config: FleetConfig, now: float) -> FleetMetrics:
         """Every endpoint's backlog, the router's Count and the fleet queue: one call."""
         extra: list[dict[str, Any]] = []
