@@ -315,22 +315,36 @@ class LocalWorld:
         The runtime stand-in is put in place before each round: anything that resets the
         package's clients (a test between two requests) would otherwise remove it."""
         aws = importlib.import_module("fleet_autoscaler.aws")
-        while not self._stop.wait(self.dispatch_seconds):
+
+        def round_() -> None:
+            aws.override("sagemaker-runtime", self.runtime)
+            engine = runtime.dispatcher()
+            engine.begin()
             try:
-                aws.override("sagemaker-runtime", self.runtime)
-                engine = runtime.dispatcher()
-                engine.begin()
-                try:
-                    dispatch_once(time.time())
-                finally:
-                    engine.save(time.time())
+                dispatch_once(time.time())
+            finally:
+                engine.save(time.time())
+
+        def counted() -> None:
+            self.dispatch_rounds += 1
+
+        self._every(self.dispatch_seconds, round_, "dispatcher", counted)
+
+    def _every(
+        self, seconds: float, action: Callable[[], Any], label: str, done: Callable[[], None]
+    ) -> None:
+        """Run ``action`` every ``seconds`` until the world stops; a failure is reported and
+        the schedule keeps going, as EventBridge's would; ``done`` after each run."""
+        while not self._stop.wait(seconds):
+            try:
+                action()
             except WorldStopping:
                 return
-            except Exception as exc:  # the schedule keeps going, as EventBridge would
+            except Exception as exc:
                 if not self._stop.is_set():
-                    self._say(f"dispatcher failed: {exc}")
+                    self._say(f"{label} failed: {exc}")
             finally:
-                self.dispatch_rounds += 1
+                done()
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Stop everything in about ``grace`` + 3 s at most, however busy the world is."""
@@ -401,16 +415,11 @@ class LocalWorld:
             "resources": [],
             "detail": {},
         }
-        while not self._stop.wait(self.reconcile_seconds):
-            try:
-                handler(event, None)
-            except WorldStopping:
-                return
-            except Exception as exc:  # the schedule keeps going, as EventBridge would
-                if not self._stop.is_set():
-                    self._say(f"reconciler failed: {exc}")
-            finally:
-                self.reconciles += 1
+
+        def counted() -> None:
+            self.reconciles += 1
+
+        self._every(self.reconcile_seconds, lambda: handler(event, None), "reconciler", counted)
 
     def _set_env(self, values: Mapping[str, str | None]) -> None:
         for name, value in values.items():
