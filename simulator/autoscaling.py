@@ -19,8 +19,11 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
 
 * ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
   the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),
-  a scale-from-zero step sized ``ceil(waiting_without_capacity / target)`` and a fast
-  scale-out step (PercentChangeInCapacity) when load > ratio * target;
+  a scale-from-zero step sized ``ceil(waiting_without_capacity / target)``, a fast
+  scale-out step (PercentChangeInCapacity) when load > ratio * target, and a fast scale-in
+  step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
+  datapoints of load < ``fast_scale_in_ratio`` * target while at least
+  ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
 * ``backlog`` (the old signal): target tracking on MAX ``ApproximateBacklogSizePerInstance``
   and +1 on MAX ``HasBacklogWithoutCapacity``.
 
@@ -65,6 +68,39 @@ def load_metric(arrivals: float, backlogs: list[float], capacity: float) -> floa
 def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: float) -> float:
     """IF(FILL(c,0) < 1, FILL(a,0) + SUM FILL(b_i,0), 0): the scale-from-zero alarm's metric."""
     return arrivals + sum(backlogs) if capacity < 1 else 0.0
+
+
+def fast_scale_in_bounds(target: float, ratio: float) -> tuple[float, float]:
+    """The fast scale-in steps' bounds below the alarm threshold T = ``ratio * target``:
+    (T / 3, 5T / 9), rounded to 1e-6 as modules/fleet-autoscaling/main.tf rounds them."""
+    threshold = ratio * target
+    return round(threshold / 3, 6), round(threshold * 5 / 9, 6)
+
+
+def scale_in_percent(metric: float, target: float, ratio: float) -> float:
+    """The fast scale-in step's adjustment (negative percent) for a load below
+    T = ``ratio * target``, as AAS picks the step: bounds are offsets from the alarm
+    threshold, and below it a step's lower bound is exclusive and its upper bound inclusive
+    (API reference, StepAdjustment). Load in (2T/3, T): -33 %; (4T/9, 2T/3]: -50 %; at most
+    4T/9: -66 %. Each leaves the load below 1.5 x T after the step (<= 0.9 x target for
+    ratio <= 0.6), so target tracking does not scale straight back out."""
+    third, five_ninths = fast_scale_in_bounds(target, ratio)
+    offset = metric - ratio * target
+    if offset > -third:
+        return -33.0
+    if offset > -five_ninths:
+        return -50.0
+    return -66.0
+
+
+def percent_scale_in(actual: int, percent: float) -> int:
+    """A negative PercentChangeInCapacity as AAS rounds it: at least one unit removed
+    (between 0 and -1 it is -1), below -1 rounded toward zero (the AAS user guide's step
+    scaling example: "remove 10 percent of 14, 1.4, rounded down to 1")."""
+    change = actual * percent / 100.0
+    if change > -1:
+        return -1
+    return math.ceil(change - 1e-9)
 
 
 def percent_adjustment(actual: int, percent: float) -> int:
@@ -135,7 +171,13 @@ class ScalableTarget:
         fast: StepPolicy | None = None,
         fast_ratio: float = 0.0,
         sized_from_zero: bool = False,
+        fast_in: StepPolicy | None = None,
+        fast_in_ratio: float = 0.0,
+        fast_in_min_capacity: int = 0,
     ) -> None:
+        self.fast_in = fast_in
+        self.fast_in_ratio = fast_in_ratio
+        self.fast_in_min_capacity = fast_in_min_capacity
         self.min_capacity, self.max_capacity = min_capacity, max_capacity
         self.tracking = tracking
         self.from_zero = from_zero
@@ -153,11 +195,24 @@ class ScalableTarget:
         zero_alarm_value: float | None,
         actual: int,
         desired: int,
+        capacity: float | None = None,
     ) -> ScalingDecision | None:
         """One minute: the newest published datapoint of the tracked metric and of the
         scale-from-zero alarm's metric; a decision means "set desiredCapacity"."""
         tracking = self.tracking
         high, low = tracking.observe(metric)
+        # The fast scale-in alarm sees every datapoint, whichever policy acts this minute: the
+        # load while at least fast_in_min_capacity units are in service (IF(FILL(c, 0) >= m,
+        # load, target) < ratio x target); a missing datapoint is not breaching.
+        fast_in_alarm = False
+        if self.fast_in is not None:
+            limit = self.fast_in_ratio * tracking.target
+            breaching = (
+                metric is not None
+                and metric < limit
+                and (capacity or 0.0) >= self.fast_in_min_capacity
+            )
+            fast_in_alarm = self.fast_in.alarm.observe(breaching)
         proposals: list[ScalingDecision] = []
 
         if self.from_zero is not None:
@@ -188,16 +243,36 @@ class ScalableTarget:
                 proposals.append(
                     ScalingDecision(wanted, f"target tracking: {metric:.1f} > {tracking.target:g}")
                 )
-            elif (
-                low
-                and wanted < desired
-                and not proposals
-                and now - tracking.last_scale_in >= tracking.scale_in_cooldown
-            ):
-                tracking.last_scale_in = now
-                return ScalingDecision(
-                    wanted, f"target tracking: {metric:.1f} < {tracking.target:g} x 0.9"
-                )
+            elif not proposals:
+                # Scale-in: target tracking's low alarm and the fast scale-in step each act on
+                # their own (a step scale-in is not blocked by target tracking, PutScalingPolicy);
+                # when both act in one minute the larger capacity wins.
+                scale_ins: list[tuple[ScalingDecision, str]] = []
+                if (
+                    low
+                    and wanted < desired
+                    and now - tracking.last_scale_in >= tracking.scale_in_cooldown
+                ):
+                    reason = f"target tracking: {metric:.1f} < {tracking.target:g} x 0.9"
+                    scale_ins.append((ScalingDecision(wanted, reason), "tracking"))
+                if (
+                    self.fast_in is not None
+                    and fast_in_alarm
+                    and now - self.fast_in.last_at >= self.fast_in.cooldown
+                ):
+                    percent = scale_in_percent(metric, tracking.target, self.fast_in_ratio)
+                    result = self.clamp(actual + percent_scale_in(actual, percent))
+                    if result < desired:
+                        limit = self.fast_in_ratio * tracking.target
+                        reason = f"fast scale-in {percent:g}%: {metric:.1f} < {limit:.1f}"
+                        scale_ins.append((ScalingDecision(result, reason), "fast_in"))
+                if scale_ins:
+                    decision, policy = max(scale_ins, key=lambda item: item[0].desired)
+                    if policy == "tracking":
+                        tracking.last_scale_in = now
+                    elif self.fast_in is not None:
+                        self.fast_in.mark(now, decision.desired)
+                    return decision
         if not proposals:
             return None
         best = max(proposals, key=lambda d: d.desired)
@@ -230,6 +305,14 @@ def fleet_target(
             ),
             fast_ratio=settings.fast_scale_out_ratio,
             sized_from_zero=True,
+            fast_in=StepPolicy(
+                Alarm(settings.fast_scale_in_evaluation_periods),
+                settings.fast_scale_in_cooldown_seconds,
+            )
+            if settings.fast_scale_in_ratio > 0
+            else None,
+            fast_in_ratio=settings.fast_scale_in_ratio,
+            fast_in_min_capacity=settings.fast_scale_in_min_capacity,
         )
     return ScalableTarget(
         min_capacity,

@@ -131,7 +131,8 @@ class SignalScaled:
     ) -> Step:
         metric, zero = signal_inputs(seen, endpoints, fleet, self.signal, queue)
         _, actual, _ = self.status()
-        decision = self.target.evaluate(now, metric, zero, actual, self.requested)
+        capacity = seen.get(capacity_key(fleet)) if self.signal == "load" else None
+        decision = self.target.evaluate(now, metric, zero, actual, self.requested, capacity)
         if decision is None:
             return Step(self.requested)
         self.requested = decision.desired

@@ -74,6 +74,10 @@ class ScalingSettings:
     scale_from_zero_cooldown_seconds: float
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
+    fast_scale_in_ratio: float
+    fast_scale_in_evaluation_periods: int
+    fast_scale_in_cooldown_seconds: float
+    fast_scale_in_min_capacity: int
     drain_timeout_seconds: float
     scale_to_zero_idle_seconds: float
     backlog_max_age_seconds: float

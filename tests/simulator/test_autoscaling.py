@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.autoscaling import (
+    Alarm,
     ScalableTarget,
     StepPolicy,
     TargetTracking,
@@ -14,6 +19,8 @@ from simulator.autoscaling import (
     load_metric,
     native_target,
     percent_adjustment,
+    percent_scale_in,
+    scale_in_percent,
     waiting_without_capacity,
 )
 from simulator.scenario import SCALING_DEFAULTS_FILE, load
@@ -160,3 +167,162 @@ def test_native_policy_is_the_docs_policy():
 def test_no_metric_no_target_tracking():
     t = backlog_target()
     assert [t.evaluate(m * 60, None, 0.0, 0, 0) for m in range(1, 20)] == [None] * 19
+
+
+# Fast scale-in (the values come from scaling_defaults.json, whatever they are).
+FAST_IN_RATIO = SETTINGS.fast_scale_in_ratio
+FAST_IN_PERIODS = SETTINGS.fast_scale_in_evaluation_periods
+FAST_IN_COOLDOWN = SETTINGS.fast_scale_in_cooldown_seconds
+FAST_IN_MIN = SETTINGS.fast_scale_in_min_capacity
+FAST_IN_T = FAST_IN_RATIO * TARGET  # the alarm threshold
+
+
+def test_fast_scale_in_defaults_are_sane():
+    # The tests below rely on these (the lead may change the values, not their ranges).
+    assert 0 < FAST_IN_RATIO <= 0.6
+    assert 1 <= FAST_IN_PERIODS < 15  # fires before target tracking's 15-datapoint low alarm
+    assert FAST_IN_COOLDOWN >= 60 and FAST_IN_MIN >= 1
+
+
+@pytest.mark.parametrize(
+    ("fraction", "percent"),
+    [
+        (0.999, -33.0),
+        (0.8, -33.0),
+        (2 / 3 + 0.001, -33.0),  # above 2T/3: the step [-T/3, 0]
+        (2 / 3 - 0.001, -50.0),  # at most 2T/3: the step [-5T/9, -T/3]
+        (0.5, -50.0),
+        (4 / 9 + 0.001, -50.0),
+        (4 / 9 - 0.001, -66.0),  # at most 4T/9: the open step
+        (0.1, -66.0),
+        (0.0, -66.0),
+    ],
+)
+def test_fast_scale_in_bands(fraction, percent):
+    assert scale_in_percent(fraction * FAST_IN_T, TARGET, FAST_IN_RATIO) == percent
+    # The same bands for any target and ratio.
+    assert scale_in_percent(fraction * 0.6 * 10.0, 10.0, 0.6) == percent
+
+
+@pytest.mark.parametrize(
+    ("actual", "percent", "change"),
+    [
+        (14, -10, -1),  # the AAS user guide's example: 1.4 rounded down to 1
+        (12, -66, -7),  # -7.92 toward zero
+        (12, -50, -6),
+        (12, -33, -3),  # -3.96 toward zero
+        (100, -33, -33),  # exact
+        (6, -50, -3),
+        (3, -33, -1),  # -0.99: at least one unit
+        (2, -33, -1),
+        (1, -66, -1),
+    ],
+)
+def test_percent_scale_in_rounds_like_application_auto_scaling(actual, percent, change):
+    assert percent_scale_in(actual, percent) == change
+
+
+def fast_in_target(min_capacity: int = 1, settings=SETTINGS) -> ScalableTarget:
+    return fleet_target(settings, min_capacity, 12, "load")
+
+
+def run_low(t: ScalableTarget, minutes: int, metric: float, actual: int, capacity: float):
+    """Feed ``minutes`` datapoints of a low load; the fleet follows every decision at once."""
+    decisions = []
+    desired = actual
+    for m in range(1, minutes + 1):
+        decision = t.evaluate(m * 60, metric, 0, actual=desired, desired=desired, capacity=capacity)
+        if decision is not None:
+            decisions.append((m, decision))
+            desired = decision.desired
+    return decisions
+
+
+def test_fast_scale_in_needs_its_evaluation_periods():
+    t = fast_in_target()
+    metric = 0.5 * FAST_IN_T
+    for m in range(1, FAST_IN_PERIODS):
+        assert t.evaluate(m * 60, metric, 0, actual=12, desired=12, capacity=12) is None
+    decision = t.evaluate(FAST_IN_PERIODS * 60, metric, 0, actual=12, desired=12, capacity=12)
+    assert decision is not None and decision.reason.startswith("fast scale-in -50%")
+    assert decision.desired == 12 + percent_scale_in(12, -50)
+
+
+def test_a_datapoint_at_or_above_the_threshold_restarts_the_count():
+    t = fast_in_target()
+    low, high = 0.5 * FAST_IN_T, FAST_IN_T
+    for m in range(1, FAST_IN_PERIODS):
+        assert t.evaluate(m * 60, low, 0, actual=12, desired=12, capacity=12) is None
+    assert t.evaluate(FAST_IN_PERIODS * 60, high, 0, actual=12, desired=12, capacity=12) is None
+    assert t.evaluate((FAST_IN_PERIODS + 1) * 60, low, 0, 12, 12, capacity=12) is None
+
+
+def test_fast_scale_in_respects_its_cooldown():
+    t = fast_in_target()
+    minutes = FAST_IN_PERIODS + 2 * int(FAST_IN_COOLDOWN // 60) + 1
+    decisions = run_low(t, minutes, 0.9 * FAST_IN_T, actual=12, capacity=12)
+    fast = [m for m, d in decisions if d.reason.startswith("fast scale-in")]
+    assert fast[0] == FAST_IN_PERIODS
+    assert len(fast) >= 2
+    assert all(b - a >= FAST_IN_COOLDOWN / 60 for a, b in itertools.pairwise(fast))
+    assert fast[1] - fast[0] == FAST_IN_COOLDOWN / 60  # the alarm stays in ALARM
+
+
+def test_fast_scale_in_leaves_a_small_fleet_to_target_tracking():
+    t = fast_in_target()
+    capacity = FAST_IN_MIN - 1  # the published InServiceCapacity: the alarm reads the target
+    decisions = run_low(t, 14, 0.1 * FAST_IN_T, actual=12, capacity=capacity)
+    assert decisions == []
+
+
+def test_fast_scale_in_yields_to_a_scale_out_in_the_same_minute():
+    t = ScalableTarget(
+        1,
+        12,
+        TargetTracking(TARGET, 60, 60),
+        from_zero=StepPolicy(Alarm(1), 60),
+        sized_from_zero=True,
+        fast_in=StepPolicy(Alarm(FAST_IN_PERIODS), FAST_IN_COOLDOWN),
+        fast_in_ratio=FAST_IN_RATIO,
+        fast_in_min_capacity=FAST_IN_MIN,
+    )
+    metric = 0.2 * FAST_IN_T
+    for m in range(1, FAST_IN_PERIODS):
+        assert t.evaluate(m * 60, metric, 0, actual=12 - 4, desired=8, capacity=8) is None
+    # The same minute a step scales out: AAS takes the largest capacity.
+    decision = t.evaluate(FAST_IN_PERIODS * 60, metric, 10.0, actual=8, desired=8, capacity=8)
+    assert decision is not None and decision.desired > 8
+    assert t.fast_in is not None and t.fast_in.last_at < 0  # it did not act
+    # The next minute the alarm is still in ALARM: now it scales in.
+    decision = t.evaluate((FAST_IN_PERIODS + 1) * 60, metric, 0, actual=11, desired=11, capacity=8)
+    assert decision is not None and decision.reason.startswith("fast scale-in")
+
+
+def test_fast_scale_in_stops_at_min_capacity():
+    t = fast_in_target(min_capacity=4)
+    decisions = run_low(t, FAST_IN_PERIODS, 0.0, actual=5, capacity=5)
+    assert [d.desired for _, d in decisions] == [4]  # 5 - 66 % = 2, held at 4
+    t = fast_in_target(min_capacity=4)
+    assert run_low(t, 14, 0.0, actual=4, capacity=4) == []
+
+
+def test_fast_scale_in_ratio_zero_disables_it():
+    settings = replace(SETTINGS, fast_scale_in_ratio=0.0)
+    t = fast_in_target(settings=settings)
+    assert t.fast_in is None
+    assert run_low(t, 14, 0.0, actual=12, capacity=12) == []  # 14 < target tracking's 15
+
+
+@given(
+    ratio=st.floats(min_value=0.01, max_value=0.6),
+    target=st.floats(min_value=0.5, max_value=100.0),
+    fraction=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+    actual=st.integers(min_value=max(FAST_IN_MIN, 3), max_value=500),
+)
+def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
+    ratio, target, fraction, actual
+):
+    metric = fraction * ratio * target  # below the alarm threshold
+    new = max(1, actual + percent_scale_in(actual, scale_in_percent(metric, target, ratio)))
+    assert 1 <= new < actual
+    assert metric * actual / new <= 0.9 * target + 1e-9

@@ -9,7 +9,7 @@ import pytest
 from simulator import cli
 from simulator.engine import simulate
 from simulator.report import summarise, time_to_capacity
-from simulator.scenario import ScenarioError, available, load
+from simulator.scenario import SCENARIO_DIR, ScenarioError, available, load
 from tests.simulator.conftest import BURST, NIGHT, SHORTAGE, write_scenario
 
 
@@ -138,3 +138,36 @@ def test_with_container_every_served_request_reaches_a_real_model_server(tmp_pat
     assert sum(summary["container_requests"].values()) == summary["served"]
     assert summary["container_errors"] == 0
     assert set(summary["container_exit_codes"].values()) == {0}
+
+
+def _step_until(tmp_path, minutes: int, autoscaling: str = "") -> tuple[list, dict]:
+    """Scenario ``step`` (seed 1) cut at ``minutes``, with ``[autoscaling]`` overrides."""
+    body = (SCENARIO_DIR / "step.toml").read_text()
+    body = f"duration_minutes = {minutes}\n" + body.replace('name = "step"\n', "")
+    if autoscaling:
+        body += f"\n[autoscaling]\n{autoscaling}\n"
+    name = "step-no-fast-in" if autoscaling else "step-cut"
+    outcome = simulate(load(write_scenario(tmp_path, name, body), seed=1))
+    return outcome.timeline, summarise(outcome)
+
+
+def test_fast_scale_in_halves_the_fleet_within_twelve_minutes_of_the_burst(tmp_path):
+    # The burst of scenario step ends at minute 65. Target tracking alone needs 15 low
+    # datapoints (and the CloudWatch delay) before it scales in; the fast scale-in step needs
+    # fast_scale_in_evaluation_periods. Both runs stop at 65 + 12 = minute 77.
+    end, within = 65, 12
+    runs = {
+        "fast": _step_until(tmp_path, end + within + 1),
+        "off": _step_until(tmp_path, end + within + 1, "fast_scale_in_ratio = 0"),
+    }
+    for name, (timeline, _) in runs.items():
+        peak = max(row.actual for row in timeline)
+        after = [row.actual for row in timeline if end <= row.minute <= end + within]
+        assert peak >= 8, name
+        if name == "fast":
+            assert min(after) < peak / 2, after
+        else:
+            assert min(after) >= peak / 2, after
+    fast, off = runs["fast"][1], runs["off"][1]
+    assert fast["lost"] == off["lost"] == 0
+    assert fast["p95_queue_wait_seconds"] <= off["p95_queue_wait_seconds"]
