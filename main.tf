@@ -102,6 +102,10 @@ module "autoscaling" {
   scale_from_zero_cooldown_seconds   = var.scale_from_zero_cooldown_seconds
   fast_scale_out_ratio               = var.fast_scale_out_ratio
   fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
+  fast_scale_in_ratio                = var.fast_scale_in_ratio
+  fast_scale_in_evaluation_periods   = var.fast_scale_in_evaluation_periods
+  fast_scale_in_cooldown_seconds     = var.fast_scale_in_cooldown_seconds
+  fast_scale_in_min_capacity         = var.fast_scale_in_min_capacity
   fleet_name                         = var.fleet.name
   # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
   fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null

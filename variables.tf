@@ -238,6 +238,50 @@ variable "fast_scale_out_evaluation_periods" {
   }
 }
 
+variable "fast_scale_in_ratio" {
+  description = "Load signal: the fast scale-in step fires when load < ratio x load_target_value for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_in_ratio == null || try(var.fast_scale_in_ratio == 0 || (var.fast_scale_in_ratio > 0 && var.fast_scale_in_ratio <= 0.6), false)
+    error_message = "fast_scale_in_ratio must be 0 (off) or greater than 0 and at most 0.6 (or null)."
+  }
+}
+
+variable "fast_scale_in_evaluation_periods" {
+  description = "Load signal: 60-second datapoints below the fast scale-in threshold before the fast scale-in step fires. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_in_evaluation_periods == null || try(floor(var.fast_scale_in_evaluation_periods) == var.fast_scale_in_evaluation_periods && var.fast_scale_in_evaluation_periods >= 1 && var.fast_scale_in_evaluation_periods <= 10, false)
+    error_message = "fast_scale_in_evaluation_periods must be an integer from 1 to 10 (or null)."
+  }
+}
+
+variable "fast_scale_in_cooldown_seconds" {
+  description = "Load signal: cooldown of the fast scale-in step, seconds. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_in_cooldown_seconds == null || try(floor(var.fast_scale_in_cooldown_seconds) == var.fast_scale_in_cooldown_seconds && var.fast_scale_in_cooldown_seconds >= 60 && var.fast_scale_in_cooldown_seconds <= 3600, false)
+    error_message = "fast_scale_in_cooldown_seconds must be an integer from 60 to 3600 (or null)."
+  }
+}
+
+variable "fast_scale_in_min_capacity" {
+  description = "Load signal: the fast scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units (smaller fleets are left to target tracking). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_in_min_capacity == null || try(floor(var.fast_scale_in_min_capacity) == var.fast_scale_in_min_capacity && var.fast_scale_in_min_capacity >= 1, false)
+    error_message = "fast_scale_in_min_capacity must be an integer of at least 1 (or null)."
+  }
+}
+
 variable "scaling_metric" {
   description = "Per-endpoint metric of target tracking and the metric-math function that combines the endpoints. metric_name null: ApproximateBacklogSizePerInstance (async) or InvocationsPerInstance (realtime); variant_dimension null: true for realtime."
   type = object({

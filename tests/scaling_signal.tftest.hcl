@@ -138,6 +138,88 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
   }
 }
 
+run "fast_scale_in_defaults_come_from_scaling_defaults_json" {
+  command = plan
+
+  assert {
+    condition = module.autoscaling.fast_scale_in_alarm == {
+      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_ratio * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value
+      comparison_operator = "LessThanThreshold"
+      evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
+      datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
+      treat_missing_data  = "notBreaching"
+      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_min_capacity}, (FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value})"
+    }
+    error_message = "the fast scale-in alarm's ratio, periods and minimum capacity default to scaling_defaults.json"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_in_policy.cooldown == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_cooldown_seconds && length(module.autoscaling.fast_scale_in_policy.steps) == 3
+    error_message = "the fast scale-in cooldown defaults to scaling_defaults.json"
+  }
+}
+
+run "fast_scale_in_removes_a_third_half_or_two_thirds_below_ratio_times_target" {
+  command = plan
+
+  variables {
+    load_target_value                = 4
+    fast_scale_in_ratio              = 0.45
+    fast_scale_in_evaluation_periods = 3
+    fast_scale_in_cooldown_seconds   = 180
+    fast_scale_in_min_capacity       = 3
+  }
+
+  assert {
+    condition = module.autoscaling.fast_scale_in_alarm == {
+      threshold           = 1.8
+      comparison_operator = "LessThanThreshold"
+      evaluation_periods  = 3
+      datapoints_to_alarm = 3
+      treat_missing_data  = "notBreaching"
+      expression          = "IF(FILL(c, 0) >= 3, (FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 4)"
+    }
+    error_message = "the fast scale-in alarm fires when load < ratio x target for 3 of 3 datapoints, and only with at least 3 units in service"
+  }
+
+  assert {
+    condition = jsonencode(module.autoscaling.fast_scale_in_policy) == jsonencode({
+      adjustment_type         = "PercentChangeInCapacity"
+      cooldown                = 180
+      metric_aggregation_type = "Maximum"
+      steps = [
+        { adjustment = -66, lower = null, upper = -1 },
+        { adjustment = -50, lower = -1, upper = -0.6 },
+        { adjustment = -33, lower = -0.6, upper = 0 },
+      ]
+    })
+    error_message = "with T = 1.8 the steps are load in (1.2, 1.8) -33 %, (0.8, 1.2] -50 %, <= 0.8 -66 % (offsets from the threshold)"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_in_policy_arn != null
+    error_message = "the fast scale-in policy is exported"
+  }
+}
+
+run "fast_scale_in_ratio_zero_creates_no_fast_scale_in" {
+  command = plan
+
+  variables {
+    fast_scale_in_ratio = 0
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_in_alarm == null && module.autoscaling.fast_scale_in_policy == null && module.autoscaling.fast_scale_in_policy_arn == null
+    error_message = "fast_scale_in_ratio = 0 turns the fast scale-in step off"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm != null
+    error_message = "turning fast scale-in off keeps fast scale-out"
+  }
+}
+
 run "backlog_signal_stays_selectable" {
   command = plan
 
@@ -155,8 +237,8 @@ run "backlog_signal_stays_selectable" {
   assert {
     condition = [
       for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
-    ] == ["MAX([b1, b2, b3])"] && module.autoscaling.fast_scale_out_alarm == null
-    error_message = "the backlog signal keeps the HasBacklogWithoutCapacity alarm and has no fast step"
+    ] == ["MAX([b1, b2, b3])"] && module.autoscaling.fast_scale_out_alarm == null && module.autoscaling.fast_scale_in_alarm == null && module.autoscaling.fast_scale_in_policy == null
+    error_message = "the backlog signal keeps the HasBacklogWithoutCapacity alarm and has no fast step (neither out nor in)"
   }
 }
 

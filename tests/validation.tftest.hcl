@@ -687,6 +687,46 @@ run "rejects_fast_scale_out_evaluation_periods_range" {
   expect_failures = [var.fast_scale_out_evaluation_periods]
 }
 
+run "rejects_fast_scale_in_ratio_range" {
+  command = plan
+
+  variables {
+    fast_scale_in_ratio = 0.7
+  }
+
+  expect_failures = [var.fast_scale_in_ratio]
+}
+
+run "rejects_fast_scale_in_evaluation_periods_range" {
+  command = plan
+
+  variables {
+    fast_scale_in_evaluation_periods = 11
+  }
+
+  expect_failures = [var.fast_scale_in_evaluation_periods]
+}
+
+run "rejects_fast_scale_in_cooldown_range" {
+  command = plan
+
+  variables {
+    fast_scale_in_cooldown_seconds = 59
+  }
+
+  expect_failures = [var.fast_scale_in_cooldown_seconds]
+}
+
+run "rejects_fast_scale_in_min_capacity_range" {
+  command = plan
+
+  variables {
+    fast_scale_in_min_capacity = 0
+  }
+
+  expect_failures = [var.fast_scale_in_min_capacity]
+}
+
 run "rejects_scale_from_zero_cooldown_range" {
   command = plan
 

@@ -17,6 +17,10 @@ locals {
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
+  fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
+  fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
+  fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
+  fast_scale_in_min_capacity         = coalesce(var.fast_scale_in_min_capacity, local.defaults.fast_scale_in_min_capacity)
   period                             = local.defaults.metric_period_seconds
 
   # The backlog signal: one metric per endpoint, combined by a metric-math function.
@@ -62,6 +66,7 @@ locals {
 
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
   fast_scale_out  = local.load
+  fast_scale_in   = local.load && local.fast_scale_in_ratio > 0
 
   # Scale from zero with the load signal adds ceil(waiting / target) units: the alarm fires
   # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units; the
@@ -85,6 +90,25 @@ locals {
       upper      = i == 8 ? null : (i + 1) * local.target_value
       adjustment = floor((local.fast_scale_out_ratio + i - 1) * 100)
     }
+  ]
+
+  # Fast scale-in: target tracking scales in only after its low alarm has 15 of 15 datapoints
+  # below 90 % of the target; this step removes capacity after fast_scale_in_evaluation_periods
+  # datapoints below T = fast_scale_in_ratio x target. Step bounds are offsets from the alarm
+  # threshold; below the threshold a step's lower bound is exclusive and its upper bound
+  # inclusive, one step may have a null lower bound and a step with a negative lower bound
+  # needs it (Application Auto Scaling API reference, StepAdjustment). So the steps are:
+  # load in (2T/3, T) -33 %, (4T/9, 2T/3] -50 %, at most 4T/9 -66 %. Each leaves load below
+  # 1.5 x T after the step (T / 0.67, (2T/3) / 0.5, (4T/9) / 0.34), which is at most 0.9 x
+  # target for a ratio <= 0.6: target tracking does not scale straight back out.
+  # The bounds are rounded to 1e-6 (T / 3 would otherwise render as -0.5999...96).
+  fast_in_threshold = local.fast_scale_in_ratio * local.target_value
+  fast_in_third     = floor(local.fast_in_threshold / 3 * 1e6 + 0.5) / 1e6
+  fast_in_five_nine = floor(local.fast_in_threshold * 5 / 9 * 1e6 + 0.5) / 1e6
+  fast_in_steps = [
+    { lower = -local.fast_in_third, upper = 0, adjustment = -33 },
+    { lower = -local.fast_in_five_nine, upper = -local.fast_in_third, adjustment = -50 },
+    { lower = null, upper = -local.fast_in_five_nine, adjustment = -66 },
   ]
 }
 
@@ -346,6 +370,79 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
     id          = "load"
     label       = "Requests arriving and waiting per in-service capacity unit"
     expression  = local.load_expression
+    return_data = true
+  }
+
+  tags = var.tags
+}
+
+# Fast scale-in: the mirror of fast scale-out (see local.fast_in_steps). With target tracking
+# and step scaling on one target, "Application Auto Scaling gives precedence to the policy
+# that provides the largest capacity for both scale out and scale in", and "if the step
+# scaling policy initiates a scale-in activity before the target tracking policy is ready to
+# scale in, the scale-in activity will not be blocked" (Application Auto Scaling API
+# reference, PutScalingPolicy). A negative PercentChangeInCapacity removes at least one unit
+# and is rounded toward zero (the user guide's step scaling example: "remove 10 percent of
+# 14, 1.4, rounded down to 1"); simulator/autoscaling.py percent_scale_in does the same.
+resource "aws_appautoscaling_policy" "fast_scale_in" {
+  count = local.fast_scale_in ? 1 : 0
+
+  name               = "${var.name_prefix}-fast-scale-in"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
+  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
+  resource_id        = aws_appautoscaling_target.fleet.resource_id
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "PercentChangeInCapacity"
+    cooldown                = local.fast_scale_in_cooldown_seconds
+    metric_aggregation_type = "Maximum"
+
+    dynamic "step_adjustment" {
+      for_each = local.fast_in_steps
+      content {
+        metric_interval_lower_bound = step_adjustment.value.lower == null ? null : tostring(step_adjustment.value.lower)
+        metric_interval_upper_bound = tostring(step_adjustment.value.upper)
+        scaling_adjustment          = step_adjustment.value.adjustment
+      }
+    }
+  }
+}
+
+# The alarm reads the load signal only while at least fast_scale_in_min_capacity units are in
+# service; for a smaller fleet it reads the target value, which never breaches (ratio < 1).
+resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
+  count = local.fast_scale_in ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-fast-scale-in"
+  alarm_description   = "Load below ${local.fast_scale_in_ratio} x the target (${local.target_value}) for ${local.fast_scale_in_evaluation_periods} minutes with at least ${local.fast_scale_in_min_capacity} capacity units in service: remove 33, 50 or 66 % of the capacity."
+  comparison_operator = "LessThanThreshold"
+  threshold           = local.fast_in_threshold
+  evaluation_periods  = local.fast_scale_in_evaluation_periods
+  datapoints_to_alarm = local.fast_scale_in_evaluation_periods
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.fast_scale_in[0].arn]
+
+  dynamic "metric_query" {
+    for_each = local.load_metrics
+    content {
+      id          = metric_query.value.id
+      return_data = false
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = local.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
+      }
+    }
+  }
+
+  metric_query {
+    id          = "load"
+    label       = "Requests arriving and waiting per in-service capacity unit (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
+    expression  = "IF(FILL(c, 0) >= ${local.fast_scale_in_min_capacity}, ${local.load_expression}, ${local.target_value})"
     return_data = true
   }
 

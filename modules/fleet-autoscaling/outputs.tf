@@ -37,13 +37,15 @@ locals {
   step_policies = merge(
     { for policy in aws_appautoscaling_policy.scale_from_zero : "scale_from_zero" => policy },
     { for policy in aws_appautoscaling_policy.fast_scale_out : "fast_scale_out" => policy },
+    { for policy in aws_appautoscaling_policy.fast_scale_in : "fast_scale_in" => policy },
   )
-  # The steps of each step policy (lower, upper offsets above the alarm threshold; units added).
-  # step_adjustment is a set; ordered here by lower bound (zero-padded keys sort numerically).
+  # The steps of each step policy (lower, upper offsets from the alarm threshold; adjustment).
+  # step_adjustment is a set; ordered here by lower bound: zero-padded keys of lower + 1e12
+  # sort numerically for negative bounds too, and a null lower bound ("0") sorts first.
   ordered_steps = {
     for name, policy in local.step_policies : name => values({
-      for step in one(policy.step_scaling_policy_configuration).step_adjustment : format("%020.6f", tonumber(step.metric_interval_lower_bound)) => {
-        lower      = tonumber(step.metric_interval_lower_bound)
+      for step in one(policy.step_scaling_policy_configuration).step_adjustment : (step.metric_interval_lower_bound == null ? "0" : format("%020.6f", tonumber(step.metric_interval_lower_bound) + 1e12)) => {
+        lower      = step.metric_interval_lower_bound == null ? null : tonumber(step.metric_interval_lower_bound)
         upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
         adjustment = step.scaling_adjustment
       }
@@ -96,6 +98,37 @@ output "fast_scale_out_alarm" {
       comparison_operator = alarm.comparison_operator
       evaluation_periods  = alarm.evaluation_periods
       datapoints_to_alarm = alarm.datapoints_to_alarm
+      expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
+    }
+  ])
+}
+
+output "fast_scale_in_policy_arn" {
+  description = "ARN of the fast scale-in step policy (load signal, fast_scale_in_ratio > 0), or null."
+  value       = one(aws_appautoscaling_policy.fast_scale_in[*].arn)
+}
+
+output "fast_scale_in_policy" {
+  description = "Adjustment type, cooldown, metric aggregation and steps (lower, upper offsets from the alarm threshold; percent) of the fast scale-in policy, or null."
+  value = one([
+    for policy in aws_appautoscaling_policy.fast_scale_in : {
+      adjustment_type         = one(policy.step_scaling_policy_configuration).adjustment_type
+      cooldown                = one(policy.step_scaling_policy_configuration).cooldown
+      metric_aggregation_type = one(policy.step_scaling_policy_configuration).metric_aggregation_type
+      steps                   = local.ordered_steps["fast_scale_in"]
+    }
+  ])
+}
+
+output "fast_scale_in_alarm" {
+  description = "Threshold, comparison, evaluation and the expression of the fast scale-in alarm, or null."
+  value = one([
+    for alarm in aws_cloudwatch_metric_alarm.fast_scale_in : {
+      threshold           = alarm.threshold
+      comparison_operator = alarm.comparison_operator
+      evaluation_periods  = alarm.evaluation_periods
+      datapoints_to_alarm = alarm.datapoints_to_alarm
+      treat_missing_data  = alarm.treat_missing_data
       expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
     }
   ])
