@@ -103,8 +103,8 @@ locals {
   # target for a ratio <= 0.6: target tracking does not scale straight back out.
   # The bounds are rounded to 1e-6 (T / 3 would otherwise render as -0.5999...96).
   fast_in_threshold = local.fast_scale_in_ratio * local.target_value
-  fast_in_third     = floor(local.fast_in_threshold / 3 * 1e6 + 0.5) / 1e6
-  fast_in_five_nine = floor(local.fast_in_threshold * 5 / 9 * 1e6 + 0.5) / 1e6
+  fast_in_third     = floor(local.fast_in_threshold / 3 * 1000000 + 0.5) / 1000000
+  fast_in_five_nine = floor(local.fast_in_threshold * 5 / 9 * 1000000 + 0.5) / 1000000
   fast_in_steps = [
     { lower = -local.fast_in_third, upper = 0, adjustment = -33 },
     { lower = -local.fast_in_five_nine, upper = -local.fast_in_third, adjustment = -50 },

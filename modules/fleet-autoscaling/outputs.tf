@@ -44,7 +44,7 @@ locals {
   # sort numerically for negative bounds too, and a null lower bound ("0") sorts first.
   ordered_steps = {
     for name, policy in local.step_policies : name => values({
-      for step in one(policy.step_scaling_policy_configuration).step_adjustment : (step.metric_interval_lower_bound == null ? "0" : format("%020.6f", tonumber(step.metric_interval_lower_bound) + 1e12)) => {
+      for step in one(policy.step_scaling_policy_configuration).step_adjustment : (step.metric_interval_lower_bound == null ? "0" : format("%020.6f", tonumber(step.metric_interval_lower_bound) + 1000000000000)) => {
         lower      = step.metric_interval_lower_bound == null ? null : tonumber(step.metric_interval_lower_bound)
         upper      = step.metric_interval_upper_bound == null ? null : tonumber(step.metric_interval_upper_bound)
         adjustment = step.scaling_adjustment
