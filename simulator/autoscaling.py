@@ -94,9 +94,10 @@ def scale_in_percent(metric: float, target: float, ratio: float) -> float:
 
 
 def percent_scale_in(actual: int, percent: float) -> int:
-    """A negative PercentChangeInCapacity as AAS rounds it: at least one unit removed
-    (between 0 and -1 it is -1), below -1 rounded toward zero (the AAS user guide's step
-    scaling example: "remove 10 percent of 14, 1.4, rounded down to 1")."""
+    """A negative PercentChangeInCapacity as AAS rounds it: below -1 rounded toward zero
+    (the AWS step scaling example, as Pulumi's awsx reference quotes it: "remove 10 percent
+    of 14, 1.4, rounded down to 1"); between 0 and -1 it is -1 (assumed: not found in the
+    docs)."""
     change = actual * percent / 100.0
     if change > -1:
         return -1

@@ -381,9 +381,10 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
 # that provides the largest capacity for both scale out and scale in", and "if the step
 # scaling policy initiates a scale-in activity before the target tracking policy is ready to
 # scale in, the scale-in activity will not be blocked" (Application Auto Scaling API
-# reference, PutScalingPolicy). A negative PercentChangeInCapacity removes at least one unit
-# and is rounded toward zero (the user guide's step scaling example: "remove 10 percent of
-# 14, 1.4, rounded down to 1"); simulator/autoscaling.py percent_scale_in does the same.
+# reference, PutScalingPolicy). A negative PercentChangeInCapacity is rounded toward zero (the
+# AWS step scaling example as Pulumi's awsx StepScalingPolicy reference quotes it: "remove 10
+# percent of 14, 1.4, rounded down to 1"); that it removes at least one unit between 0 and -1
+# is assumed, not found in the docs. simulator/autoscaling.py percent_scale_in does the same.
 resource "aws_appautoscaling_policy" "fast_scale_in" {
   count = local.fast_scale_in ? 1 : 0
 

@@ -207,7 +207,7 @@ def test_fast_scale_in_bands(fraction, percent):
 @pytest.mark.parametrize(
     ("actual", "percent", "change"),
     [
-        (14, -10, -1),  # the AAS user guide's example: 1.4 rounded down to 1
+        (14, -10, -1),  # the AWS step scaling example: 1.4 rounded down to 1
         (12, -66, -7),  # -7.92 toward zero
         (12, -50, -6),
         (12, -33, -3),  # -3.96 toward zero
