@@ -721,7 +721,7 @@ run "rejects_fast_scale_in_min_capacity_range" {
   command = plan
 
   variables {
-    fast_scale_in_min_capacity = 0
+    fast_scale_in_min_capacity = 2
   }
 
   expect_failures = [var.fast_scale_in_min_capacity]

@@ -223,8 +223,8 @@ variable "fast_scale_in_min_capacity" {
   default     = null
 
   validation {
-    condition     = var.fast_scale_in_min_capacity == null || try(floor(var.fast_scale_in_min_capacity) == var.fast_scale_in_min_capacity && var.fast_scale_in_min_capacity >= 1, false)
-    error_message = "fast_scale_in_min_capacity must be an integer of at least 1 (or null)."
+    condition     = var.fast_scale_in_min_capacity == null || try(floor(var.fast_scale_in_min_capacity) == var.fast_scale_in_min_capacity && var.fast_scale_in_min_capacity >= 3, false)
+    error_message = "fast_scale_in_min_capacity must be an integer of at least 3 (or null): below 3 units a step that removes one unit can double the load and target tracking scales straight back out."
   }
 }
 
