@@ -117,12 +117,17 @@ def _observe_endpoint(
 ) -> tuple[EndpointState, bool]:
     """Fold one observation into an endpoint's state; True when an update landed."""
     rolled = current.rolled_back or rolled_back or obs.status == ROLLING_BACK
+    emptied_at = 0.0
+    if obs.current_instances == 0:
+        still_empty = current.current == 0 and current.emptied_at > 0
+        emptied_at = current.emptied_at if still_empty else now
     state = replace(
         current,
         status=obs.status,
         current=obs.current_instances,
         rolled_back=rolled,
         config_error=obs.config_error,
+        emptied_at=emptied_at,
     )
     if obs.status not in PLANNABLE_STATUSES or obs.config_error:
         return replace(state, requested=None, target=None, rolled_back=False), False
@@ -279,7 +284,11 @@ def drain_holds(
     instances keeps one instance: its last instances leave only when its backlog
     is 0, or once ``drain_timeout_seconds`` have passed since the hold started.
     The same hold gives an endpoint with waiting work and no instance one
-    instance (if it may grow), so no queue waits where nothing serves. The
+    instance (if it may grow), so no queue waits where nothing serves, but only on
+    a datapoint whose minute began after its last instance left (``emptied_at``):
+    an older one counted requests in flight on the instances that left, and
+    reading it as waiting work gave a just-trimmed endpoint its instance back,
+    an update that kept it Updating when the next scale-out came. The
     start time stays set while the backlog lasts (a timed-out hold does not come
     back) and is cleared when the backlog is 0 or unknown, or the plan keeps
     instances there on its own. Returns (floors, drain_started_at per endpoint).
@@ -293,6 +302,8 @@ def drain_holds(
         if ep is None or ep.status not in PLANNABLE_STATUSES or ep.config_error:
             continue
         backlog = ep.fresh_backlog(now, config.backlog_max_age_seconds)
+        if ep.current == 0 and ep.backlog_at < ep.emptied_at:
+            backlog = None  # measured while instances it no longer has still served
         if backlog is None or backlog <= 0 or counts.get(spec.name, 0) > 0:
             started[spec.name] = 0.0
             continue

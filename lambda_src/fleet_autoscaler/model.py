@@ -146,6 +146,10 @@ class EndpointState:
     backlog: float | None = None
     backlog_at: float = 0.0
     drain_started_at: float = 0.0  # when its last instances were first held for a backlog
+    # When the control plane first saw it with no instance (0.0 while it has instances): a
+    # backlog datapoint whose minute began earlier counted work in flight on instances that
+    # have left, so it does not show work waiting where nothing serves.
+    emptied_at: float = 0.0
 
     def fresh_backlog(self, now: float, max_age: float) -> float | None:
         """The stored backlog when its datapoint is at most ``max_age`` old, else None."""

@@ -9,6 +9,7 @@ import pytest
 
 from fleet_autoscaler.config import parse_config
 from fleet_autoscaler.control import (
+    apply_observations,
     drain_holds,
     initial_state,
     record_results,
@@ -39,19 +40,24 @@ def fleet(cfg, g5=0, g6=0, g4dn=0, backlog=None, at=NOW - 60):
 
 
 @pytest.mark.parametrize(
-    ("case", "current", "backlog", "age", "started", "planned", "floor", "drain_start"),
+    ("case", "current", "backlog", "age", "started", "planned", "floor", "drain_start", "emptied"),
     [
-        ("no backlog: leaves", 1, 0.0, 60, 0.0, 0, None, 0.0),
-        ("unknown backlog: leaves", 1, None, 60, 0.0, 0, None, 0.0),
-        ("stale backlog: leaves", 1, 5.0, 301, 0.0, 0, None, 0.0),
-        ("backlog: last instance held", 1, 5.0, 60, 0.0, 0, 1, NOW),
-        ("still draining", 1, 5.0, 60, NOW - 899, 0, 1, NOW - 899),
-        ("drain timed out: leaves", 1, 5.0, 60, NOW - 900, 0, None, NOW - 900),
-        ("plan keeps it anyway", 2, 5.0, 60, NOW - 100, 1, None, 0.0),
-        ("work waiting, no instance", 0, 3.0, 60, 0.0, 0, 1, NOW),
+        ("no backlog: leaves", 1, 0.0, 60, 0.0, 0, None, 0.0, 0.0),
+        ("unknown backlog: leaves", 1, None, 60, 0.0, 0, None, 0.0, 0.0),
+        ("stale backlog: leaves", 1, 5.0, 301, 0.0, 0, None, 0.0, 0.0),
+        ("backlog: last instance held", 1, 5.0, 60, 0.0, 0, 1, NOW, 0.0),
+        ("still draining", 1, 5.0, 60, NOW - 899, 0, 1, NOW - 899, 0.0),
+        ("drain timed out: leaves", 1, 5.0, 60, NOW - 900, 0, None, NOW - 900, 0.0),
+        ("plan keeps it anyway", 2, 5.0, 60, NOW - 100, 1, None, 0.0, 0.0),
+        ("work waiting, no instance", 0, 3.0, 60, 0.0, 0, 1, NOW, NOW - 600),
+        # The datapoint's minute began before the last instance left: what it counted was
+        # in flight on instances that are gone, not work waiting where nothing serves.
+        ("backlog measured before it emptied", 0, 3.0, 60, 0.0, 0, None, 0.0, NOW - 30),
+        ("backlog measured as it emptied", 0, 3.0, 60, 0.0, 0, None, 0.0, NOW - 59),
+        ("backlog measured since it emptied", 0, 3.0, 60, 0.0, 0, 1, NOW, NOW - 60),
     ],
 )
-def test_drain_holds(case, current, backlog, age, started, planned, floor, drain_start):
+def test_drain_holds(case, current, backlog, age, started, planned, floor, drain_start, emptied):
     cfg = config(drain_timeout_seconds=900, backlog_max_age_seconds=300)
     state = fleet(cfg, g4dn=current)
     g4dn = replace(
@@ -59,6 +65,7 @@ def test_drain_holds(case, current, backlog, age, started, planned, floor, drain
         backlog=backlog,
         backlog_at=NOW - age,
         drain_started_at=started,
+        emptied_at=emptied,
     )
     endpoints = dict(state.endpoints) | {"demo-g4dn": g4dn}
     counts = {"demo-g5": 0, "demo-g6": 0, "demo-g4dn": planned}
@@ -181,3 +188,24 @@ def test_a_trim_in_flight_does_not_block_the_next_scale_out():
     # Demand comes back while g5 is still Updating toward 2: g6 takes it now.
     again = step(trimming, cfg, NOW + 20, desired=4)
     assert again.actions == (UpdateAction("demo-g6", "AllTraffic", 2),)
+
+
+@pytest.mark.parametrize(
+    ("case", "before", "emptied_before", "observed", "emptied_after"),
+    [
+        ("instances stay: none", 2, 0.0, 1, 0.0),
+        ("last instance leaves: now", 1, 0.0, 0, NOW),
+        ("still empty: unchanged", 0, NOW - 300, 0, NOW - 300),
+        ("first seen empty: now", 0, 0.0, 0, NOW),
+        ("instances again: none", 0, NOW - 300, 1, 0.0),
+    ],
+)
+def test_when_an_endpoint_emptied(case, before, emptied_before, observed, emptied_after):
+    cfg = config()
+    state = fleet(cfg, g4dn=before)
+    g4dn = replace(state.endpoints["demo-g4dn"], emptied_at=emptied_before)
+    state = replace(state, endpoints=dict(state.endpoints) | {"demo-g4dn": g4dn})
+    after, _ = apply_observations(
+        state, cfg, {"demo-g4dn": observe("demo-g4dn", current=observed)}, NOW
+    )
+    assert after.endpoints["demo-g4dn"].emptied_at == emptied_after, case
