@@ -299,10 +299,13 @@ def test_fast_scale_in_yields_to_a_scale_out_in_the_same_minute():
 
 
 def test_fast_scale_in_stops_at_min_capacity():
-    t = fast_in_target(min_capacity=4)
+    # The alarm's capacity gate at 3 (its lowest valid value), below the actual capacity,
+    # so only the scalable target's min_capacity 4 stops the step.
+    settings = replace(SETTINGS, fast_scale_in_min_capacity=3)
+    t = fast_in_target(min_capacity=4, settings=settings)
     decisions = run_low(t, FAST_IN_PERIODS, 0.0, actual=5, capacity=5)
     assert [d.desired for _, d in decisions] == [4]  # 5 - 66 % = 2, held at 4
-    t = fast_in_target(min_capacity=4)
+    t = fast_in_target(min_capacity=4, settings=settings)
     assert run_low(t, 14, 0.0, actual=4, capacity=4) == []
 
 
