@@ -206,11 +206,11 @@ class ScalableTarget:
         # load while at least fast_in_min_capacity units are in service (IF(FILL(c, 0) >= m,
         # load, target) < ratio x target); a missing datapoint is not breaching.
         fast_in_alarm = False
+        fast_in_limit = self.fast_in_ratio * tracking.target
         if self.fast_in is not None:
-            limit = self.fast_in_ratio * tracking.target
             breaching = (
                 metric is not None
-                and metric < limit
+                and metric < fast_in_limit
                 and (capacity or 0.0) >= self.fast_in_min_capacity
             )
             fast_in_alarm = self.fast_in.alarm.observe(breaching)
@@ -264,8 +264,7 @@ class ScalableTarget:
                     percent = scale_in_percent(metric, tracking.target, self.fast_in_ratio)
                     result = self.clamp(actual + percent_scale_in(actual, percent))
                     if result < desired:
-                        limit = self.fast_in_ratio * tracking.target
-                        reason = f"fast scale-in {percent:g}%: {metric:.1f} < {limit:.1f}"
+                        reason = f"fast scale-in {percent:g}%: {metric:.1f} < {fast_in_limit:.1f}"
                         scale_ins.append((ScalingDecision(result, reason), "fast_in"))
                 if scale_ins:
                     decision, policy = max(scale_ins, key=lambda item: item[0].desired)
