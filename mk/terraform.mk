@@ -66,9 +66,15 @@ tf-validate: $(TF_STAMP) ## terraform validate: root module, every submodule, ev
 	  $(TF) -chdir=$$d validate $(TF_NO_COLOR); \
 	done
 
+# tf-test keeps its working data (providers, module links) in a directory of its own,
+# not in the module's .terraform, so that it can run beside tf-validate and tf-plan
+# (tests/module runs them as two units of work at once). Both inits write the same
+# .terraform.lock.hcl, and Terraform replaces that file atomically.
+TF_TEST_DATA := $(CURDIR)/build/tf-test-data
 tf-test: $(TF_STAMP) ## terraform test: tests/*.tftest.hcl of the module and submodules
 	@set -e; for d in $(TF_TESTED); do \
 	  echo "tf-test: $$d"; \
+	  export TF_DATA_DIR="$(TF_TEST_DATA)/$$d"; \
 	  $(call tf_init,$$d,-backend=false); \
 	  $(TF) -chdir=$$d test $(TF_NO_COLOR); \
 	done

@@ -25,6 +25,9 @@ TESTS = Path(__file__).resolve().parent
 # shares session fixtures (an initialized and a planned copy of its fixture module), and
 # tests/module runs `make tf-*` in the repository itself (examples/*/.terraform, build/).
 SERIAL_GROUPS = {"module": "terraform-module", "toolchain": "terraform-toolchain"}
+# Files of a serial suite that are units of their own: `terraform test` keeps its Terraform
+# data apart from the module chain's (mk/terraform.mk, tf-test), so the two run at once.
+OWN_UNITS = {"tests/module/test_terraform_test.py": "terraform-test"}
 # Suites whose tests are units of their own: whole simulated runs of up to 80 s each, with
 # function-scoped fixtures only (tests/simulator/test_scenarios.py alone takes 6 minutes).
 PER_TEST_SUITES = {"simulator"}
@@ -37,6 +40,8 @@ def unit_of_work(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     parts = Path(path).parts
     suite = parts[1] if len(parts) > 1 and parts[0] == TESTS.name else ""
+    if path in OWN_UNITS:
+        return OWN_UNITS[path]
     if suite in SERIAL_GROUPS:
         return SERIAL_GROUPS[suite]
     return nodeid if suite in PER_TEST_SUITES else path

@@ -11,6 +11,7 @@ from tests.conftest import unit_of_work
     ("nodeid", "unit"),
     [
         ("tests/module/test_module.py::test_fmt", "terraform-module"),
+        ("tests/module/test_terraform_test.py::test_every_test_file_passes", "terraform-test"),
         ("tests/toolchain/test_tf_plan.py::test_plan[a::b]", "terraform-toolchain"),
         ("tests/toolchain/test_tf_validate.py::test_x", "terraform-toolchain"),
         ("tests/client/test_end_to_end.py::test_status", "tests/client/test_end_to_end.py"),
