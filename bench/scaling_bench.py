@@ -51,6 +51,8 @@ CONTROLLERS: dict[str, tuple[str, str | None]] = {
     "native": ("native", None),
     "pool": ("pool", None),
     "oracle": ("oracle", None),
+    # the oracle, seeing each minute only when CloudWatch publishes it (README, "fairness")
+    "oracle-delayed": ("oracle-delayed", None),
 }
 DISPATCH = {"fleet-queue": "queue"}  # a controller not named here dispatches directly
 QUICK_MINUTES = 30
@@ -83,14 +85,14 @@ def default_target(label: str, settings: Settings = ()) -> float:
     settings_ = with_settings(load("step"), settings).autoscaling
     if label in ("fleet-load", "fleet-queue"):
         return settings_.load_target_value
-    if label == "oracle":
+    if label.startswith("oracle"):
         return 1.0  # utilisation the oracle sizes for
     return settings_.backlog_target_value
 
 
 def sweep_targets(label: str, settings: Settings = ()) -> list[float]:
     """The default target and one on each side (the oracle: utilisation)."""
-    if label == "oracle":
+    if label.startswith("oracle"):
         return [0.7, 0.85, 1.0]
     base = default_target(label, settings)
     return [base / 2, base, base * 2]

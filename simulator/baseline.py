@@ -18,7 +18,9 @@
   type when SageMaker reports insufficient capacity, native target tracking.
 * :class:`OracleControl` -- a reactive lower bound: one fleet queue, and at the end of
   every minute (no CloudWatch delay, no alarms, no cooldowns) every endpoint is ordered
-  to what the demand just seen needs.
+  to what the demand just seen needs. As ``oracle-delayed`` it sees each minute's truth
+  only when CloudWatch would publish that minute's datapoint: the bound for a controller
+  that reads CloudWatch, which no alarm or policy can beat.
 
 State lives in memory here, not in DynamoDB: that changes what a request costs, not
 how the fleet scales.
@@ -26,6 +28,7 @@ how the fleet scales.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fleet_autoscaler import aws
@@ -322,14 +325,26 @@ class PoolControl(_SharedQueue):
 
 
 class OracleControl(_SharedQueue):
-    """Ordered at the first datapoint to what demand needs: a reactive lower bound."""
+    """Ordered at the first datapoint to what demand needs: a reactive lower bound.
+
+    ``delayed``: each minute's truth is used only from the first minute boundary at which
+    CloudWatch would have published its datapoint (``metric_delay_seconds`` after the
+    minute ends, rounded up to a whole minute, as the simulated alarms evaluate it).
+    """
 
     label = "oracle"
 
-    def __init__(self, scenario: Scenario, target: float | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, target: float | None = None, delayed: bool = False
+    ) -> None:
         super().__init__(scenario)
         self.utilisation = target if target is not None else 1.0
-        self.truth: tuple[int, int] = (0, 0)  # (arrivals last minute, backlog now)
+        self.delay_minutes = math.ceil(scenario.metric_delay_seconds / 60) if delayed else 0
+        if delayed:
+            self.label = "oracle-delayed"
+        # (arrivals in a minute, backlog at its end), oldest first; the newest is used
+        # without delay, the one ``delay_minutes`` before it with
+        self.seen: list[tuple[int, int]] = [(0, 0)] * (self.delay_minutes + 1)
         self.recent: list[float] = []
         self.rates = {
             ep.name: scenario.instance_types[ep.instance_type].requests_per_minute
@@ -337,9 +352,14 @@ class OracleControl(_SharedQueue):
             for ep in self.endpoints
         }
 
+    @property
+    def truth(self) -> tuple[int, int]:
+        """What the oracle acts on now: the last minute's, or the one CloudWatch published."""
+        return self.seen[0]
+
     def observe(self, arrivals: int, backlog: int) -> None:
-        """The world tells the oracle what happened, without CloudWatch's delay."""
-        self.truth = (arrivals, backlog)
+        """The world tells the oracle what happened in the minute that just ended."""
+        self.seen = [*self.seen[1:], (arrivals, backlog)]
 
     def autoscale(self, now: float, seen: Published) -> Step:
         self.now = now
@@ -381,6 +401,6 @@ def make_control(
         return NativeControl(scenario, target)
     if name == "pool":
         return PoolControl(scenario, target)
-    if name == "oracle":
-        return OracleControl(scenario, target)
+    if name in ("oracle", "oracle-delayed"):
+        return OracleControl(scenario, target, delayed=name == "oracle-delayed")
     raise ValueError(f"unknown control {name!r}")

@@ -50,7 +50,7 @@ TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
-CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle")
+CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
 QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
 

@@ -233,3 +233,36 @@ def test_light_traffic_never_leaves_the_fleet_at_zero_while_requests_arrive(tmp_
     # scale_to_zero_idle_seconds, so the fleet never sits at zero while requests arrive.
     assert outcome.extras["zero_capacity_minutes"] == 0
     assert all(row.actual >= 1 for row in outcome.timeline if row.minute >= 5)
+
+
+# Idle, then a burst at minute 5: the first minute a controller can see it ends at 6.
+BURST_AT_5 = """
+duration_minutes = 25
+[[demand]]
+at_minute = 0
+rate = 0
+[[demand]]
+at_minute = 5
+rate = 40
+"""
+
+
+def _first_order(outcome) -> tuple[int, int | None]:
+    return next((row.minute, row.patched) for row in outcome.timeline if row.patched)
+
+
+@pytest.mark.parametrize(("delay_seconds", "minutes_later"), [(60, 1), (120, 2), (150, 3)])
+def test_the_delayed_oracle_orders_when_cloudwatch_would_publish(
+    tmp_path, delay_seconds, minutes_later
+):
+    scenario = dataclasses.replace(
+        load(write_scenario(tmp_path, "burst5", BURST_AT_5)), metric_delay_seconds=delay_seconds
+    )
+    now = simulate(scenario, control="oracle")
+    delayed = simulate(scenario, control="oracle-delayed")
+    # The same order of the same size, a whole number of minutes later (150 s: the
+    # datapoint is published mid-minute and first acted on at the next minute's end).
+    (minute, size), (minute_now, size_now) = _first_order(delayed), _first_order(now)
+    assert minute == minute_now + minutes_later and size == size_now
+    assert summarise(delayed)["control"] == "oracle-delayed"
+    assert summarise(delayed)["p95_queue_wait_seconds"] > summarise(now)["p95_queue_wait_seconds"]
