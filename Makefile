@@ -36,7 +36,7 @@ help: ## list the targets
 
 venv: $(TEST_DEPS) ## create or update the virtual environment
 
-demo: $(VENV)/.stamp-sim ## fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample|aws-sample-equal|native|pool|oracle SEED=n WITH_CONTAINER=1 DISPATCH=direct|queue)
+demo: $(VENV)/.stamp-sim ## fleet simulator (SCENARIO=step STRATEGY=race|priority|proportional CONTROL=fleet|aws-sample|aws-sample-equal|native|pool|oracle|oracle-delayed SEED=n WITH_CONTAINER=1 DISPATCH=direct|queue)
 	$(PY) -m simulator --scenario $(SCENARIO) --control $(CONTROL)$(if $(STRATEGY), --strategy $(STRATEGY))$(if $(SEED), --seed $(SEED))$(if $(WITH_CONTAINER), --with-container)$(if $(filter queue,$(DISPATCH)), --dispatch queue)
 
 lint: $(VENV)/.stamp-dev ## ruff lint and format check

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         default="fleet",
         help="fleet = this project; aws-sample (as shipped: weights 0:0:1), aws-sample-equal, "
         "native (per-endpoint SageMaker autoscaling), pool (one endpoint with instance pools), "
-        "oracle (reactive lower bound): the baselines",
+        "oracle (reactive lower bound), oracle-delayed (the oracle as late as CloudWatch "
+        "publishes): the baselines",
     )
     parser.add_argument(
         "--dispatch",
