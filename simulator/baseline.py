@@ -19,8 +19,9 @@
 * :class:`OracleControl` -- a reactive lower bound: one fleet queue, and at the end of
   every minute (no CloudWatch delay, no alarms, no cooldowns) every endpoint is ordered
   to what the demand just seen needs. As ``oracle-delayed`` it sees each minute's truth
-  only when CloudWatch would publish that minute's datapoint: the bound for a controller
-  that reads CloudWatch, which no alarm or policy can beat.
+  only when CloudWatch would publish that minute's datapoint: a reference for controllers
+  that read CloudWatch, not a strict bound (one that orders more than the need, as the
+  fleet's fast scale-out to the maximum, can wait less).
 
 State lives in memory here, not in DynamoDB: that changes what a request costs, not
 how the fleet scales.

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from fleet_autoscaler.config import parse_config
-from tests.support.make import make
+from tests.support.make import REPO, make
 
-REPO = Path(__file__).resolve().parents[2]
 PLANS = REPO / "build" / "tf-plan"
 EXAMPLES = ("complete", "existing-endpoints")
 POLICY_BIN = REPO / "build" / "policy-venv" / "bin"

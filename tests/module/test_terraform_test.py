@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,8 @@ def test_every_test_file_passes(progress: Callable[[str], None]) -> None:
     result = make("tf-test", progress=progress)
     output = result.stdout[-6000:] + result.stderr[-3000:]
     assert result.returncode == 0, output
-    files = sorted(path.name for path in (REPO / "tests").glob("*.tftest.hcl"))
-    for name in files:
-        assert f"tests/{name}... pass" in result.stdout, output
-    runs = sum(Path(REPO / "tests" / name).read_text().count('\nrun "') for name in files)
+    files = sorted((REPO / "tests").glob("*.tftest.hcl"))
+    for path in files:
+        assert f"tests/{path.name}... pass" in result.stdout, output
+    runs = sum(path.read_text().count('\nrun "') for path in files)
     assert re.search(rf"Success! {runs} passed, 0 failed", result.stdout), output
