@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .burst_signal import SIGNAL_PERIODS
 from .model import (
     DISPATCH_MODES,
     INVOCATION_MODES,
@@ -145,7 +146,13 @@ def _queue(raw: dict[str, Any], mode: str) -> tuple[str, QueueSpec | None]:
             block.get("room_per_capacity", 2), "queue.room_per_capacity", 0.0
         ),
         run_seconds=_integer(block.get("run_seconds", 50), "queue.run_seconds", 1),
+        signal_seconds=_integer(block.get("signal_seconds", 10), "queue.signal_seconds", 0),
     )
+    if spec.signal_seconds not in (0, *SIGNAL_PERIODS):
+        raise ConfigError(
+            "FLEET_CONFIG: queue.signal_seconds must be 0 (off), 10, 20 or 30 (the periods a "
+            f"high-resolution alarm accepts), got {spec.signal_seconds}"
+        )
     if spec.room_per_capacity <= 0:
         raise ConfigError(
             f"FLEET_CONFIG: queue.room_per_capacity must be > 0, got {spec.room_per_capacity}"

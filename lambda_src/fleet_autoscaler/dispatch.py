@@ -389,6 +389,7 @@ class RoundResult:
     finished: int = 0  # held messages deleted because their completion arrived
     room: Mapping[str, int] = field(default_factory=dict)  # room before dispatching
     outstanding: Mapping[str, float] = field(default_factory=dict)  # after the round
+    signal: float | None = None  # the fast signal published this round (burst_signal.py)
 
     @property
     def idle(self) -> bool:

@@ -67,6 +67,8 @@ class QueueSpec:
     failure_path: str | None = None  # the S3FailurePath every endpoint shares
     room_per_capacity: float = 2.0  # k: requests outstanding per in-service capacity unit
     run_seconds: int = 50  # how long one scheduled dispatcher invocation keeps dispatching
+    # How often the dispatcher publishes the fast signal (burst_signal.py), seconds; 0: never.
+    signal_seconds: int = 10
 
 
 @dataclass(frozen=True)

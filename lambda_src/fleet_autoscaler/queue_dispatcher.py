@@ -42,7 +42,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import log
+from .burst_signal import SignalPublisher, due, outstanding_per_capacity
 from .config import ConfigError
+from .control import fleet_capacity
 from .dispatch import (
     Ledger,
     QueuedRequest,
@@ -105,6 +107,7 @@ class QueueDispatcher:
         ledger_store: LedgerStore,
         gateway: EndpointGateway,
         runtime_client: Callable[[], Any],
+        signal: SignalPublisher | None = None,
     ) -> None:
         if config.queue is None:
             raise ConfigError('FLEET_CONFIG: the dispatcher needs dispatch = "queue" and queue')
@@ -116,6 +119,8 @@ class QueueDispatcher:
         self._store = ledger_store
         self._gateway = gateway
         self._runtime = runtime_client
+        self._signal = signal
+        self._signal_at: float | None = None  # when the fast signal was last published
         self._ledger: Ledger | None = None
         self._version = 0
         self._verified: set[str] = set()
@@ -286,6 +291,7 @@ class QueueDispatcher:
             finished=finished,
             room=before,
             outstanding=ledger.outstanding(),
+            signal=self._publish_signal(endpoints, now),
         )
         if not result.idle:
             log.info(
@@ -303,6 +309,25 @@ class QueueDispatcher:
                 outstanding={n: round(v, 3) for n, v in result.outstanding.items()},
             )
         return result
+
+    def _publish_signal(self, endpoints: Mapping[str, EndpointState], now: float) -> float | None:
+        """Once per ``queue.signal_seconds``: the fleet queue's outstanding work per
+        in-service capacity unit, as a high-resolution metric (burst_signal.py). A failed
+        call is logged and skipped: dispatching never waits on the signal."""
+        every = self._queue.signal_seconds
+        if self._signal is None or not due(self._signal_at, now, every):
+            return None
+        self._signal_at = now
+        try:
+            waiting, in_flight = self._fleet_queue.depth()
+            value = outstanding_per_capacity(
+                waiting, in_flight, fleet_capacity(self._config, endpoints)
+            )
+            self._signal.publish(value, now)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("fast signal not published", fleet=self._config.fleet_name, error=str(exc))
+            return None
+        return value
 
     def _release_lost(
         self, ledger: Ledger, endpoints: Mapping[str, EndpointState], now: float

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import aws, clock
+from .burst_signal import SignalPublisher
 from .config import ConfigError, load_config, table_name
 from .controller import FleetController
 from .fleet_view import FleetView
@@ -59,6 +60,10 @@ def dispatcher() -> QueueDispatcher:
     config = load_config()
     if config.queue is None:
         raise ConfigError('FLEET_CONFIG: the dispatcher runs only with dispatch = "queue"')
+    signal = None
+    if config.queue.signal_seconds:
+        cloudwatch = aws.client("cloudwatch")
+        signal = SignalPublisher(cloudwatch, config.metrics_namespace, config.fleet_name)
     return QueueDispatcher(
         config,
         view=fleet_view(),
@@ -67,6 +72,7 @@ def dispatcher() -> QueueDispatcher:
         ledger_store=LedgerStore(aws.client("dynamodb"), table_name(), config.fleet_name),
         gateway=gateway(),
         runtime_client=lambda: aws.runtime_client(RUNTIME_READ_TIMEOUT),
+        signal=signal,
     )
 
 

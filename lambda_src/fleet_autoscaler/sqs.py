@@ -62,6 +62,19 @@ class QueueClient:
             for message in response.get("Messages", [])
         ]
 
+    def depth(self) -> tuple[int, int]:
+        """(messages available to receive, messages in flight: received or held and not
+        yet deleted), from GetQueueAttributes' ``ApproximateNumberOfMessages`` and
+        ``ApproximateNumberOfMessagesNotVisible``."""
+        attributes = self._client.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        ).get("Attributes", {})
+        return (
+            int(attributes.get("ApproximateNumberOfMessages", 0)),
+            int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        )
+
     def delete(self, messages: Sequence[Received]) -> list[str]:
         """Delete ``messages``; returns the ids SQS did not delete."""
         failed: list[str] = []

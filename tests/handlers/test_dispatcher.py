@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
-from fleet_autoscaler import queue_dispatcher, runtime
+from fleet_autoscaler import aws, queue_dispatcher, runtime
 from fleet_autoscaler.config import ConfigError
 from fleet_autoscaler.handlers import dispatcher
 from fleet_autoscaler.state import ledger_key
@@ -366,8 +367,6 @@ def test_the_dispatcher_needs_queue_mode(make_fleet):
 
 
 def test_an_error_after_a_dispatch_keeps_it_in_the_ledger(queue_fleet, monkeypatch):
-    from botocore.exceptions import ClientError
-
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
     install_runtime_spy()
     enqueue(fleet, 1)
@@ -514,3 +513,71 @@ def test_after_a_cold_start_a_held_message_reappears_when_its_hold_ends(
     done = dispatcher.dispatch_once(fleet.clock.now)
     assert (done.completions, done.finished) == (1, 1)
     assert queues.depth(queues.fleet) == 0 and queues.depth(queues.dead_letters) == 0
+
+
+class RecordingCloudWatch:
+    """The real (moto) CloudWatch client, recording PutMetricData (optionally failing it)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self._real = boto3.client("cloudwatch")
+        self.fail = fail
+        self.puts: list[dict] = []
+
+    def put_metric_data(self, **kwargs):
+        self.puts.append(kwargs)
+        if self.fail:
+            error = {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}
+            raise ClientError(error, "PutMetricData")
+        return self._real.put_metric_data(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def test_each_round_publishes_outstanding_work_per_capacity_once_per_period(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})  # capacity 2, room 4
+    cloudwatch = RecordingCloudWatch()
+    aws.override("cloudwatch", cloudwatch)
+    install_runtime_spy()
+    enqueue(fleet, 10)
+    first = dispatcher.dispatch_once(fleet.clock.now)
+    # 6 waiting in the fleet queue + 4 dispatched and held, over 2 units in service
+    assert len(first.dispatched) == 4 and first.signal == 5.0
+    [put] = cloudwatch.puts
+    [datum] = put["MetricData"]
+    assert put["Namespace"] == fleet.config.get("metrics_namespace", "SageMakerFleet")
+    assert datum["MetricName"] == "OutstandingPerCapacity"
+    assert datum["Dimensions"] == [{"Name": "Fleet", "Value": "demo"}]
+    assert (datum["Value"], datum["StorageResolution"]) == (5.0, 1)
+    assert datum["Timestamp"].timestamp() == fleet.clock.now
+    # Within the same 10-second period: no second datapoint; in the next one: another.
+    fleet.clock.advance(3)
+    assert dispatcher.dispatch_once(fleet.clock.now).signal is None
+    fleet.clock.advance(7)
+    enqueue(fleet, 2, prefix="more")
+    assert dispatcher.dispatch_once(fleet.clock.now).signal == 6.0
+    assert len(cloudwatch.puts) == 2
+
+
+def test_signal_seconds_0_publishes_nothing(queue_fleet):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0}, signal_seconds=0)
+    cloudwatch = RecordingCloudWatch()
+    aws.override("cloudwatch", cloudwatch)
+    install_runtime_spy()
+    enqueue(fleet, 3)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert len(result.dispatched) == 2 and result.signal is None
+    assert cloudwatch.puts == []
+
+
+def test_a_failed_signal_is_logged_and_dispatching_goes_on(queue_fleet, logs):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    cloudwatch = RecordingCloudWatch(fail=True)
+    aws.override("cloudwatch", cloudwatch)
+    install_runtime_spy()
+    enqueue(fleet, 3)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert len(result.dispatched) == 2 and result.signal is None
+    assert len(cloudwatch.puts) == 1
+    [line] = [line for line in logs if line.get("message") == "fast signal not published"]
+    assert "Rate exceeded" in line["error"]

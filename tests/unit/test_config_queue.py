@@ -18,6 +18,7 @@ QUEUE = {
     "failure_path": "s3://results-bucket/demo/failed/",
     "room_per_capacity": 3,
     "run_seconds": 40,
+    "signal_seconds": 20,
 }
 
 
@@ -50,17 +51,21 @@ def test_queue_mode_reads_every_field():
         failure_path="s3://results-bucket/demo/failed/",
         room_per_capacity=3.0,
         run_seconds=40,
+        signal_seconds=20,
     )
 
 
 def test_queue_optional_fields_take_defaults():
     config = parse_config(
-        _queue_config(failure_path=_DROP, room_per_capacity=_DROP, run_seconds=_DROP)
+        _queue_config(
+            failure_path=_DROP, room_per_capacity=_DROP, run_seconds=_DROP, signal_seconds=_DROP
+        )
     )
     assert config.queue is not None
     assert config.queue.failure_path is None
     assert config.queue.room_per_capacity == 2.0
     assert config.queue.run_seconds == 50
+    assert config.queue.signal_seconds == 10
 
 
 def test_failure_path_may_be_null_and_room_fractional():
@@ -110,6 +115,10 @@ def test_failure_path_may_be_null_and_room_fractional():
         (_queue_config(run_seconds=0), "queue.run_seconds must be >= 1"),
         (_queue_config(run_seconds=841), "queue.run_seconds must be <= 840"),
         (_queue_config(run_seconds=1.5), "queue.run_seconds must be an integer"),
+        (_queue_config(signal_seconds=15), "queue.signal_seconds must be 0 (off), 10, 20 or 30"),
+        (_queue_config(signal_seconds=60), "queue.signal_seconds must be 0 (off), 10, 20 or 30"),
+        (_queue_config(signal_seconds=-10), "queue.signal_seconds must be >= 0"),
+        (_queue_config(signal_seconds="10"), "queue.signal_seconds must be an integer"),
     ],
 )
 def test_invalid_queue_config_names_the_bad_field(text, message):
@@ -120,6 +129,11 @@ def test_invalid_queue_config_names_the_bad_field(text, message):
 def test_run_seconds_bounds_are_inclusive():
     assert parse_config(_queue_config(run_seconds=1)).queue.run_seconds == 1
     assert parse_config(_queue_config(run_seconds=840)).queue.run_seconds == 840
+
+
+@pytest.mark.parametrize("seconds", [0, 10, 20, 30])
+def test_signal_seconds_takes_the_high_resolution_alarm_periods_or_0(seconds):
+    assert parse_config(_queue_config(signal_seconds=seconds)).queue.signal_seconds == seconds
 
 
 def test_local_emulator_queue_urls_are_accepted():

@@ -1,0 +1,72 @@
+"""Queue mode's fast signal: the fleet's outstanding work per in-service capacity unit.
+
+The load signal's datapoints are one minute long and CloudWatch publishes them 1-3
+minutes late, so target tracking and the fast scale-out alarm see a burst minutes after
+it starts. The dispatcher knows the fleet's outstanding work at once: the fleet queue's
+``ApproximateNumberOfMessages`` (waiting for room) plus
+``ApproximateNumberOfMessagesNotVisible`` (dispatched and held until their completion, or
+received this round), one GetQueueAttributes call
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html).
+Every ``queue.signal_seconds`` it publishes that work per in-service capacity unit as a
+high-resolution metric (PutMetricData with ``StorageResolution`` 1); the module's burst
+alarm (period 10-30 s, evaluated every 10 s) invokes the fast scale-out step on it.
+
+The capacity is :func:`~fleet_autoscaler.control.fleet_capacity` of the dispatcher's
+fleet view. Decisions here are pure (:func:`outstanding_per_capacity`, :func:`due`);
+:class:`SignalPublisher` is the thin CloudWatch adapter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+METRIC = "OutstandingPerCapacity"
+# PutMetricData: "Setting this to 1 specifies this metric as a high-resolution metric, so
+# that CloudWatch stores the metric with sub-minute resolution down to one second"
+# (CloudWatch API reference, MetricDatum StorageResolution).
+HIGH_RESOLUTION = 1
+# PutMetricAlarm accepts periods of 10, 20 and 30 s for high-resolution metrics (and
+# multiples of 60 s); the signal is published once per alarm period.
+SIGNAL_PERIODS = (10, 20, 30)
+
+
+def outstanding_per_capacity(waiting: int, in_flight: int, capacity: float) -> float:
+    """Requests waiting or in flight per in-service capacity unit; the divisor is at least
+    1, as the load signal's is, so an empty fleet reads its whole outstanding work."""
+    return (max(0, waiting) + max(0, in_flight)) / max(capacity, 1.0)
+
+
+def due(last: float | None, now: float, every: int) -> bool:
+    """Publish at ``now``? Once per ``every``-second period of the clock (aligned, so each
+    alarm period gets one datapoint); never when ``every`` is 0 (the signal is off)."""
+    if every <= 0:
+        return False
+    if last is None:
+        return True
+    return math.floor(now / every) > math.floor(last / every)
+
+
+class SignalPublisher:
+    """PutMetricData of the fast signal (namespace ``metrics_namespace``, dimension Fleet)."""
+
+    def __init__(self, client: Any, namespace: str, fleet: str) -> None:
+        self._client = client
+        self._namespace = namespace
+        self._fleet = fleet
+
+    def publish(self, value: float, now: float) -> None:
+        self._client.put_metric_data(
+            Namespace=self._namespace,
+            MetricData=[
+                {
+                    "MetricName": METRIC,
+                    "Dimensions": [{"Name": "Fleet", "Value": self._fleet}],
+                    "Timestamp": datetime.fromtimestamp(now, UTC),
+                    "Value": float(value),
+                    "Unit": "None",
+                    "StorageResolution": HIGH_RESOLUTION,
+                }
+            ],
+        )
