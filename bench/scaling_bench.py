@@ -122,6 +122,7 @@ class Job:
     minutes: int | None = None
     settings: Settings = ()  # --set: scaling_defaults.json as if it held these
     room_per_capacity: float | None = None  # --room-per-capacity: queue mode's k
+    signal_seconds: int | None = None  # --signal-seconds: queue mode's fast signal (0: off)
 
 
 def run(job: Job) -> dict[str, Any]:
@@ -139,6 +140,7 @@ def run(job: Job) -> dict[str, Any]:
         target=job.target,
         dispatch=DISPATCH.get(job.controller, "direct"),
         room_per_capacity=job.room_per_capacity if job.controller in DISPATCH else None,
+        signal_seconds=job.signal_seconds if job.controller in DISPATCH else None,
     )
     waits = outcome.waits
     extras = outcome.extras
@@ -303,6 +305,7 @@ def jobs_for(
     minutes: int | None,
     settings: Settings = (),
     room_per_capacity: float | None = None,
+    signal_seconds: int | None = None,
 ) -> list[Job]:
     jobs = []
     for scenario in scenarios:
@@ -312,7 +315,16 @@ def jobs_for(
                 targets = sweep_targets(controller, settings)
             for target in targets:
                 jobs.extend(
-                    Job(scenario, controller, target, seed, minutes, settings, room_per_capacity)
+                    Job(
+                        scenario,
+                        controller,
+                        target,
+                        seed,
+                        minutes,
+                        settings,
+                        room_per_capacity,
+                        signal_seconds,
+                    )
                     for seed in seeds
                 )
     # The slowest (this project's control plane) first keeps both workers busy to the end.
@@ -349,6 +361,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K",
         help="queue mode's room_per_capacity (fleet-queue only; default: the module's)",
     )
+    parser.add_argument(
+        "--signal-seconds",
+        type=int,
+        choices=(0, 10, 20, 30),
+        help="queue mode's fast signal period, 0 = off (fleet-queue only; default: the module's)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
     args = parser.parse_args(argv)
     minutes = args.minutes
@@ -376,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         minutes,
         settings,
         args.room_per_capacity,
+        args.signal_seconds,
     )
     if args.jobs > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -395,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.room_per_capacity is not None:
         changed.append(f"room_per_capacity={args.room_per_capacity:g}")
+    if args.signal_seconds is not None:
+        changed.append(f"signal_seconds={args.signal_seconds}")
     lines = [
         *([f"Settings changed from the defaults: {', '.join(changed)}", ""] if changed else []),
         f"Medians over seeds {' '.join(map(str, args.seeds))} at each controller's default "

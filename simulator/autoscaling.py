@@ -24,6 +24,9 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
   step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
   datapoints of load < ``fast_scale_in_ratio`` * target while at least
   ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
+* queue mode adds a burst alarm (:class:`BurstAlarm`) on the dispatcher's high-resolution
+  ``OutstandingPerCapacity`` with the fast scale-out threshold, whose action is the same
+  fast scale-out step (:meth:`ScalableTarget.evaluate_burst`);
 * ``backlog`` (the old signal): target tracking on MAX ``ApproximateBacklogSizePerInstance``
   and +1 on MAX ``HasBacklogWithoutCapacity``.
 
@@ -33,6 +36,7 @@ Settings come from ``modules/fleet-autoscaling/scaling_defaults.json``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .scenario import ScalingSettings
@@ -127,6 +131,38 @@ class Alarm:
         return self.streak >= self.periods
 
 
+# "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds"
+# (CloudWatch user guide, AlarmThatSendsEmail.html); an alarm with an Auto Scaling
+# action keeps invoking it while it stays in ALARM ("Except for Auto Scaling actions, the
+# actions happen only on state transitions", user guide, "Alarm actions"). How often is not
+# documented; modelled as on the transition and then once a minute, as the one-minute alarms.
+REINVOKE_SECONDS = 60.0
+
+
+@dataclass
+class BurstAlarm:
+    """The burst alarm: one high-resolution datapoint per period, ``periods`` of ``periods``
+    above the threshold; a missing datapoint is not breaching (treat_missing_data
+    notBreaching: the dispatcher pauses between its scheduled invocations)."""
+
+    alarm: Alarm
+    in_alarm: bool = False
+    invoked_at: float = -math.inf
+
+    def observe(self, values: list[float | None], threshold: float, now: float) -> float | None:
+        """Datapoints newly seen, oldest first; the value to act on when the alarm invokes
+        its action now (entering ALARM, or still in ALARM a minute after the last call)."""
+        was = self.in_alarm
+        for value in values:
+            self.in_alarm = self.alarm.observe(value is not None and value > threshold)
+        if not self.in_alarm:
+            return None
+        if was and now - self.invoked_at < REINVOKE_SECONDS:
+            return None
+        self.invoked_at = now
+        return next((v for v in reversed(values) if v is not None), None)
+
+
 @dataclass
 class TargetTracking:
     target: float
@@ -175,7 +211,9 @@ class ScalableTarget:
         fast_in: StepPolicy | None = None,
         fast_in_ratio: float = 0.0,
         fast_in_min_capacity: int = 0,
+        burst: BurstAlarm | None = None,
     ) -> None:
+        self.burst = burst
         self.fast_in = fast_in
         self.fast_in_ratio = fast_in_ratio
         self.fast_in_min_capacity = fast_in_min_capacity
@@ -188,6 +226,30 @@ class ScalableTarget:
 
     def clamp(self, value: int) -> int:
         return min(max(value, self.min_capacity), self.max_capacity)
+
+    def evaluate_burst(
+        self, now: float, values: list[float | None], actual: Callable[[], int], desired: int
+    ) -> ScalingDecision | None:
+        """The burst alarm's newly published datapoints: when it invokes the fast scale-out
+        step, the step sizes the new capacity from the datapoint as it does from the load."""
+        if self.burst is None or self.fast is None:
+            return None
+        limit = self.fast_ratio * self.tracking.target
+        metric = self.burst.observe(values, limit, now)
+        if metric is None:
+            return None
+        current = actual()  # read only when the policy runs (a GET on the scaling API)
+        if current <= 0:
+            return None  # a percent of 0 is 0: scale-from-zero covers an empty fleet
+        percent = 100.0 * (metric / self.tracking.target - 1.0)
+        result = self.clamp(current + percent_adjustment(current, percent))
+        if result <= desired or not self.fast.allows(now, result):
+            return None
+        self.fast.mark(now, result)
+        self.tracking.last_scale_out = now
+        self.tracking.last_scale_in = -math.inf  # a scale-out ends the scale-in cooldown
+        reason = f"burst scale-out: {metric:.1f} > {limit:.1f} (actual {current})"
+        return ScalingDecision(result, reason)
 
     def evaluate(
         self,
@@ -282,9 +344,14 @@ class ScalableTarget:
 
 
 def fleet_target(
-    settings: ScalingSettings, min_capacity: int, max_capacity: int, signal: str | None = None
+    settings: ScalingSettings,
+    min_capacity: int,
+    max_capacity: int,
+    signal: str | None = None,
+    burst: bool = False,
 ) -> ScalableTarget:
-    """The module's policies for ``signal`` (default: the settings' ``scaling_signal``)."""
+    """The module's policies for ``signal`` (default: the settings' ``scaling_signal``);
+    ``burst``: queue mode's burst alarm on the dispatcher's signal (load signal only)."""
     signal = signal or settings.scaling_signal
     if signal == "load":
         return ScalableTarget(
@@ -313,6 +380,7 @@ def fleet_target(
             else None,
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
+            burst=BurstAlarm(Alarm(settings.burst_evaluation_periods)) if burst else None,
         )
     return ScalableTarget(
         min_capacity,

@@ -139,6 +139,15 @@ class SignalScaled:
         self.patch(decision.desired)
         return Step(self.requested, decision.desired, f"{decision.reason} (actual {actual})")
 
+    def burst(self, now: float, values: list[float | None]) -> Step | None:
+        """Newly published datapoints of the burst alarm (queue mode), oldest first."""
+        decision = self.target.evaluate_burst(now, values, lambda: self.status()[1], self.requested)
+        if decision is None:
+            return None
+        self.requested = decision.desired
+        self.patch(decision.desired)
+        return Step(self.requested, decision.desired, decision.reason)
+
 
 class SimRuntime:
     """``sagemaker-runtime`` for the router (direct mode) and the dispatcher (queue mode).
@@ -221,8 +230,13 @@ class FleetControl(SignalScaled):
                 "queue mode scales on the load signal (the fleet queue's depth joins it); "
                 f"not on {self.signal!r}"
             )
+        self.signal_seconds = 0 if queue is None else int(queue.get("signal_seconds", 0))
         self.target = fleet_target(
-            settings, scenario.min_capacity, scenario.max_capacity, self.signal
+            settings,
+            scenario.min_capacity,
+            scenario.max_capacity,
+            self.signal,
+            burst=self.signal_seconds > 0,
         )
         self.requested = sum(
             ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints

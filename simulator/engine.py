@@ -32,6 +32,7 @@ from .controls import (
     Published,
     SignalScaled,
     SimRuntime,
+    Step,
     arrivals_key,
     capacity_key,
     endpoint_key,
@@ -154,6 +155,7 @@ class World:
         target: float | None = None,
         dispatch: str = "direct",
         room_per_capacity: float | None = None,
+        signal_seconds: int | None = None,
     ) -> None:
         if control not in CONTROLS:
             raise ValueError(f"control must be one of {', '.join(CONTROLS)}, not {control!r}")
@@ -164,6 +166,9 @@ class World:
         if room_per_capacity is not None and not room_per_capacity > 0:
             raise ValueError(f"room_per_capacity must be > 0, not {room_per_capacity!r}")
         self.room_per_capacity = room_per_capacity  # queue mode's k; None: the module's default
+        if signal_seconds is not None and signal_seconds not in (0, 10, 20, 30):
+            raise ValueError(f"signal_seconds must be 0, 10, 20 or 30, not {signal_seconds!r}")
+        self.signal_seconds = signal_seconds  # queue mode's fast signal; None: the default
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
@@ -192,6 +197,9 @@ class World:
         # queue mode: the fleet's SQS queue and what the world knows of each queued request
         self.fleet_queue = FleetQueue(scenario.fleet_name) if dispatch == "queue" else None
         self.fleet_queue_config: dict[str, Any] | None = None
+        # Queue mode's high-resolution signal: period index -> value, until the alarm sees it
+        self.signal_points: dict[int, float] = {}
+        self.signal_seen = -1  # the newest period the burst alarm has seen
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -206,13 +214,13 @@ class World:
         if self.control_name == "fleet":
             runtime_client = None
             if self.fleet_queue is not None:
-                room = (
-                    {}
-                    if self.room_per_capacity is None
-                    else {"room_per_capacity": self.room_per_capacity}
-                )
+                overrides: dict[str, Any] = {}
+                if self.room_per_capacity is not None:
+                    overrides["room_per_capacity"] = self.room_per_capacity
+                if self.signal_seconds is not None:
+                    overrides["signal_seconds"] = self.signal_seconds
                 self.fleet_queue_config = self.fleet_queue.create(
-                    boto3.client("sqs"), boto3.client("sns"), **room
+                    boto3.client("sqs"), boto3.client("sns"), **overrides
                 )
                 runtime_client = SimRuntime(
                     self.sagemaker.exists, deliver=self._dispatched, output_path=OUTPUT_PATH
@@ -408,6 +416,28 @@ class World:
         due = offset < run_seconds
         return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
 
+    def _signal_published(self, at: float, value: float) -> None:
+        """The dispatcher's PutMetricData at ``at``: the datapoint of its period."""
+        period = self.control.signal_seconds  # type: ignore[union-attr]
+        self.signal_points[math.floor(at / period)] = value
+
+    def _burst_alarm(self) -> Step | None:
+        """The burst alarm's evaluation (every tick, 10 s): the high-resolution datapoints
+        published since the last one, each ``high_resolution_delay_seconds`` after its
+        period ends. AWS documents no such delay for PutMetricData (only that a metric can
+        take up to 15 minutes to appear in ListMetrics, which alarms do not wait for); the
+        scenario's default, 20 s, adds one 10-second evaluation cycle to a few seconds."""
+        control = self.control
+        if not isinstance(control, FleetControl) or not control.signal_seconds:
+            return None
+        period = control.signal_seconds
+        newest = math.floor((self.now - self.scenario.high_resolution_delay_seconds) / period) - 1
+        if newest <= self.signal_seen:
+            return None
+        values = [self.signal_points.pop(p, None) for p in range(self.signal_seen + 1, newest + 1)]
+        self.signal_seen = newest
+        return control.burst(self.now, values)
+
     def _aas_patch(self, desired: int) -> None:
         """A PATCH from Application Auto Scaling's scheduled action."""
         control = self.control
@@ -436,6 +466,7 @@ class World:
         tick_minutes = TICK_SECONDS / 60.0
         ticks_per_minute = round(60 / TICK_SECONDS)
         total_ticks = scenario.duration_minutes * ticks_per_minute
+        burst: Step | None = None  # a burst scale-out in the current minute
         for tick in range(1, total_ticks + 1):
             start = self.now
             arrived_now = 0
@@ -455,9 +486,12 @@ class World:
             if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
                 due, first, last = self._dispatch_due(start)
                 if due:
-                    self.control.dispatch(first, last)
+                    result = self.control.dispatch(first, last)
+                    if result.signal is not None:
+                        self._signal_published(start, result.signal)
             self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
+            burst = self._burst_alarm() or burst
             instances = self.serving_instances()
             finished = self.inference.serve(instances, start, self.now)
             if self.fleet_queue is not None and self.inference.completed:
@@ -508,6 +542,9 @@ class World:
             step = self.control.autoscale(
                 self.now, Published(self.cloudwatch, self.cloudwatch.newest_period(self.now))
             )
+            if burst is not None:
+                step = _with_burst(step, burst)
+                burst = None
             desired, _, status = self.control.status()
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
@@ -645,6 +682,13 @@ def _isolated_aws(log_path: Path | None) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _with_burst(step: Step, burst: Step) -> Step:
+    """The minute's row: its policies' step, and a burst scale-out earlier in the minute."""
+    if step.patched is None:
+        return burst
+    return Step(step.requested, step.patched, f"{burst.reason}; {step.reason}")
+
+
 def simulate(
     scenario: Scenario,
     control: str = "fleet",
@@ -659,12 +703,14 @@ def simulate(
     on_minute: Callable[[Minute], None] | None = None,
     dispatch: str = "direct",
     room_per_capacity: float | None = None,
+    signal_seconds: int | None = None,
 ) -> Outcome:
     """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
     ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
     controller's target (the signal's target value; the oracle's utilisation);
     ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher);
-    ``room_per_capacity`` overrides its ``k`` (FLEET_CONFIG ``queue.room_per_capacity``).
+    ``room_per_capacity`` overrides its ``k`` (FLEET_CONFIG ``queue.room_per_capacity``)
+    and ``signal_seconds`` its fast signal's period (``queue.signal_seconds``; 0: off).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
@@ -678,6 +724,7 @@ def simulate(
             target=target,
             dispatch=dispatch,
             room_per_capacity=room_per_capacity,
+            signal_seconds=signal_seconds,
         )
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         world.on_minute = on_minute

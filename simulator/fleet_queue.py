@@ -30,6 +30,7 @@ OUTPUT_PATH = "s3://fleet-sim-output/results/"  # the S3OutputPath every endpoin
 FAILURE_PATH = "s3://fleet-sim-output/failures/"  # the S3FailurePath every endpoint shares
 ROOM_PER_CAPACITY = 2.0  # k: requests outstanding per in-service capacity unit (CONTRACT 1)
 RUN_SECONDS = 50  # one scheduled dispatcher invocation dispatches this long (CONTRACT 1)
+SIGNAL_SECONDS = 10  # how often the dispatcher publishes its fast signal (CONTRACT 1)
 MAX_RECEIVE_COUNT = 5  # the redrive policy's maxReceiveCount (the module's default)
 BATCH = 10  # SNS PublishBatch and SQS batch calls take at most 10 entries
 
@@ -152,6 +153,7 @@ class FleetQueue:
         output_path: str = OUTPUT_PATH,
         failure_path: str = FAILURE_PATH,
         room_per_capacity: float = ROOM_PER_CAPACITY,
+        signal_seconds: int = SIGNAL_SECONDS,
     ) -> dict[str, Any]:
         """The queues and topics the module creates; returns FLEET_CONFIG's ``queue``."""
         self._sqs, self._sns = sqs, sns
@@ -180,6 +182,7 @@ class FleetQueue:
             "failure_path": failure_path,
             "room_per_capacity": room_per_capacity,
             "run_seconds": RUN_SECONDS,
+            "signal_seconds": signal_seconds,
         }
 
     def endpoint_async_config(self) -> dict[str, Any]:

@@ -74,6 +74,7 @@ class ScalingSettings:
     scale_from_zero_cooldown_seconds: float
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
+    burst_evaluation_periods: int
     fast_scale_in_ratio: float
     fast_scale_in_evaluation_periods: int
     fast_scale_in_cooldown_seconds: float
@@ -186,6 +187,9 @@ class Scenario:
     scheduled_actions: tuple[ScheduledAction, ...] = ()
     source: Path | None = None  # the scenario file
     metric_delay_seconds: float = 120.0  # CloudWatch publication delay (AWS: 1-3 minutes)
+    # How long after its 10-second period a high-resolution datapoint (PutMetricData with
+    # StorageResolution 1) reaches its alarm; AWS documents no figure (see engine.py).
+    high_resolution_delay_seconds: float = 20.0
     service_time_cv: float = 0.25  # coefficient of variation of service times
 
     def rate_at(self, minute: float) -> float:
@@ -371,5 +375,6 @@ def _build(raw: dict[str, Any], stem: str) -> Scenario:
             for a in raw.get("scheduled_actions", [])
         ),
         metric_delay_seconds=float(raw.get("metric_delay_seconds", 120.0)),
+        high_resolution_delay_seconds=float(raw.get("high_resolution_delay_seconds", 20.0)),
         service_time_cv=float(raw.get("service_time_cv", 0.25)),
     )

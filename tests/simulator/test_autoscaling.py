@@ -329,3 +329,58 @@ def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
     new = max(1, actual + percent_scale_in(actual, scale_in_percent(metric, target, ratio)))
     assert 1 <= new < actual
     assert metric * actual / new <= 0.9 * target + 1e-9
+
+
+def burst_target() -> ScalableTarget:
+    return fleet_target(SETTINGS, 0, 12, "load", burst=True)
+
+
+def one() -> int:
+    return 1
+
+
+def test_the_burst_alarm_needs_its_periods_then_steps_as_the_fast_scale_out():
+    assert SETTINGS.burst_evaluation_periods == 2
+    t = burst_target()
+    assert t.evaluate_burst(10, [20.0], one, desired=1) is None  # 1 of 2 datapoints
+    decision = t.evaluate_burst(20, [20.0], one, desired=1)
+    # the fast scale-out step: +(20 / 4 - 1) x 100 % of 1 -> 5
+    assert decision is not None and decision.desired == 5
+    assert decision.reason == "burst scale-out: 20.0 > 8.0 (actual 1)"
+
+
+def test_the_burst_alarm_invokes_on_entering_alarm_then_once_a_minute():
+    t = burst_target()
+    t.evaluate_burst(10, [20.0], one, desired=1)
+    assert t.evaluate_burst(20, [20.0], one, desired=1).desired == 5
+    assert t.evaluate_burst(30, [40.0], one, desired=5) is None  # still in ALARM, same minute
+    assert t.evaluate_burst(70, [40.0], one, desired=5) is None
+    # a minute after the last invocation: +900 % of 1 -> 10, larger, so within the cooldown
+    assert t.evaluate_burst(80, [40.0], one, desired=5).desired == 10
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [[20.0], [None], [20.0]],  # a missing datapoint is not breaching
+        [[8.0], [8.0]],  # at the threshold is not above it
+        [[20.0], [3.0], [20.0]],
+    ],
+)
+def test_the_burst_alarm_stays_ok(values):
+    t = burst_target()
+    for i, batch in enumerate(values):
+        assert t.evaluate_burst(10.0 * (i + 1), batch, one, desired=1) is None
+
+
+def test_several_datapoints_published_at_once_are_evaluated_in_order():
+    t = burst_target()
+    assert t.evaluate_burst(20, [None, 12.0, 16.0], one, desired=1).desired == 4  # acts on 16
+
+
+def test_no_burst_alarm_without_the_signal_and_none_on_an_empty_fleet():
+    plain = fleet_target(SETTINGS, 0, 12, "load")
+    assert plain.burst is None
+    assert plain.evaluate_burst(10, [50.0, 50.0], one, desired=1) is None
+    t = burst_target()
+    assert t.evaluate_burst(20, [50.0, 50.0], lambda: 0, desired=0) is None  # scale-from-zero's

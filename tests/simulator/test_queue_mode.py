@@ -3,6 +3,7 @@ work where there is room, waits count from arrival, and nothing vanishes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -276,3 +277,25 @@ def test_room_per_capacity_reaches_the_dispatcher_and_bounds_what_endpoints_hold
 def test_room_per_capacity_must_be_positive():
     with pytest.raises(ValueError, match="room_per_capacity must be > 0"):
         simulate(load("step"), dispatch="queue", room_per_capacity=0)
+
+
+def _first_patch(outcome) -> tuple[int, str]:
+    return next((row.minute, row.reason) for row in outcome.timeline if row.patched is not None)
+
+
+def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp_path):
+    # One instance in service; 30 requests/minute from minute 5 (300 s). The one-minute
+    # datapoint of minute [5, 6) is published at 360 + 120 s, so the minute policies act in
+    # minute 8 at the earliest; the dispatcher's 10-second datapoints of [300, 310) and
+    # [310, 320) reach the burst alarm at 330 and 340 s, so it can act in minute 6.
+    scenario = load(write_scenario(tmp_path, "burst", BURST.replace("70", "18")))
+    fast = simulate(scenario, dispatch="queue")
+    off = simulate(scenario, dispatch="queue", signal_seconds=0)
+    late = simulate(
+        dataclasses.replace(scenario, high_resolution_delay_seconds=600.0), dispatch="queue"
+    )
+    minute, reason = _first_patch(fast)
+    assert minute == 6 and reason.startswith("burst scale-out")
+    assert _first_patch(off)[0] == 8 and "burst" not in _first_patch(off)[1]
+    assert _first_patch(late) == _first_patch(off)
+    assert summarise(fast)["backlog_minutes"] < summarise(off)["backlog_minutes"]
