@@ -3,10 +3,14 @@
 The load signal's datapoints are one minute long and CloudWatch publishes them 1-3
 minutes late, so target tracking and the fast scale-out alarm see a burst minutes after
 it starts. The dispatcher knows the fleet's outstanding work at once: the fleet queue's
-``ApproximateNumberOfMessages`` (waiting for room) plus
-``ApproximateNumberOfMessagesNotVisible`` (dispatched and held until their completion, or
-received this round), one GetQueueAttributes call
-(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html).
+``ApproximateNumberOfMessages`` (waiting for room; one GetQueueAttributes call,
+https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html)
+plus its ledger's outstanding requests per endpoint (dispatched minus completed, clamped
+by the endpoints' backlog datapoints, :mod:`fleet_autoscaler.dispatch`). Not the queue's
+``ApproximateNumberOfMessagesNotVisible``: a held message whose completion was lost, or
+whose receipt handle a cold start forgot, stays invisible for hours after its request
+finished, and the alarm would keep scaling out on work that is done; the ledger's clamp
+forgets such work within ``backlog_max_age_seconds``.
 Every ``queue.signal_seconds`` it publishes that work per in-service capacity unit as a
 high-resolution metric (PutMetricData with ``StorageResolution`` 1); the module's burst
 alarm (period 10-30 s, evaluated every 10 s) invokes the fast scale-out step on it.
@@ -32,10 +36,11 @@ HIGH_RESOLUTION = 1
 SIGNAL_PERIODS = (10, 20, 30)
 
 
-def outstanding_per_capacity(waiting: int, in_flight: int, capacity: float) -> float:
-    """Requests waiting or in flight per in-service capacity unit; the divisor is at least
-    1, as the load signal's is, so an empty fleet reads its whole outstanding work."""
-    return (max(0, waiting) + max(0, in_flight)) / max(capacity, 1.0)
+def outstanding_per_capacity(waiting: int, outstanding: float, capacity: float) -> float:
+    """Requests waiting (fleet queue) or outstanding (at the endpoints) per in-service
+    capacity unit; the divisor is at least 1, as the load signal's is, so an empty fleet
+    reads its whole outstanding work."""
+    return (max(0, waiting) + max(0.0, outstanding)) / max(capacity, 1.0)
 
 
 def due(last: float | None, now: float, every: int) -> bool:

@@ -311,7 +311,7 @@ class QueueDispatcher:
         return result
 
     def _publish_signal(self, endpoints: Mapping[str, EndpointState], now: float) -> float | None:
-        """Once per ``queue.signal_seconds``: the fleet queue's outstanding work per
+        """Once per ``queue.signal_seconds``: the fleet's waiting and outstanding work per
         in-service capacity unit, as a high-resolution metric (burst_signal.py). A failed
         call is logged and skipped: dispatching never waits on the signal."""
         every = self._queue.signal_seconds
@@ -319,9 +319,9 @@ class QueueDispatcher:
             return None
         self._signal_at = now
         try:
-            waiting, in_flight = self._fleet_queue.depth()
+            outstanding = sum(self.ledger.outstanding().values())
             value = outstanding_per_capacity(
-                waiting, in_flight, fleet_capacity(self._config, endpoints)
+                self._fleet_queue.waiting(), outstanding, fleet_capacity(self._config, endpoints)
             )
             self._signal.publish(value, now)
         except (ClientError, BotoCoreError) as exc:

@@ -62,18 +62,12 @@ class QueueClient:
             for message in response.get("Messages", [])
         ]
 
-    def depth(self) -> tuple[int, int]:
-        """(messages available to receive, messages in flight: received or held and not
-        yet deleted), from GetQueueAttributes' ``ApproximateNumberOfMessages`` and
-        ``ApproximateNumberOfMessagesNotVisible``."""
+    def waiting(self) -> int:
+        """Messages available to receive: GetQueueAttributes' ``ApproximateNumberOfMessages``."""
         attributes = self._client.get_queue_attributes(
-            QueueUrl=self.url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"]
         ).get("Attributes", {})
-        return (
-            int(attributes.get("ApproximateNumberOfMessages", 0)),
-            int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-        )
+        return int(attributes.get("ApproximateNumberOfMessages", 0))
 
     def delete(self, messages: Sequence[Received]) -> list[str]:
         """Delete ``messages``; returns the ids SQS did not delete."""

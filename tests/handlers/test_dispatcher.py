@@ -541,7 +541,7 @@ def test_each_round_publishes_outstanding_work_per_capacity_once_per_period(queu
     install_runtime_spy()
     enqueue(fleet, 10)
     first = dispatcher.dispatch_once(fleet.clock.now)
-    # 6 waiting in the fleet queue + 4 dispatched and held, over 2 units in service
+    # 6 waiting in the fleet queue + 4 outstanding in the ledger, over 2 units in service
     assert len(first.dispatched) == 4 and first.signal == 5.0
     [put] = cloudwatch.puts
     [datum] = put["MetricData"]

@@ -8,18 +8,19 @@ from fleet_autoscaler.burst_signal import due, outstanding_per_capacity
 
 
 @pytest.mark.parametrize(
-    ("waiting", "in_flight", "capacity", "expected"),
+    ("waiting", "outstanding", "capacity", "expected"),
     [
         (0, 0, 3, 0.0),  # idle
-        (4, 2, 3, 2.0),  # waiting and in flight both count
+        (4, 2, 3, 2.0),  # waiting and outstanding both count
         (12, 0, 1, 12.0),  # a burst on one instance
         (6, 0, 0, 6.0),  # no capacity: the divisor is at least 1, as the load signal's
         (3, 1, 0.5, 4.0),  # below one unit in service: still divided by 1
         (-2, 5, 5, 1.0),  # a negative count (never from SQS) counts as 0
+        (1, 2.5, 1, 3.5),  # the ledger counts fractions (a clamp rebases it)
     ],
 )
-def test_outstanding_per_capacity(waiting, in_flight, capacity, expected):
-    assert outstanding_per_capacity(waiting, in_flight, capacity) == pytest.approx(expected)
+def test_outstanding_per_capacity(waiting, outstanding, capacity, expected):
+    assert outstanding_per_capacity(waiting, outstanding, capacity) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
