@@ -41,6 +41,7 @@ locals {
       failure_path         = local.dispatch_failure_path == null ? null : "${trimsuffix(local.dispatch_failure_path, "/")}/"
       room_per_capacity    = var.dispatch_room_per_capacity
       run_seconds          = var.dispatch_run_seconds
+      signal_seconds       = var.dispatch_signal_seconds
     } : null
     endpoints = [
       for index, endpoint in var.fleet.endpoints : {

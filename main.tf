@@ -102,6 +102,7 @@ module "autoscaling" {
   scale_from_zero_cooldown_seconds   = var.scale_from_zero_cooldown_seconds
   fast_scale_out_ratio               = var.fast_scale_out_ratio
   fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
+  burst_evaluation_periods           = var.burst_evaluation_periods
   fast_scale_in_ratio                = var.fast_scale_in_ratio
   fast_scale_in_evaluation_periods   = var.fast_scale_in_evaluation_periods
   fast_scale_in_cooldown_seconds     = var.fast_scale_in_cooldown_seconds
@@ -109,6 +110,7 @@ module "autoscaling" {
   fleet_name                         = var.fleet.name
   # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
   fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null
+  dispatch_signal_seconds    = var.dispatch_signal_seconds
   metrics_namespace          = var.metrics_namespace
   router_api_name            = module.router_api.rest_api_name
   router_stage_name          = module.router_api.stage_name
@@ -158,6 +160,7 @@ module "observability" {
     queue_name             = module.fleet_queue[0].queue_name
     dead_letter_queue_name = module.fleet_queue[0].dead_letter_queue_name
     age_alarm_seconds      = var.dispatch_queue_age_alarm_seconds
+    signal_seconds         = var.dispatch_signal_seconds
   } : null
   metric_namespace  = var.metrics_namespace
   router_api_name   = module.router_api.rest_api_name

@@ -238,6 +238,17 @@ variable "fast_scale_out_evaluation_periods" {
   }
 }
 
+variable "burst_evaluation_periods" {
+  description = "Queue mode: datapoints (dispatch_signal_seconds each) of the dispatcher's OutstandingPerCapacity above the fast threshold before the burst alarm runs the fast scale-out step (1-6). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.burst_evaluation_periods == null || contains([1, 2, 3, 4, 5, 6], coalesce(var.burst_evaluation_periods, 1))
+    error_message = "burst_evaluation_periods must be an integer from 1 to 6 (or null)."
+  }
+}
+
 variable "fast_scale_in_ratio" {
   description = "Load signal: the fast scale-in step fires when load < ratio x load_target_value for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json."
   type        = number
@@ -468,6 +479,17 @@ variable "dispatch_run_seconds" {
   validation {
     condition     = var.dispatch_run_seconds >= 1 && var.dispatch_run_seconds <= 840 && floor(var.dispatch_run_seconds) == var.dispatch_run_seconds
     error_message = "dispatch_run_seconds must be a whole number from 1 to 840 (FLEET_CONFIG queue.run_seconds; the dispatcher's Lambda timeout, run_seconds + 30, stays within 900)."
+  }
+}
+
+variable "dispatch_signal_seconds" {
+  description = "Queue mode: every this many seconds the dispatcher publishes OutstandingPerCapacity (requests in the fleet queue or in flight per in-service capacity unit; high resolution, namespace metrics_namespace, FLEET_CONFIG queue.signal_seconds), and the burst alarm reads it at this period to run the fast scale-out step within seconds of a burst. 10, 20 or 30 (the periods of a high-resolution alarm); 0 publishes nothing and creates no burst alarm."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = contains([0, 10, 20, 30], var.dispatch_signal_seconds)
+    error_message = "dispatch_signal_seconds must be 0 (off), 10, 20 or 30: CloudWatch accepts a period under 60 s only of 10, 20 or 30 s (PutMetricAlarm Period), for metrics published with StorageResolution 1."
   }
 }
 

@@ -27,6 +27,14 @@ override_resource {
   values          = { url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-completions" }
 }
 
+# Every scaling policy's mocked ARN is the same; the fast scale-out policy gets its own so that
+# the burst alarm's action can be told apart.
+override_resource {
+  target          = module.autoscaling.aws_appautoscaling_policy.fast_scale_out[0]
+  override_during = plan
+  values          = { arn = "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" }
+}
+
 variables {
   fleet = {
     name         = "demo"
@@ -58,6 +66,7 @@ run "fleet_config_carries_dispatch_and_the_queue" {
         failure_path         = "s3://demo-bucket/async/failed/"
         room_per_capacity    = 2
         run_seconds          = 50
+        signal_seconds       = 10
       }
     }
     error_message = "FLEET_CONFIG must carry dispatch = queue and the queue object of CONTRACT.md section 1 (paths end in /)"
@@ -187,7 +196,9 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
   command = plan
 
   variables {
-    dispatch_run_seconds = 120
+    dispatch_run_seconds     = 120
+    dispatch_signal_seconds  = 30
+    burst_evaluation_periods = 3
   }
 
   assert {
@@ -197,13 +208,26 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
       FleetState     = [["dynamodb:GetItem", "dynamodb:PutItem"], "arn:aws:dynamodb:eu-west-1:123456789012:table/demo-fleet-state"]
       FleetEndpoints = [["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g5", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g6", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demo-g4dn"]]
       FleetQueue = [
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
         ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-queue"],
       ]
       CompletionQueue      = [["sqs:ReceiveMessage", "sqs:DeleteMessage"], ["arn:aws:sqs:eu-west-1:123456789012:demo-fleet-completions"]]
       FleetEndpointConfigs = [["sagemaker:DescribeEndpointConfig"], ["arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/*"]]
+      FleetSignal          = ["cloudwatch:PutMetricData", "*"]
     }
-    error_message = "the dispatcher may touch only the state table, the fleet's endpoints, its two queues and (caller's endpoints) endpoint configurations"
+    error_message = "the dispatcher may touch only the state table, the fleet's endpoints, its two queues (and read the fleet queue's depth), (caller's endpoints) endpoint configurations, and publish its signal"
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.functions.role_policies["dispatcher"]).Statement : s.Condition if s.Sid == "FleetSignal"
+    ] == [{ StringEquals = { "cloudwatch:namespace" = "SageMakerFleet" } }]
+    error_message = "PutMetricData has no resource-level permissions: the cloudwatch:namespace condition limits it to the fleet's metrics namespace"
+  }
+
+  assert {
+    condition     = jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.signal_seconds == 30 && module.autoscaling.burst_scale_out_alarm.period == 30 && module.autoscaling.burst_scale_out_alarm.evaluation_periods == 3 && module.autoscaling.burst_scale_out_alarm.datapoints_to_alarm == 3
+    error_message = "dispatch_signal_seconds sets FLEET_CONFIG queue.signal_seconds and the burst alarm's period; burst_evaluation_periods its datapoints"
   }
 
   assert {
@@ -270,6 +294,51 @@ run "load_signal_counts_the_fleet_queue" {
     condition     = length(module.autoscaling.scale_from_zero_alarm_queries) == 7
     error_message = "a, three b_i, q, c and the expression: within CloudWatch's 10 metrics"
   }
+
+  assert {
+    condition = module.autoscaling.burst_scale_out_alarm_name == "demo-fleet-burst-scale-out" && module.autoscaling.burst_scale_out_alarm == {
+      namespace           = "SageMakerFleet"
+      metric_name         = "OutstandingPerCapacity"
+      dimensions          = tomap({ Fleet = "demo" })
+      statistic           = "Maximum"
+      period              = 10
+      threshold           = module.autoscaling.fast_scale_out_alarm.threshold
+      comparison_operator = "GreaterThanThreshold"
+      evaluation_periods  = 2
+      datapoints_to_alarm = 2
+      treat_missing_data  = "notBreaching"
+      alarm_actions       = toset([module.autoscaling.fast_scale_out_policy_arn])
+    }
+    error_message = "queue mode: the burst alarm reads the dispatcher's OutstandingPerCapacity (Maximum, 10 s) and runs the fast scale-out policy at the fast alarm's threshold after 2 datapoints"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_policy_arn == "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" && module.autoscaling.burst_scale_out_alarm.evaluation_periods == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).burst_evaluation_periods
+    error_message = "the burst alarm's action is the fast scale-out policy itself, and its datapoints default to scaling_defaults.json"
+  }
+}
+
+run "signal_seconds_zero_publishes_nothing_and_creates_no_burst_alarm" {
+  command = plan
+
+  variables {
+    dispatch_signal_seconds = 0
+  }
+
+  assert {
+    condition     = module.autoscaling.burst_scale_out_alarm == null && module.autoscaling.burst_scale_out_alarm_name == null && jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.signal_seconds == 0
+    error_message = "dispatch_signal_seconds = 0: FLEET_CONFIG queue.signal_seconds = 0 and no burst alarm"
+  }
+
+  assert {
+    condition     = !strcontains(module.functions.role_policies["dispatcher"], "cloudwatch:PutMetricData") && !strcontains(module.functions.role_policies["dispatcher"], "sqs:GetQueueAttributes")
+    error_message = "a dispatcher that publishes no signal gets neither PutMetricData nor GetQueueAttributes"
+  }
+
+  assert {
+    condition     = !strcontains(module.observability.dashboard_body, "OutstandingPerCapacity")
+    error_message = "no signal, no signal widget"
+  }
 }
 
 run "seven_endpoints_fit_in_queue_mode" {
@@ -317,6 +386,14 @@ run "queue_alarms_and_dashboard_widgets" {
       if can(regex("demo-fleet-queue", jsonencode(w.properties.metrics)))
     ]) == 3
     error_message = "the dashboard shows the fleet queue's depth, its oldest message's age and its dead letters"
+  }
+
+  assert {
+    condition = [
+      for w in jsondecode(module.observability.dashboard_body).widgets : [w.properties.stat, w.properties.period, w.properties.metrics]
+      if strcontains(jsonencode(w.properties), "OutstandingPerCapacity")
+    ] == [["Maximum", 10, [["SageMakerFleet", "OutstandingPerCapacity", "Fleet", "demo", { label = "outstanding per unit" }]]]]
+    error_message = "the dashboard shows the dispatcher's OutstandingPerCapacity at its 10 s resolution"
   }
 }
 
@@ -440,6 +517,11 @@ run "direct_mode_creates_no_queue_and_no_dispatcher" {
   assert {
     condition     = !strcontains(module.autoscaling.fleet_metric_expression, "q") && !anytrue([for a in output.alarm_names : strcontains(a, "fleet-queue")])
     error_message = "direct mode's load signal and alarms do not read a fleet queue"
+  }
+
+  assert {
+    condition     = module.autoscaling.burst_scale_out_alarm == null && !strcontains(module.observability.dashboard_body, "OutstandingPerCapacity")
+    error_message = "direct mode has no dispatcher signal: no burst alarm and no signal widget"
   }
 }
 

@@ -687,6 +687,16 @@ run "rejects_fast_scale_out_evaluation_periods_range" {
   expect_failures = [var.fast_scale_out_evaluation_periods]
 }
 
+run "rejects_burst_evaluation_periods_range" {
+  command = plan
+
+  variables {
+    burst_evaluation_periods = 7
+  }
+
+  expect_failures = [var.burst_evaluation_periods]
+}
+
 run "rejects_fast_scale_in_ratio_range" {
   command = plan
 
@@ -896,6 +906,16 @@ run "rejects_dispatch_run_seconds_above_840" {
   }
 
   expect_failures = [var.dispatch_run_seconds]
+}
+
+run "rejects_dispatch_signal_seconds_not_a_high_resolution_period" {
+  command = plan
+
+  variables {
+    dispatch_signal_seconds = 15
+  }
+
+  expect_failures = [var.dispatch_signal_seconds]
 }
 
 run "rejects_dispatch_output_path_not_s3" {

@@ -17,6 +17,7 @@ locals {
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
+  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.defaults.burst_evaluation_periods)
   fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
@@ -67,6 +68,8 @@ locals {
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
   fast_scale_out  = local.load
   fast_scale_in   = local.load && local.fast_scale_in_ratio > 0
+  # Queue mode: the dispatcher's high-resolution OutstandingPerCapacity wakes fast scale-out.
+  burst_scale_out = local.queue_mode && local.load && var.dispatch_signal_seconds > 0
 
   # Scale from zero with the load signal adds ceil(waiting / target) units: the alarm fires
   # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units; the
@@ -372,6 +375,44 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
     expression  = local.load_expression
     return_data = true
   }
+
+  tags = var.tags
+}
+
+# Burst scale-out (queue mode): the load signal's 1-minute datapoints arrive about 2 minutes
+# late, so the fast alarm sees a burst about 3 minutes after it starts. The dispatcher
+# publishes OutstandingPerCapacity = (fleet queue ApproximateNumberOfMessages +
+# ApproximateNumberOfMessagesNotVisible) / max(in-service capacity units, 1) every
+# dispatch_signal_seconds with StorageResolution 1, and this alarm reads it at that period.
+# PutMetricAlarm Period: "Valid values are 10, 20, 30, and any multiple of 60", and 10, 20 or
+# 30 only for metrics stored with a StorageResolution of 1 (CloudWatch API reference,
+# PutMetricAlarm). "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated
+# every 10 seconds" (CloudWatch user guide, AlarmThatSendsEmail).
+# The alarm drives the fast scale-out policy with the fast alarm's threshold: step bounds are
+# offsets from the threshold of the alarm that invokes the policy, so the same steps apply.
+# Unlike the load it counts no arrivals (a), and a message the dispatcher holds counts as in
+# flight (NotVisible) until its completion deletes it, or its 7-hour hold ends when the
+# completion was lost. "Except for Auto Scaling actions, the actions happen only on state
+# transitions" (CloudWatch user guide, Alarm actions): while the burst lasts the alarm keeps
+# invoking the policy, which its cooldown paces. Missing data is not breaching: the
+# dispatcher publishes nothing between its scheduled invocations (about 10 s a minute).
+# A high-resolution alarm costs more than a standard one.
+resource "aws_cloudwatch_metric_alarm" "burst_scale_out" {
+  count = local.burst_scale_out ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-burst-scale-out"
+  alarm_description   = "Requests waiting in the fleet queue or in flight per in-service capacity unit (the dispatcher's OutstandingPerCapacity, every ${var.dispatch_signal_seconds} s) above ${local.fast_scale_out_ratio} x the target (${local.target_value}) for ${local.burst_evaluation_periods} datapoints: run the fast scale-out step without waiting for the 1-minute load signal."
+  namespace           = var.metrics_namespace
+  metric_name         = "OutstandingPerCapacity"
+  dimensions          = { Fleet = coalesce(var.fleet_name, "unset") }
+  statistic           = "Maximum"
+  period              = var.dispatch_signal_seconds
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.fast_threshold
+  evaluation_periods  = local.burst_evaluation_periods
+  datapoints_to_alarm = local.burst_evaluation_periods
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.fast_scale_out[0].arn]
 
   tags = var.tags
 }

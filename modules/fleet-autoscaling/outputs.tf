@@ -103,6 +103,30 @@ output "fast_scale_out_alarm" {
   ])
 }
 
+output "burst_scale_out_alarm_name" {
+  description = "Name of the burst scale-out alarm (queue mode, dispatch_signal_seconds > 0), or null."
+  value       = one(aws_cloudwatch_metric_alarm.burst_scale_out[*].alarm_name)
+}
+
+output "burst_scale_out_alarm" {
+  description = "Metric, period, threshold, comparison, evaluation, missing-data treatment and actions of the burst scale-out alarm, or null."
+  value = one([
+    for alarm in aws_cloudwatch_metric_alarm.burst_scale_out : {
+      namespace           = alarm.namespace
+      metric_name         = alarm.metric_name
+      dimensions          = alarm.dimensions
+      statistic           = alarm.statistic
+      period              = alarm.period
+      threshold           = alarm.threshold
+      comparison_operator = alarm.comparison_operator
+      evaluation_periods  = alarm.evaluation_periods
+      datapoints_to_alarm = alarm.datapoints_to_alarm
+      treat_missing_data  = alarm.treat_missing_data
+      alarm_actions       = alarm.alarm_actions
+    }
+  ])
+}
+
 output "fast_scale_in_policy_arn" {
   description = "ARN of the fast scale-in step policy (load signal, fast_scale_in_ratio > 0), or null."
   value       = one(aws_appautoscaling_policy.fast_scale_in[*].arn)

@@ -184,6 +184,28 @@ variable "fast_scale_out_evaluation_periods" {
   }
 }
 
+variable "burst_evaluation_periods" {
+  description = "Queue mode: datapoints of dispatch_signal_seconds each (all breaching) of the dispatcher's OutstandingPerCapacity above the fast threshold before the burst alarm fires the fast scale-out step. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.burst_evaluation_periods == null || contains([1, 2, 3, 4, 5, 6], coalesce(var.burst_evaluation_periods, 1))
+    error_message = "burst_evaluation_periods must be an integer from 1 to 6 (or null)."
+  }
+}
+
+variable "dispatch_signal_seconds" {
+  description = "Queue mode: how often the dispatcher publishes OutstandingPerCapacity (FLEET_CONFIG queue.signal_seconds), seconds, and the burst alarm's period: 10, 20 or 30, or 0 for no burst alarm."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = contains([0, 10, 20, 30], var.dispatch_signal_seconds)
+    error_message = "dispatch_signal_seconds must be 0 (off), 10, 20 or 30: a high-resolution alarm's period (CloudWatch PutMetricAlarm)."
+  }
+}
+
 variable "fast_scale_in_ratio" {
   description = "The fast scale-in step fires when load < ratio x target for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json."
   type        = number

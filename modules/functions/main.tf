@@ -97,6 +97,23 @@ locals {
 
   fleet_config_json = jsonencode({ for key, value in var.fleet_config : key => value if value != null })
 
+  # Queue mode: every queue.signal_seconds (0 = never) the dispatcher reads the fleet queue's
+  # depth (sqs:GetQueueAttributes) and publishes OutstandingPerCapacity with PutMetricData
+  # (high resolution, for the burst scale-out alarm). The control plane's defaults when the
+  # fields are absent: signal_seconds 10, metrics_namespace "SageMakerFleet".
+  dispatch_signal   = local.queue_mode && try(var.fleet_config.queue.signal_seconds, 0) > 0
+  metrics_namespace = coalesce(var.fleet_config.metrics_namespace, "SageMakerFleet")
+  dispatcher_signal_statements = local.dispatch_signal ? [{
+    # PutMetricData has no resource-level permissions: "*" is its only resource, and the
+    # cloudwatch:namespace condition key limits it to the fleet's own namespace (CloudWatch
+    # user guide, "Using condition keys to limit access to CloudWatch namespaces").
+    Sid       = "FleetSignal"
+    Effect    = "Allow"
+    Action    = "cloudwatch:PutMetricData"
+    Resource  = "*"
+    Condition = { StringEquals = { "cloudwatch:namespace" = local.metrics_namespace } }
+  }] : []
+
   # SQS authorizes a batch call (DeleteMessageBatch, ChangeMessageVisibilityBatch) with the
   # single action's permission: there is no IAM action for the batch versions (Amazon SQS
   # Developer Guide, "Amazon SQS batch actions").
@@ -112,7 +129,7 @@ locals {
       {
         Sid      = "FleetQueue"
         Effect   = "Allow"
-        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+        Action   = concat(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], local.dispatch_signal ? ["sqs:GetQueueAttributes"] : [])
         Resource = [var.fleet_queue.queue_arn]
       },
       {
@@ -156,6 +173,7 @@ locals {
           Resource = local.endpoint_arns
         }] : [],
         lookup(local.queue_statements, key, []),
+        key == "dispatcher" ? local.dispatcher_signal_statements : [],
         fn.asynchronous ? [{
           Sid      = "DeadLetterQueue"
           Effect   = "Allow"
@@ -166,7 +184,8 @@ locals {
           # The reconciler reads every endpoint's ApproximateBacklogSize with one GetMetricData
           # call (CONTRACT.md section 5). GetMetricData supports no resource-level permissions,
           # so "*" is its only valid resource. The metrics the functions publish are log lines
-          # in the embedded metric format: no cloudwatch:PutMetricData.
+          # in the embedded metric format (no cloudwatch:PutMetricData), but for the queue-mode
+          # dispatcher's high-resolution signal (statement FleetSignal).
           Sid      = "FleetMetrics"
           Effect   = "Allow"
           Action   = "cloudwatch:GetMetricData"

@@ -37,6 +37,7 @@ variable "fleet_config" {
       failure_path         = optional(string)
       room_per_capacity    = number
       run_seconds          = number
+      signal_seconds       = optional(number, 10)
     }))
     endpoints = list(object({
       name                  = string

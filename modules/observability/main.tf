@@ -21,7 +21,7 @@ locals {
   alarm_actions = var.alarm_actions
 
   # The queue-mode names with placeholders in direct mode, where nothing reads them.
-  fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0 } : var.fleet_queue
+  fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0, signal_seconds = 0 } : var.fleet_queue
 
   # The operational alarms, one entry each: any function error, any dead letter, a failed
   # scaling activity (from the decision logs), and router 5XX answers above a threshold.
@@ -237,6 +237,21 @@ locals {
         }
       },
     ], 0, var.fleet_queue == null ? 0 : 3),
+    # Queue mode with the dispatcher's high-resolution signal: what the burst scale-out alarm
+    # reads, at its period.
+    slice([
+      {
+        type = "metric", x = 0, y = 30, width = 12, height = 6
+        properties = {
+          title   = "Fleet queue: requests waiting or in flight per in-service capacity unit (burst scale-out signal)"
+          region  = local.region
+          view    = "timeSeries"
+          stat    = "Maximum"
+          period  = local.fleet_queue.signal_seconds
+          metrics = [[var.metric_namespace, "OutstandingPerCapacity", "Fleet", var.fleet_name, { label = "outstanding per unit" }]]
+        }
+      },
+    ], 0, local.fleet_queue.signal_seconds > 0 ? 1 : 0),
   )
 }
 

@@ -40,11 +40,12 @@ variable "dead_letter_queue_names" {
 }
 
 variable "fleet_queue" {
-  description = "Queue mode: the fleet queue and its dead-letter queue (names), and the age of the oldest waiting request, seconds, at which an alarm fires. One alarm each, and dashboard widgets. null in direct mode."
+  description = "Queue mode: the fleet queue and its dead-letter queue (names), the age of the oldest waiting request, seconds, at which an alarm fires, and how often the dispatcher publishes OutstandingPerCapacity (FLEET_CONFIG queue.signal_seconds; 0: it does not). One alarm each, and dashboard widgets. null in direct mode."
   type = object({
     queue_name             = string
     dead_letter_queue_name = string
     age_alarm_seconds      = number
+    signal_seconds         = optional(number, 10)
   })
   default = null
 
