@@ -381,8 +381,8 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
 
 # Burst scale-out (queue mode): the load signal's 1-minute datapoints arrive about 2 minutes
 # late, so the fast alarm sees a burst about 3 minutes after it starts. The dispatcher
-# publishes OutstandingPerCapacity = (fleet queue ApproximateNumberOfMessages +
-# ApproximateNumberOfMessagesNotVisible) / max(in-service capacity units, 1) every
+# publishes OutstandingPerCapacity = (fleet queue ApproximateNumberOfMessages + its ledger's
+# outstanding requests) / max(in-service capacity units, 1) every
 # dispatch_signal_seconds with StorageResolution 1, and this alarm reads it at that period.
 # PutMetricAlarm Period: "Valid values are 10, 20, 30, and any multiple of 60", and 10, 20 or
 # 30 only for metrics stored with a StorageResolution of 1 (CloudWatch API reference,
@@ -390,9 +390,8 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
 # every 10 seconds" (CloudWatch user guide, AlarmThatSendsEmail).
 # The alarm drives the fast scale-out policy with the fast alarm's threshold: step bounds are
 # offsets from the threshold of the alarm that invokes the policy, so the same steps apply.
-# Unlike the load it counts no arrivals (a), and a message the dispatcher holds counts as in
-# flight (NotVisible) until its completion deletes it, or its 7-hour hold ends when the
-# completion was lost. "Except for Auto Scaling actions, the actions happen only on state
+# Unlike the load it counts no arrivals (a); the ledger counts a dispatched request until its
+# completion, and its backlog clamp forgets one whose completion was lost. "Except for Auto Scaling actions, the actions happen only on state
 # transitions" (CloudWatch user guide, Alarm actions): while the burst lasts the alarm keeps
 # invoking the policy, which its cooldown paces. Missing data is not breaching: the
 # dispatcher publishes nothing between its scheduled invocations (about 10 s a minute).
