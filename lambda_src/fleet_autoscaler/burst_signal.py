@@ -1,23 +1,29 @@
-"""Queue mode's fast signal: the fleet's outstanding work per in-service capacity unit.
+"""The burst signal: how much work arrives or waits per in-service capacity unit, fresh.
 
 The load signal's datapoints are one minute long and CloudWatch publishes them 1-3
 minutes late, so target tracking and the fast scale-out alarm see a burst minutes after
-it starts. The dispatcher knows the fleet's outstanding work at once: the fleet queue's
-``ApproximateNumberOfMessages`` (waiting for room; one GetQueueAttributes call,
-https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html)
-plus its ledger's outstanding requests per endpoint (dispatched minus completed, clamped
-by the endpoints' backlog datapoints, :mod:`fleet_autoscaler.dispatch`). Not the queue's
-``ApproximateNumberOfMessagesNotVisible``: a held message whose completion was lost, or
-whose receipt handle a cold start forgot, stays invisible for hours after its request
-finished, and the alarm would keep scaling out on work that is done; the ledger's clamp
-forgets such work within ``backlog_max_age_seconds``.
-Every ``queue.signal_seconds`` it publishes that work per in-service capacity unit as a
-high-resolution metric (PutMetricData with ``StorageResolution`` 1); the module's burst
-alarm (period 10-30 s, evaluated every 10 s) invokes the fast scale-out step on it.
+it starts. The module's burst alarm (period 10-30 s, evaluated every 10 s) invokes the
+same fast scale-out step on a high-resolution signal instead:
 
-The capacity is :func:`~fleet_autoscaler.control.fleet_capacity` of the dispatcher's
-fleet view. Decisions here are pure (:func:`outstanding_per_capacity`, :func:`due`);
-:class:`SignalPublisher` is the thin CloudWatch adapter.
+- **queue mode**: the dispatcher knows the fleet's outstanding work at once: the fleet
+  queue's ``ApproximateNumberOfMessages`` (waiting for room; one GetQueueAttributes call,
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html)
+  plus its ledger's outstanding requests (dispatched minus completed, clamped by the
+  endpoints' backlog datapoints, :mod:`fleet_autoscaler.dispatch`). Not the queue's
+  ``ApproximateNumberOfMessagesNotVisible``: a held message whose completion was lost, or
+  whose receipt handle a cold start forgot, stays invisible for hours after its request
+  finished, and the alarm would keep scaling out on finished work; the ledger's clamp
+  forgets it within ``backlog_max_age_seconds``. Every ``queue.signal_seconds`` it
+  publishes that work per capacity unit (:func:`outstanding_per_capacity`, capacity from
+  :func:`~fleet_autoscaler.control.fleet_capacity`) as ``OutstandingPerCapacity`` with
+  PutMetricData and ``StorageResolution`` 1 (:class:`SignalPublisher`).
+- **direct mode**: the router has no queue to read but sees each request as it routes it:
+  its ``routed`` log line carries ``RoutedPerCapacity`` (:func:`routed_per_capacity`) in
+  the embedded metric format with ``StorageResolution`` 1 (``log.routed_metric``; no API
+  call). The alarm reads its Sum x 60 / period: requests arriving per minute per unit.
+
+Decisions here are pure (:func:`outstanding_per_capacity`, :func:`routed_per_capacity`,
+:func:`due`); :class:`SignalPublisher` is the thin CloudWatch adapter.
 """
 
 from __future__ import annotations
@@ -41,6 +47,13 @@ def outstanding_per_capacity(waiting: int, outstanding: float, capacity: float) 
     capacity unit; the divisor is at least 1, as the load signal's is, so an empty fleet
     reads its whole outstanding work."""
     return (max(0, waiting) + max(0.0, outstanding)) / max(capacity, 1.0)
+
+
+def routed_per_capacity(capacity: float) -> float:
+    """Direct mode's burst signal, one value per routed request: 1 / max(capacity, 1). Its
+    Sum over a period is the requests routed in it per capacity unit; the module's alarm
+    multiplies it by 60 / period, the load signal's arrivals term at high resolution."""
+    return 1.0 / max(capacity, 1.0)
 
 
 def due(last: float | None, now: float, every: int) -> bool:

@@ -44,6 +44,12 @@ def _integer(value: Any, field: str, minimum: int | None = None) -> int:
     return number
 
 
+def _boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"FLEET_CONFIG: {field} must be true or false, got {value!r}")
+    return value
+
+
 def _number(value: Any, field: str, minimum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"FLEET_CONFIG: {field} must be a finite number")
@@ -252,6 +258,7 @@ def parse_config(text: str | None) -> FleetConfig:
         router_api_stage=router_api_stage,
         dispatch=dispatch,
         queue=queue,
+        burst_signal=_boolean(raw.get("burst_signal", True), "burst_signal"),
     )
     if config.min_capacity > config.max_capacity:
         raise ConfigError(

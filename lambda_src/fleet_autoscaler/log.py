@@ -64,34 +64,53 @@ def error(message: str, **fields: Any) -> None:
     _logger.error(message, extra={"fields": fields}, exc_info=True)
 
 
-def fleet_capacity_metric(
-    namespace: str, fleet: str, in_service: int, desired: int, timestamp: float
+def _emf(
+    namespace: str,
+    fleet: str,
+    metrics: list[dict[str, Any]],
+    values: dict[str, float],
+    timestamp: float,
+    fields: dict[str, Any] | None = None,
 ) -> None:
-    """One CloudWatch embedded-metric-format line: InServiceCapacity and DesiredCapacity.
-
-    CloudWatch Logs extracts the metrics from the log line itself, so publishing
-    them costs no API call
+    """One CloudWatch embedded-metric-format line (dimension Fleet), with ``fields`` beside
+    the metrics. CloudWatch Logs extracts the metrics from the log line itself, so
+    publishing them costs no API call
     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
-    """
+    Always written, whatever the log level: target tracking and alarms read it."""
     line = {
+        **(fields or {}),
         "_aws": {
             "Timestamp": int(timestamp * 1000),
             "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": [["Fleet"]],
-                    "Metrics": [
-                        {"Name": "InServiceCapacity", "Unit": "Count"},
-                        {"Name": "DesiredCapacity", "Unit": "Count"},
-                    ],
-                }
+                {"Namespace": namespace, "Dimensions": [["Fleet"]], "Metrics": metrics}
             ],
         },
         "Fleet": fleet,
-        "InServiceCapacity": in_service,
-        "DesiredCapacity": desired,
+        **values,
     }
-    # Always written, whatever the log level: target tracking and alarms read it.
     record = _logger.makeRecord(_LOGGER_NAME, logging.INFO, __file__, 0, "metric", (), None)
     record.raw = line
     _logger.handle(record)
+
+
+def fleet_capacity_metric(
+    namespace: str, fleet: str, in_service: int, desired: int, timestamp: float
+) -> None:
+    """InServiceCapacity and DesiredCapacity, one EMF line."""
+    metrics = [
+        {"Name": "InServiceCapacity", "Unit": "Count"},
+        {"Name": "DesiredCapacity", "Unit": "Count"},
+    ]
+    values = {"InServiceCapacity": in_service, "DesiredCapacity": desired}
+    _emf(namespace, fleet, metrics, values, timestamp)
+
+
+def routed_metric(
+    namespace: str, fleet: str, per_capacity: float, timestamp: float, **fields: Any
+) -> None:
+    """The router's ``routed`` line with the burst signal: RoutedPerCapacity, a
+    high-resolution metric (MetricDefinition ``StorageResolution`` 1), whose Sum over a
+    period is the requests routed in it per in-service capacity unit."""
+    metrics = [{"Name": "RoutedPerCapacity", "Unit": "None", "StorageResolution": 1}]
+    fields = {"level": "INFO", "message": "routed", **fields}
+    _emf(namespace, fleet, metrics, {"RoutedPerCapacity": per_capacity}, timestamp, fields)

@@ -97,6 +97,9 @@ class FleetConfig:
     router_api_stage: str | None = None
     dispatch: str = "direct"
     queue: QueueSpec | None = None
+    # Direct mode, async: the router's log line per routed request carries the burst
+    # signal, RoutedPerCapacity (a high-resolution EMF metric; burst_signal.py).
+    burst_signal: bool = True
 
     def endpoint(self, name: str) -> EndpointSpec | None:
         for spec in self.endpoints:

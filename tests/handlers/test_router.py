@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections import Counter
 
 import pytest
@@ -361,3 +362,48 @@ def test_an_unhandled_error_logs_message_and_traceback_but_no_payload(
     assert errors[0]["error_message"] == "view is broken"
     assert "in broken" in errors[0]["traceback"]
     assert marker not in json.dumps(logs)
+
+
+def _routed(logs):
+    return [line for line in logs if line.get("message") == "routed"]
+
+
+def test_each_routed_async_request_carries_the_burst_signal_in_emf(make_fleet, logs):
+    fleet = make_fleet(instances={"demo-g5": 2, "demo-g6": 2, "demo-g4dn": 0})  # 4 units
+    install_runtime_spy()
+    fleet.clock.advance(12.5)
+    assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
+    [line] = _routed(logs)
+    assert line["RoutedPerCapacity"] == 0.25 and line["Fleet"] == "demo"
+    assert line["endpoint"] in {"demo-g5", "demo-g6"} and line["fleet_capacity"] == 4
+    [directive] = line["_aws"]["CloudWatchMetrics"]
+    assert directive == {
+        "Namespace": fleet.config.get("metrics_namespace", "SageMakerFleet"),
+        "Dimensions": [["Fleet"]],
+        "Metrics": [{"Name": "RoutedPerCapacity", "Unit": "None", "StorageResolution": 1}],
+    }
+    assert line["_aws"]["Timestamp"] == int(fleet.clock.now * 1000)
+
+
+def test_the_burst_signal_is_written_whatever_the_log_level(make_fleet, logs):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    logging.getLogger("fleet_autoscaler").setLevel(logging.WARNING)
+    assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
+    assert [line["RoutedPerCapacity"] for line in _routed(logs)] == [1.0]
+
+
+def test_no_burst_signal_when_the_config_turns_it_off(make_fleet, logs):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0}, burst_signal=False)
+    install_runtime_spy()
+    assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
+    [line] = _routed(logs)
+    assert "_aws" not in line and "RoutedPerCapacity" not in line
+
+
+def test_no_burst_signal_for_a_realtime_fleet(make_fleet, logs):
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1}, **realtime_config())
+    install_runtime_spy()
+    assert fleet.route({"ContentType": "text/csv"}, body="1,2")["statusCode"] == 200
+    [line] = _routed(logs)
+    assert "_aws" not in line and "RoutedPerCapacity" not in line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet_autoscaler.burst_signal import due, outstanding_per_capacity
+from fleet_autoscaler.burst_signal import due, outstanding_per_capacity, routed_per_capacity
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,11 @@ def test_outstanding_per_capacity(waiting, outstanding, capacity, expected):
 )
 def test_due_once_per_aligned_period(last, now, every, expected):
     assert due(last, now, every) is expected
+
+
+@pytest.mark.parametrize(
+    ("capacity", "expected"), [(4, 0.25), (1, 1.0), (0, 1.0), (0.5, 1.0), (12, 1 / 12)]
+)
+def test_routed_per_capacity_sums_to_requests_per_unit(capacity, expected):
+    # The alarm's Sum over a period of one value per request: requests per capacity unit.
+    assert routed_per_capacity(capacity) == pytest.approx(expected)

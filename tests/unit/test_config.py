@@ -18,6 +18,8 @@ def test_design_example_parses():
     assert config.endpoints[0].variant == "AllTraffic"
     assert config.capacity_retry_seconds == 900
     assert config.router_cache_ttl_seconds == 5.0
+    assert config.burst_signal is True  # the router's RoutedPerCapacity (direct, async)
+    assert parse_config(json.dumps(default_config(burst_signal=False))).burst_signal is False
 
 
 def test_optional_fields_take_defaults():
@@ -110,6 +112,8 @@ def _broken(**changes):
         (_broken(router_api={"name": "fleet-router"}), "router_api"),
         (_broken(router_api={"name": "", "stage": "v1"}), "router_api.name"),
         (_broken(router_api={"name": "r", "stage": 1}), "router_api.stage"),
+        (_broken(burst_signal="true"), "burst_signal must be true or false, got 'true'"),
+        (_broken(burst_signal=1), "burst_signal must be true or false, got 1"),
     ],
 )
 def test_invalid_config_names_the_bad_field(text, field):

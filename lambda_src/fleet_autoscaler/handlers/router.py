@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import aws, clock, log, runtime
+from ..burst_signal import routed_per_capacity
 from ..config import load_config
 from ..dispatch import INFERENCE_ID, promised_location, queue_message
 from ..fleet_view import FleetSnapshot
@@ -336,14 +337,22 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except Retryable as exc:
             failures.append(exc.code)
             continue
-        log.info(
-            "routed",
-            fleet=config.fleet_name,
-            endpoint=endpoint,
-            attempts=len(tried),
-            failed_attempts=list(zip(tried, failures, strict=False)),
-            fleet_capacity=snapshot.capacity,
-        )
+        fields = {
+            "endpoint": endpoint,
+            "attempts": len(tried),
+            "failed_attempts": list(zip(tried, failures, strict=False)),
+            "fleet_capacity": snapshot.capacity,
+        }
+        if config.burst_signal and config.invocation_mode == "async":
+            log.routed_metric(
+                config.metrics_namespace,
+                config.fleet_name,
+                routed_per_capacity(snapshot.capacity),
+                clock.now(),
+                **fields,
+            )
+        else:
+            log.info("routed", fleet=config.fleet_name, **fields)
         return _respond(config, endpoint, response)
     if failures:
         runtime.fleet_view().invalidate()
