@@ -343,15 +343,25 @@ class ScalableTarget:
         return best
 
 
+def burst_periods(settings: ScalingSettings, mode: str) -> int:
+    """The burst alarm's datapoints for a dispatch mode: the router's arrivals per 10 s are
+    noisier at light traffic than the dispatcher's outstanding work, so direct mode waits
+    for more of them (README, "Choosing the defaults")."""
+    if mode == "queue":
+        return settings.burst_evaluation_periods_queue
+    return settings.burst_evaluation_periods_direct
+
+
 def fleet_target(
     settings: ScalingSettings,
     min_capacity: int,
     max_capacity: int,
     signal: str | None = None,
-    burst: bool = False,
+    burst: str | None = None,
 ) -> ScalableTarget:
     """The module's policies for ``signal`` (default: the settings' ``scaling_signal``);
-    ``burst``: queue mode's burst alarm on the dispatcher's signal (load signal only)."""
+    ``burst``: the burst alarm of the dispatch mode (``queue``: on the dispatcher's
+    OutstandingPerCapacity; ``direct``: on the router's RoutedPerCapacity), load only."""
     signal = signal or settings.scaling_signal
     if signal == "load":
         return ScalableTarget(
@@ -380,7 +390,7 @@ def fleet_target(
             else None,
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
-            burst=BurstAlarm(Alarm(settings.burst_evaluation_periods)) if burst else None,
+            burst=BurstAlarm(Alarm(burst_periods(settings, burst))) if burst else None,
         )
     return ScalableTarget(
         min_capacity,

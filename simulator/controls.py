@@ -14,6 +14,7 @@ SageMaker events change.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scali
 from .autoscaling import ScalableTarget, fleet_target, load_metric, waiting_without_capacity
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
-from .fleet_queue import sqs_depth_key
+from .fleet_queue import SIGNAL_SECONDS, sqs_depth_key
 from .scenario import API_NAME, API_STAGE, Scenario
 
 DISPATCH_MODES = ("direct", "queue")
@@ -195,6 +196,24 @@ class SimRuntime:
         }
 
 
+class RoutedSignal(logging.Handler):
+    """Direct mode's burst signal as CloudWatch Logs would extract it: the
+    ``RoutedPerCapacity`` value and timestamp of each EMF line the real router writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[float, float]] = []  # (epoch seconds, value)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        raw = getattr(record, "raw", None)
+        if isinstance(raw, dict) and "RoutedPerCapacity" in raw:
+            self.values.append((raw["_aws"]["Timestamp"] / 1000.0, float(raw["RoutedPerCapacity"])))
+
+    def drain(self) -> list[tuple[float, float]]:
+        values, self.values = self.values, []
+        return values
+
+
 class FleetControl(SignalScaled):
     """This project's control plane, called exactly as AWS would call it."""
 
@@ -210,10 +229,12 @@ class FleetControl(SignalScaled):
         endpoint_exists: Any = None,
         queue: dict[str, Any] | None = None,
         runtime_client: SimRuntime | None = None,
+        signal_seconds: int = SIGNAL_SECONDS,
     ) -> None:
         """``queue``: FLEET_CONFIG's ``queue`` object, which puts the fleet in queue mode
         (the router enqueues, :meth:`dispatch` runs the real dispatcher); ``runtime_client``
-        then answers the dispatcher's InvokeEndpointAsync."""
+        then answers the dispatcher's InvokeEndpointAsync. ``signal_seconds``: the burst
+        alarm's period (0: no burst signal nor alarm); in queue mode ``queue`` says it."""
         self.label = scenario.strategy if queue is None else f"{scenario.strategy}-queue"
         self.dispatch_mode = "direct" if queue is None else "queue"
         self.queue_name = None if queue is None else str(queue["queue_url"]).rsplit("/", 1)[-1]
@@ -230,19 +251,22 @@ class FleetControl(SignalScaled):
                 "queue mode scales on the load signal (the fleet queue's depth joins it); "
                 f"not on {self.signal!r}"
             )
-        self.signal_seconds = 0 if queue is None else int(queue.get("signal_seconds", 0))
+        if queue is not None:
+            signal_seconds = int(queue.get("signal_seconds", 0))
+        self.signal_seconds = signal_seconds if self.signal == "load" else 0
         self.target = fleet_target(
             settings,
             scenario.min_capacity,
             scenario.max_capacity,
             self.signal,
-            burst=self.signal_seconds > 0,
+            burst=self.dispatch_mode if self.signal_seconds > 0 else None,
         )
         self.requested = sum(
             ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints
         )
         os.environ["STATE_TABLE"] = table
         config = scenario.fleet_config()
+        config["burst_signal"] = self.signal_seconds > 0
         if queue is not None:
             config.update(dispatch="queue", queue=queue)
         os.environ["FLEET_CONFIG"] = json.dumps(config)
@@ -256,6 +280,8 @@ class FleetControl(SignalScaled):
         elif endpoint_exists is not None:
             # aws.runtime_client() serves an override before its per-timeout clients
             aws.override("sagemaker-runtime", SimRuntime(endpoint_exists))
+        # direct mode: the router's EMF lines, read by the world (which attaches it)
+        self.routed_signal = RoutedSignal() if queue is None and self.signal_seconds else None
 
     def initial_instances(self) -> dict[str, int]:
         return {ep.name: ep.initial_instances for ep in self._scenario.endpoints}

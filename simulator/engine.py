@@ -37,7 +37,13 @@ from .controls import (
     capacity_key,
     endpoint_key,
 )
-from .fleet_queue import OUTPUT_PATH, FleetQueue, fast_sqs_clock, sqs_depth_key
+from .fleet_queue import (
+    OUTPUT_PATH,
+    SIGNAL_SECONDS,
+    FleetQueue,
+    fast_sqs_clock,
+    sqs_depth_key,
+)
 from .inference import InferenceModel
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
@@ -234,6 +240,9 @@ class World:
                 endpoint_exists=self.sagemaker.exists,
                 queue=self.fleet_queue_config,
                 runtime_client=runtime_client,
+                signal_seconds=(
+                    SIGNAL_SECONDS if self.signal_seconds is None else self.signal_seconds
+                ),
             )
         return make_control(self.control_name, self.scenario, self.sagemaker, self.target)
 
@@ -384,9 +393,15 @@ class World:
                 self.on_serve,
                 on_patch=self.by_hand_patches.append,
             )
+        routed = getattr(self.control, "routed_signal", None)
+        logger = logging.getLogger("fleet_autoscaler")
+        if routed is not None:
+            logger.addHandler(routed)
         try:
             return self._loop(progress)
         finally:
+            if routed is not None:
+                logger.removeHandler(routed)
             if api is not None:
                 api.stop()
 
@@ -420,6 +435,19 @@ class World:
         """The dispatcher's PutMetricData at ``at``: the datapoint of its period."""
         period = self.control.signal_seconds  # type: ignore[union-attr]
         self.signal_points[math.floor(at / period)] = value
+
+    def _routed_signal(self) -> None:
+        """Direct mode: the router's RoutedPerCapacity lines of this tick, summed per alarm
+        period and scaled by 60 / period as the module's metric math does (Sum x 60 / P:
+        requests arriving per minute per capacity unit)."""
+        routed = getattr(self.control, "routed_signal", None)
+        if routed is None:
+            return
+        period = self.control.signal_seconds  # type: ignore[union-attr]
+        epoch = self.scenario.start_time.timestamp()
+        for at, value in routed.drain():
+            index = math.floor((at - epoch) / period)
+            self.signal_points[index] = self.signal_points.get(index, 0.0) + value * 60 / period
 
     def _burst_alarm(self) -> Step | None:
         """The burst alarm's evaluation (every tick, 10 s): the high-resolution datapoints
@@ -483,6 +511,7 @@ class World:
                     self.fleet_queue.enqueue(f"req-{request_id}", when, work)
                 else:
                     self.inference.arrive(endpoint, when, work)
+            self._routed_signal()
             if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
                 due, first, last = self._dispatch_due(start)
                 if due:

@@ -74,7 +74,8 @@ class ScalingSettings:
     scale_from_zero_cooldown_seconds: float
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
-    burst_evaluation_periods: int
+    burst_evaluation_periods_queue: int
+    burst_evaluation_periods_direct: int
     fast_scale_in_ratio: float
     fast_scale_in_evaluation_periods: int
     fast_scale_in_cooldown_seconds: float

@@ -17,7 +17,7 @@ locals {
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
-  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.defaults.burst_evaluation_periods)
+  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, var.fleet_queue_name != null ? local.defaults.burst_evaluation_periods_queue : local.defaults.burst_evaluation_periods_direct)
   fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)

@@ -331,8 +331,8 @@ def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
     assert metric * actual / new <= 0.9 * target + 1e-9
 
 
-def burst_target() -> ScalableTarget:
-    return fleet_target(SETTINGS, 0, 12, "load", burst=True)
+def burst_target(mode: str = "queue") -> ScalableTarget:
+    return fleet_target(SETTINGS, 0, 12, "load", burst=mode)
 
 
 def one() -> int:
@@ -340,7 +340,7 @@ def one() -> int:
 
 
 def test_the_burst_alarm_needs_its_periods_then_steps_as_the_fast_scale_out():
-    assert SETTINGS.burst_evaluation_periods == 2
+    assert SETTINGS.burst_evaluation_periods_queue == 2
     t = burst_target()
     assert t.evaluate_burst(10, [20.0], one, desired=1) is None  # 1 of 2 datapoints
     decision = t.evaluate_burst(20, [20.0], one, desired=1)
@@ -384,3 +384,11 @@ def test_no_burst_alarm_without_the_signal_and_none_on_an_empty_fleet():
     assert plain.evaluate_burst(10, [50.0, 50.0], one, desired=1) is None
     t = burst_target()
     assert t.evaluate_burst(20, [50.0, 50.0], lambda: 0, desired=0) is None  # scale-from-zero's
+
+
+def test_direct_mode_waits_for_four_datapoints_of_the_routers_signal():
+    assert SETTINGS.burst_evaluation_periods_direct == 4
+    t = burst_target("direct")
+    for now in (10, 20, 30):
+        assert t.evaluate_burst(now, [12.0], one, desired=1) is None
+    assert t.evaluate_burst(40, [12.0], one, desired=1).desired == 3  # +200 % of 1

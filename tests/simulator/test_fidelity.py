@@ -78,7 +78,8 @@ rate = 60
 
 def first_patch(tmp_path, delay: int) -> int:
     path = write_scenario(tmp_path, f"delay{delay}", f"metric_delay_seconds = {delay}\n" + BURST)
-    outcome = simulate(load(path, strategy="priority"), signal="load")
+    # the one-minute alarms alone (the burst alarm's high-resolution signal is tested apart)
+    outcome = simulate(load(path, strategy="priority"), signal="load", signal_seconds=0)
     return next(row.minute for row in outcome.timeline if row.patched is not None)
 
 
@@ -266,3 +267,20 @@ def test_the_delayed_oracle_orders_when_cloudwatch_would_publish(
     assert minute == minute_now + minutes_later and size == size_now
     assert summarise(delayed)["control"] == "oracle-delayed"
     assert summarise(delayed)["p95_queue_wait_seconds"] > summarise(now)["p95_queue_wait_seconds"]
+
+
+def _first_patch(outcome) -> tuple[int, str]:
+    return next((row.minute, row.reason) for row in outcome.timeline if row.patched is not None)
+
+
+def test_direct_modes_burst_alarm_reads_the_routers_emf_lines(tmp_path):
+    # One instance; 40 requests/minute from minute 5. The router's RoutedPerCapacity lines
+    # sum to about 40 per minute per unit (> 8) in each 10-second period from 300 s; the fourth,
+    # [330, 340), reaches the alarm at 360 s: minute 6, two minutes before the one-minute
+    # datapoint of minute 5 is published (480 s).
+    scenario = load(write_scenario(tmp_path, "burst", BURST_AT_5))
+    fast, off = simulate(scenario), simulate(scenario, signal_seconds=0)
+    minute, reason = _first_patch(fast)
+    assert minute == 6 and reason.startswith("burst scale-out: ")
+    assert _first_patch(off)[0] == 8 and "burst" not in _first_patch(off)[1]
+    assert summarise(fast)["backlog_minutes"] < summarise(off)["backlog_minutes"]
