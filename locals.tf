@@ -34,6 +34,9 @@ locals {
     scale_to_zero_idle_seconds = coalesce(var.scale_to_zero_idle_seconds, local.scaling_defaults.scale_to_zero_idle_seconds)
     router_api                 = { name = local.router_api_name, stage = var.router_api.stage_name }
     dispatch                   = var.dispatch
+    # The burst signal (README, burst scale-out alarm): in direct mode the router logs
+    # RoutedPerCapacity (embedded metric format) for each request it routes.
+    burst_signal = local.burst_signal
     queue = local.queue_mode ? {
       queue_url            = module.fleet_queue[0].queue_url
       completion_queue_url = module.fleet_queue[0].completion_queue_url
@@ -41,7 +44,7 @@ locals {
       failure_path         = local.dispatch_failure_path == null ? null : "${trimsuffix(local.dispatch_failure_path, "/")}/"
       room_per_capacity    = var.dispatch_room_per_capacity
       run_seconds          = var.dispatch_run_seconds
-      signal_seconds       = var.dispatch_signal_seconds
+      signal_seconds       = var.burst_signal_seconds
     } : null
     endpoints = [
       for index, endpoint in var.fleet.endpoints : {
@@ -57,6 +60,9 @@ locals {
   }
 
   endpoint_names = [for endpoint in var.fleet.endpoints : endpoint.name]
+
+  # The burst signal and its alarm: async fleets on the load signal, in both dispatch modes.
+  burst_signal = var.burst_signal_seconds > 0 && var.fleet.invocation_mode == "async" && local.scaling_signal == "load"
 
   # Queue mode (CONTRACT.md sections 1 and 5). The endpoints share one output path: the
   # module's own endpoints use endpoint_deployment's, the caller's are given by

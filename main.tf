@@ -110,7 +110,7 @@ module "autoscaling" {
   fleet_name                         = var.fleet.name
   # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
   fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null
-  dispatch_signal_seconds    = var.dispatch_signal_seconds
+  burst_signal_seconds       = var.burst_signal_seconds
   metrics_namespace          = var.metrics_namespace
   router_api_name            = module.router_api.rest_api_name
   router_stage_name          = module.router_api.stage_name
@@ -160,15 +160,15 @@ module "observability" {
     queue_name             = module.fleet_queue[0].queue_name
     dead_letter_queue_name = module.fleet_queue[0].dead_letter_queue_name
     age_alarm_seconds      = var.dispatch_queue_age_alarm_seconds
-    signal_seconds         = var.dispatch_signal_seconds
   } : null
-  metric_namespace  = var.metrics_namespace
-  router_api_name   = module.router_api.rest_api_name
-  router_stage_name = module.router_api.stage_name
-  alarm_actions     = var.alarm_actions
-  create_alarms     = var.create_alarms
-  create_dashboard  = var.create_dashboard
-  tags              = local.tags
+  burst_signal_seconds = local.burst_signal ? var.burst_signal_seconds : 0
+  metric_namespace     = var.metrics_namespace
+  router_api_name      = module.router_api.rest_api_name
+  router_stage_name    = module.router_api.stage_name
+  alarm_actions        = var.alarm_actions
+  create_alarms        = var.create_alarms
+  create_dashboard     = var.create_dashboard
+  tags                 = local.tags
 }
 
 # Checks across inputs (variable validations may refer to other variables only from 1.9).

@@ -239,13 +239,24 @@ variable "fast_scale_out_evaluation_periods" {
 }
 
 variable "burst_evaluation_periods" {
-  description = "Queue mode: datapoints (dispatch_signal_seconds each) of the dispatcher's OutstandingPerCapacity above the fast threshold before the burst alarm runs the fast scale-out step (1-6). null: scaling_defaults.json."
+  description = "Datapoints (burst_signal_seconds each) of the burst signal above the fast threshold before the burst alarm runs the fast scale-out step (1-6): the dispatcher's OutstandingPerCapacity in queue mode, the router's RoutedPerCapacity per minute in direct mode. null: scaling_defaults.json."
   type        = number
   default     = null
 
   validation {
     condition     = var.burst_evaluation_periods == null || contains([1, 2, 3, 4, 5, 6], coalesce(var.burst_evaluation_periods, 1))
     error_message = "burst_evaluation_periods must be an integer from 1 to 6 (or null)."
+  }
+}
+
+variable "burst_signal_seconds" {
+  description = "Async fleets on the load signal, both dispatch modes: the period of the burst signal and of the burst scale-out alarm, seconds; 0 turns both off. The signal is a high-resolution metric per in-service capacity unit (namespace metrics_namespace, dimension Fleet): in queue mode the dispatcher publishes OutstandingPerCapacity (requests in the fleet queue or in flight) every this many seconds (FLEET_CONFIG queue.signal_seconds); in direct mode the router logs RoutedPerCapacity for each request it routes (embedded metric format, FLEET_CONFIG burst_signal) and the alarm reads its Sum per period, per minute. The alarm runs the fast scale-out step within seconds of a burst. 10, 20 or 30 (the periods of a high-resolution alarm) or 0."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = contains([0, 10, 20, 30], var.burst_signal_seconds)
+    error_message = "burst_signal_seconds must be 0 (off), 10, 20 or 30: CloudWatch accepts a period under 60 s only of 10, 20 or 30 s (PutMetricAlarm Period), for metrics published with StorageResolution 1."
   }
 }
 
@@ -388,7 +399,7 @@ variable "backlog_max_age_seconds" {
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the control plane's metrics: InServiceCapacity/DesiredCapacity (embedded metric format) and the decision-log metric filters (FLEET_CONFIG metrics_namespace)."
+  description = "CloudWatch namespace of the control plane's metrics: InServiceCapacity/DesiredCapacity and the router's RoutedPerCapacity (embedded metric format), the dispatcher's OutstandingPerCapacity (PutMetricData) and the decision-log metric filters (FLEET_CONFIG metrics_namespace)."
   type        = string
   default     = "SageMakerFleet"
 
@@ -479,17 +490,6 @@ variable "dispatch_run_seconds" {
   validation {
     condition     = var.dispatch_run_seconds >= 1 && var.dispatch_run_seconds <= 840 && floor(var.dispatch_run_seconds) == var.dispatch_run_seconds
     error_message = "dispatch_run_seconds must be a whole number from 1 to 840 (FLEET_CONFIG queue.run_seconds; the dispatcher's Lambda timeout, run_seconds + 30, stays within 900)."
-  }
-}
-
-variable "dispatch_signal_seconds" {
-  description = "Queue mode: every this many seconds the dispatcher publishes OutstandingPerCapacity (requests in the fleet queue or in flight per in-service capacity unit; high resolution, namespace metrics_namespace, FLEET_CONFIG queue.signal_seconds), and the burst alarm reads it at this period to run the fast scale-out step within seconds of a burst. 10, 20 or 30 (the periods of a high-resolution alarm); 0 publishes nothing and creates no burst alarm."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = contains([0, 10, 20, 30], var.dispatch_signal_seconds)
-    error_message = "dispatch_signal_seconds must be 0 (off), 10, 20 or 30: CloudWatch accepts a period under 60 s only of 10, 20 or 30 s (PutMetricAlarm Period), for metrics published with StorageResolution 1."
   }
 }
 

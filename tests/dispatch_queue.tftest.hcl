@@ -56,9 +56,10 @@ run "fleet_config_carries_dispatch_and_the_queue" {
 
   assert {
     condition = {
-      for k, v in jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) : k => v if contains(["dispatch", "queue"], k)
+      for k, v in jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) : k => v if contains(["dispatch", "queue", "burst_signal"], k)
       } == {
-      dispatch = "queue"
+      dispatch     = "queue"
+      burst_signal = true
       queue = {
         queue_url            = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-queue"
         completion_queue_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/demo-fleet-completions"
@@ -69,7 +70,7 @@ run "fleet_config_carries_dispatch_and_the_queue" {
         signal_seconds       = 10
       }
     }
-    error_message = "FLEET_CONFIG must carry dispatch = queue and the queue object of CONTRACT.md section 1 (paths end in /)"
+    error_message = "FLEET_CONFIG must carry dispatch = queue, burst_signal and the queue object of CONTRACT.md section 1 (paths end in /)"
   }
 
   assert {
@@ -197,7 +198,7 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
 
   variables {
     dispatch_run_seconds     = 120
-    dispatch_signal_seconds  = 30
+    burst_signal_seconds     = 30
     burst_evaluation_periods = 3
   }
 
@@ -227,7 +228,7 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
 
   assert {
     condition     = jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.signal_seconds == 30 && module.autoscaling.burst_scale_out_alarm.period == 30 && module.autoscaling.burst_scale_out_alarm.evaluation_periods == 3 && module.autoscaling.burst_scale_out_alarm.datapoints_to_alarm == 3
-    error_message = "dispatch_signal_seconds sets FLEET_CONFIG queue.signal_seconds and the burst alarm's period; burst_evaluation_periods its datapoints"
+    error_message = "burst_signal_seconds sets FLEET_CONFIG queue.signal_seconds and the burst alarm's period; burst_evaluation_periods its datapoints"
   }
 
   assert {
@@ -302,6 +303,7 @@ run "load_signal_counts_the_fleet_queue" {
       dimensions          = tomap({ Fleet = "demo" })
       statistic           = "Maximum"
       period              = 10
+      expression          = null
       threshold           = module.autoscaling.fast_scale_out_alarm.threshold
       comparison_operator = "GreaterThanThreshold"
       evaluation_periods  = 2
@@ -322,12 +324,12 @@ run "signal_seconds_zero_publishes_nothing_and_creates_no_burst_alarm" {
   command = plan
 
   variables {
-    dispatch_signal_seconds = 0
+    burst_signal_seconds = 0
   }
 
   assert {
-    condition     = module.autoscaling.burst_scale_out_alarm == null && module.autoscaling.burst_scale_out_alarm_name == null && jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.signal_seconds == 0
-    error_message = "dispatch_signal_seconds = 0: FLEET_CONFIG queue.signal_seconds = 0 and no burst alarm"
+    condition     = module.autoscaling.burst_scale_out_alarm == null && module.autoscaling.burst_scale_out_alarm_name == null && jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).queue.signal_seconds == 0 && jsondecode(module.functions.function_environments["dispatcher"].FLEET_CONFIG).burst_signal == false
+    error_message = "burst_signal_seconds = 0: FLEET_CONFIG queue.signal_seconds = 0, burst_signal = false and no burst alarm"
   }
 
   assert {
@@ -520,8 +522,8 @@ run "direct_mode_creates_no_queue_and_no_dispatcher" {
   }
 
   assert {
-    condition     = module.autoscaling.burst_scale_out_alarm == null && !strcontains(module.observability.dashboard_body, "OutstandingPerCapacity")
-    error_message = "direct mode has no dispatcher signal: no burst alarm and no signal widget"
+    condition     = module.autoscaling.burst_scale_out_alarm.metric_name == "RoutedPerCapacity" && !strcontains(module.observability.dashboard_body, "OutstandingPerCapacity") && strcontains(module.observability.dashboard_body, "RoutedPerCapacity")
+    error_message = "direct mode has no dispatcher signal: its burst alarm and signal widget read the router's RoutedPerCapacity"
   }
 }
 

@@ -44,6 +44,7 @@ run "fleet_config_matches_the_inputs" {
       scale_to_zero_idle_seconds = 900
       router_api                 = { name = "demo-fleet-router", stage = "live" }
       dispatch                   = "direct"
+      burst_signal               = true
       endpoints = [
         { name = "demo-g5", variant = "AllTraffic", capacity_per_instance = 1, min_instances = 0, max_instances = 4, priority = 1, share = 1 },
         { name = "Demo-G6", variant = "Blue", capacity_per_instance = 2, min_instances = 0, max_instances = 4, priority = 2, share = 2 },
@@ -292,8 +293,8 @@ run "observability_covers_functions_queues_and_scaling" {
   }
 
   assert {
-    condition     = length(jsondecode(module.observability.dashboard_body).widgets) == 8 && output.dashboard_name == "demo-fleet-fleet"
-    error_message = "the dashboard must be created with its widgets"
+    condition     = length(jsondecode(module.observability.dashboard_body).widgets) == 9 && output.dashboard_name == "demo-fleet-fleet"
+    error_message = "the dashboard must be created with its widgets (eight, and the burst signal's)"
   }
 }
 
@@ -345,6 +346,11 @@ run "realtime_fleet" {
       ])
     ])
     error_message = "realtime fleets track InvocationsPerInstance per endpoint and variant"
+  }
+
+  assert {
+    condition     = module.autoscaling.burst_scale_out_alarm == null && module.autoscaling.burst_scale_out_alarm_name == null && jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).burst_signal == false && !strcontains(module.observability.dashboard_body, "RoutedPerCapacity")
+    error_message = "a realtime fleet (backlog signal) has no burst signal: burst_signal = false, no burst alarm and no signal widget"
   }
 }
 

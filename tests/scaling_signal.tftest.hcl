@@ -7,6 +7,14 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
+# Every scaling policy's mocked ARN is the same; the fast scale-out policy gets its own so that
+# the burst alarm's action can be told apart.
+override_resource {
+  target          = module.autoscaling.aws_appautoscaling_policy.fast_scale_out[0]
+  override_during = plan
+  values          = { arn = "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" }
+}
+
 variables {
   fleet = {
     name         = "demo"
@@ -136,6 +144,47 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
     ])
     error_message = "at load = m x target the fast step adds (m - 1) x 100 % so that the new capacity is about actual x load / target"
   }
+
+  assert {
+    condition = module.autoscaling.burst_scale_out_alarm_name == "demo-fleet-burst-scale-out" && module.autoscaling.burst_scale_out_alarm == {
+      namespace           = "SageMakerFleet"
+      metric_name         = "RoutedPerCapacity"
+      dimensions          = tomap({ Fleet = "demo" })
+      statistic           = "Sum"
+      period              = 10
+      expression          = "m * 6"
+      threshold           = module.autoscaling.fast_scale_out_alarm.threshold
+      comparison_operator = "GreaterThanThreshold"
+      evaluation_periods  = 2
+      datapoints_to_alarm = 2
+      treat_missing_data  = "notBreaching"
+      alarm_actions       = toset(["arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out"])
+    }
+    error_message = "direct mode: the burst alarm reads the router's RoutedPerCapacity (Sum over 10 s, x 6 = per minute) and runs the fast scale-out policy at the fast alarm's threshold after 2 datapoints"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_policy_arn == "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" && jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).burst_signal == true
+    error_message = "the burst alarm's action is the fast scale-out policy itself, and FLEET_CONFIG burst_signal = true tells the router to log RoutedPerCapacity"
+  }
+}
+
+run "burst_signal_seconds_zero_turns_the_burst_signal_and_alarm_off" {
+  command = plan
+
+  variables {
+    burst_signal_seconds = 0
+  }
+
+  assert {
+    condition     = module.autoscaling.burst_scale_out_alarm == null && module.autoscaling.burst_scale_out_alarm_name == null && jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).burst_signal == false
+    error_message = "burst_signal_seconds = 0: FLEET_CONFIG burst_signal = false and no burst alarm"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm != null && !strcontains(module.observability.dashboard_body, "RoutedPerCapacity")
+    error_message = "turning the burst signal off keeps fast scale-out and drops the signal's widget"
+  }
 }
 
 run "fast_scale_in_defaults_come_from_scaling_defaults_json" {
@@ -239,6 +288,11 @@ run "backlog_signal_stays_selectable" {
       for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
     ] == ["MAX([b1, b2, b3])"] && module.autoscaling.fast_scale_out_alarm == null && module.autoscaling.fast_scale_in_alarm == null && module.autoscaling.fast_scale_in_policy == null
     error_message = "the backlog signal keeps the HasBacklogWithoutCapacity alarm and has no fast step (neither out nor in)"
+  }
+
+  assert {
+    condition     = module.autoscaling.burst_scale_out_alarm == null && jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).burst_signal == false
+    error_message = "the backlog signal has no burst signal and no burst alarm"
   }
 }
 

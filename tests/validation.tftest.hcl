@@ -908,14 +908,14 @@ run "rejects_dispatch_run_seconds_above_840" {
   expect_failures = [var.dispatch_run_seconds]
 }
 
-run "rejects_dispatch_signal_seconds_not_a_high_resolution_period" {
+run "rejects_burst_signal_seconds_not_a_high_resolution_period" {
   command = plan
 
   variables {
-    dispatch_signal_seconds = 15
+    burst_signal_seconds = 15
   }
 
-  expect_failures = [var.dispatch_signal_seconds]
+  expect_failures = [var.burst_signal_seconds]
 }
 
 run "rejects_dispatch_output_path_not_s3" {

@@ -68,8 +68,13 @@ locals {
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
   fast_scale_out  = local.load
   fast_scale_in   = local.load && local.fast_scale_in_ratio > 0
-  # Queue mode: the dispatcher's high-resolution OutstandingPerCapacity wakes fast scale-out.
-  burst_scale_out = local.queue_mode && local.load && var.dispatch_signal_seconds > 0
+  # The burst signal wakes fast scale-out within seconds (async fleets on the load signal, both
+  # dispatch modes): in queue mode the dispatcher's OutstandingPerCapacity, in direct mode the
+  # router's RoutedPerCapacity; both high resolution, every burst_signal_seconds.
+  burst_scale_out = local.load && var.burst_signal_seconds > 0
+  # Direct mode: Sum of RoutedPerCapacity over a period of P s x 60 / P = requests routed per
+  # minute per capacity unit, the load's arrivals term, so the fast threshold applies (6, 3, 2).
+  burst_per_minute = var.burst_signal_seconds > 0 ? 60 / var.burst_signal_seconds : 0
 
   # Scale from zero with the load signal adds ceil(waiting / target) units: the alarm fires
   # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units; the
@@ -379,39 +384,91 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
   tags = var.tags
 }
 
-# Burst scale-out (queue mode): the load signal's 1-minute datapoints arrive about 2 minutes
-# late, so the fast alarm sees a burst about 3 minutes after it starts. The dispatcher
-# publishes OutstandingPerCapacity = (fleet queue ApproximateNumberOfMessages + its ledger's
-# outstanding requests) / max(in-service capacity units, 1) every
-# dispatch_signal_seconds with StorageResolution 1, and this alarm reads it at that period.
+# Burst scale-out: the load signal's 1-minute datapoints arrive about 2 minutes late, so the
+# fast alarm sees a burst about 3 minutes after it starts. A high-resolution signal, every
+# burst_signal_seconds, lets this alarm run the fast scale-out step within seconds instead.
 # PutMetricAlarm Period: "Valid values are 10, 20, 30, and any multiple of 60", and 10, 20 or
-# 30 only for metrics stored with a StorageResolution of 1 (CloudWatch API reference,
-# PutMetricAlarm). "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated
-# every 10 seconds" (CloudWatch user guide, AlarmThatSendsEmail).
-# The alarm drives the fast scale-out policy with the fast alarm's threshold: step bounds are
+# 30 only for metrics stored with a StorageResolution of 1; for an alarm on a metric math
+# expression "you specify the period for each metric within the objects in the Metrics
+# array" (CloudWatch API reference, PutMetricAlarm). "If the alarm period is 10 seconds or 30
+# seconds, the alarm is evaluated every 10 seconds" (CloudWatch user guide, AlarmThatSendsEmail).
+#
+# Queue mode: the dispatcher publishes OutstandingPerCapacity = (fleet queue
+# ApproximateNumberOfMessages + its ledger's outstanding requests) / max(in-service capacity
+# units, 1) with PutMetricData (StorageResolution 1), and the alarm reads its Maximum. Unlike
+# the load it counts no arrivals (a); the ledger counts a dispatched request until its
+# completion, and its backlog clamp forgets one whose completion was lost. Missing data is not
+# breaching: the dispatcher publishes nothing between its scheduled invocations (about 10 s a
+# minute).
+#
+# Direct mode: the router writes one embedded-metric-format (EMF) log line per routed request
+# with RoutedPerCapacity = 1 / max(in-service capacity units, 1) (FLEET_CONFIG burst_signal);
+# CloudWatch Logs extracts it from the router's log group (no PutMetricData, no IAM beyond
+# writing logs). An EMF MetricDefinition accepts StorageResolution 1 (CloudWatch user guide,
+# "Specification: Embedded metric format"). The Sum over a period of P s is the requests routed
+# per capacity unit in it; m x 60 / P is the load's arrivals term, per minute, without the
+# backlog (which the 1-minute load and the fast alarm still count). "If you plan on using the
+# embedded metric format to send high-resolution metrics and create alarms on these metrics,
+# we recommended that you flush logs to CloudWatch Logs at an interval of 5 seconds or less
+# ... If you are using Lambda on other platforms where you can't control the log flush
+# interval, consider using 'M out of N' alarms" (CloudWatch user guide, "Setting alarms on
+# metrics created with the embedded metric format"): Lambda's flush is not ours to set; the
+# alarm needs burst_evaluation_periods breaching datapoints of as many (M = N), and a period
+# with no routed request is missing data, not breaching.
+#
+# Both modes drive the fast scale-out policy with the fast alarm's threshold: step bounds are
 # offsets from the threshold of the alarm that invokes the policy, so the same steps apply.
-# Unlike the load it counts no arrivals (a); the ledger counts a dispatched request until its
-# completion, and its backlog clamp forgets one whose completion was lost. "Except for Auto Scaling actions, the actions happen only on state
-# transitions" (CloudWatch user guide, Alarm actions): while the burst lasts the alarm keeps
-# invoking the policy, which its cooldown paces. Missing data is not breaching: the
-# dispatcher publishes nothing between its scheduled invocations (about 10 s a minute).
-# A high-resolution alarm costs more than a standard one.
+# "Except for Auto Scaling actions, the actions happen only on state transitions" (CloudWatch
+# user guide, Alarm actions): while the burst lasts the alarm keeps invoking the policy, which
+# its cooldown paces. A high-resolution alarm costs more than a standard one.
 resource "aws_cloudwatch_metric_alarm" "burst_scale_out" {
   count = local.burst_scale_out ? 1 : 0
 
-  alarm_name          = "${var.name_prefix}-burst-scale-out"
-  alarm_description   = "Requests waiting in the fleet queue or in flight per in-service capacity unit (the dispatcher's OutstandingPerCapacity, every ${var.dispatch_signal_seconds} s) above ${local.fast_scale_out_ratio} x the target (${local.target_value}) for ${local.burst_evaluation_periods} datapoints: run the fast scale-out step without waiting for the 1-minute load signal."
-  namespace           = var.metrics_namespace
-  metric_name         = "OutstandingPerCapacity"
-  dimensions          = { Fleet = coalesce(var.fleet_name, "unset") }
-  statistic           = "Maximum"
-  period              = var.dispatch_signal_seconds
+  alarm_name = "${var.name_prefix}-burst-scale-out"
+  alarm_description = (local.queue_mode
+    ? "Requests waiting in the fleet queue or in flight per in-service capacity unit (the dispatcher's OutstandingPerCapacity, every ${var.burst_signal_seconds} s) above ${local.fast_scale_out_ratio} x the target (${local.target_value}) for ${local.burst_evaluation_periods} datapoints: run the fast scale-out step without waiting for the 1-minute load signal."
+    : "Requests routed per minute per in-service capacity unit (the router's RoutedPerCapacity, summed every ${var.burst_signal_seconds} s, x ${local.burst_per_minute}) above ${local.fast_scale_out_ratio} x the target (${local.target_value}) for ${local.burst_evaluation_periods} datapoints: run the fast scale-out step without waiting for the 1-minute load signal."
+  )
+  # Queue mode: one metric.
+  namespace   = local.queue_mode ? var.metrics_namespace : null
+  metric_name = local.queue_mode ? "OutstandingPerCapacity" : null
+  dimensions  = local.queue_mode ? { Fleet = coalesce(var.fleet_name, "unset") } : null
+  statistic   = local.queue_mode ? "Maximum" : null
+  period      = local.queue_mode ? var.burst_signal_seconds : null
+
   comparison_operator = "GreaterThanThreshold"
   threshold           = local.fast_threshold
   evaluation_periods  = local.burst_evaluation_periods
   datapoints_to_alarm = local.burst_evaluation_periods
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_appautoscaling_policy.fast_scale_out[0].arn]
+
+  # Direct mode: the router's RoutedPerCapacity (m), per minute (e).
+  dynamic "metric_query" {
+    for_each = local.queue_mode ? [] : ["m"]
+    content {
+      id          = "m"
+      return_data = false
+
+      metric {
+        namespace   = var.metrics_namespace
+        metric_name = "RoutedPerCapacity"
+        period      = var.burst_signal_seconds
+        stat        = "Sum"
+        dimensions  = { Fleet = coalesce(var.fleet_name, "unset") }
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = local.queue_mode ? [] : ["e"]
+    content {
+      id          = "e"
+      label       = "Requests routed per minute per in-service capacity unit"
+      expression  = "m * ${local.burst_per_minute}"
+      return_data = true
+    }
+  }
 
   tags = var.tags
 }

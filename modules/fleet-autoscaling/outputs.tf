@@ -104,26 +104,38 @@ output "fast_scale_out_alarm" {
 }
 
 output "burst_scale_out_alarm_name" {
-  description = "Name of the burst scale-out alarm (queue mode, dispatch_signal_seconds > 0), or null."
+  description = "Name of the burst scale-out alarm (async fleet on the load signal, burst_signal_seconds > 0), or null."
   value       = one(aws_cloudwatch_metric_alarm.burst_scale_out[*].alarm_name)
 }
 
 output "burst_scale_out_alarm" {
-  description = "Metric, period, threshold, comparison, evaluation, missing-data treatment and actions of the burst scale-out alarm, or null."
+  description = "Metric (namespace, name, dimensions, statistic, period; in direct mode those of the metric query m), the expression the alarm watches (direct mode; null in queue mode), threshold, comparison, evaluation, missing-data treatment and actions of the burst scale-out alarm, or null."
   value = one([
-    for alarm in aws_cloudwatch_metric_alarm.burst_scale_out : {
-      namespace           = alarm.namespace
-      metric_name         = alarm.metric_name
-      dimensions          = alarm.dimensions
-      statistic           = alarm.statistic
-      period              = alarm.period
-      threshold           = alarm.threshold
-      comparison_operator = alarm.comparison_operator
-      evaluation_periods  = alarm.evaluation_periods
-      datapoints_to_alarm = alarm.datapoints_to_alarm
-      treat_missing_data  = alarm.treat_missing_data
-      alarm_actions       = alarm.alarm_actions
-    }
+    for alarm in aws_cloudwatch_metric_alarm.burst_scale_out : merge(
+      length(alarm.metric_query) == 0 ? {
+        namespace   = alarm.namespace
+        metric_name = alarm.metric_name
+        dimensions  = alarm.dimensions
+        statistic   = alarm.statistic
+        period      = alarm.period
+        expression  = null
+        } : {
+        namespace   = one([for q in alarm.metric_query : one(q.metric).namespace if !q.return_data])
+        metric_name = one([for q in alarm.metric_query : one(q.metric).metric_name if !q.return_data])
+        dimensions  = one([for q in alarm.metric_query : one(q.metric).dimensions if !q.return_data])
+        statistic   = one([for q in alarm.metric_query : one(q.metric).stat if !q.return_data])
+        period      = one([for q in alarm.metric_query : one(q.metric).period if !q.return_data])
+        expression  = one([for q in alarm.metric_query : q.expression if q.return_data])
+      },
+      {
+        threshold           = alarm.threshold
+        comparison_operator = alarm.comparison_operator
+        evaluation_periods  = alarm.evaluation_periods
+        datapoints_to_alarm = alarm.datapoints_to_alarm
+        treat_missing_data  = alarm.treat_missing_data
+        alarm_actions       = alarm.alarm_actions
+      },
+    )
   ])
 }
 

@@ -185,7 +185,7 @@ variable "fast_scale_out_evaluation_periods" {
 }
 
 variable "burst_evaluation_periods" {
-  description = "Queue mode: datapoints of dispatch_signal_seconds each (all breaching) of the dispatcher's OutstandingPerCapacity above the fast threshold before the burst alarm fires the fast scale-out step. null: scaling_defaults.json."
+  description = "Datapoints of burst_signal_seconds each (all breaching) of the burst signal (queue mode: the dispatcher's OutstandingPerCapacity; direct mode: the router's RoutedPerCapacity, per minute) above the fast threshold before the burst alarm fires the fast scale-out step. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -195,14 +195,14 @@ variable "burst_evaluation_periods" {
   }
 }
 
-variable "dispatch_signal_seconds" {
-  description = "Queue mode: how often the dispatcher publishes OutstandingPerCapacity (FLEET_CONFIG queue.signal_seconds), seconds, and the burst alarm's period: 10, 20 or 30, or 0 for no burst alarm."
+variable "burst_signal_seconds" {
+  description = "Async fleets on the load signal, both dispatch modes: the period, seconds, of the burst signal (queue mode: how often the dispatcher publishes OutstandingPerCapacity, FLEET_CONFIG queue.signal_seconds; direct mode: the router's RoutedPerCapacity, summed over the period) and of the burst alarm: 10, 20 or 30, or 0 for no burst alarm."
   type        = number
   default     = 10
 
   validation {
-    condition     = contains([0, 10, 20, 30], var.dispatch_signal_seconds)
-    error_message = "dispatch_signal_seconds must be 0 (off), 10, 20 or 30: a high-resolution alarm's period (CloudWatch PutMetricAlarm)."
+    condition     = contains([0, 10, 20, 30], var.burst_signal_seconds)
+    error_message = "burst_signal_seconds must be 0 (off), 10, 20 or 30: a high-resolution alarm's period (CloudWatch PutMetricAlarm)."
   }
 }
 

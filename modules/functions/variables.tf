@@ -29,7 +29,8 @@ variable "fleet_config" {
       name  = string
       stage = string
     }))
-    dispatch = optional(string, "direct")
+    dispatch     = optional(string, "direct")
+    burst_signal = optional(bool)
     queue = optional(object({
       queue_url            = string
       completion_queue_url = string

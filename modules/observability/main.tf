@@ -21,7 +21,12 @@ locals {
   alarm_actions = var.alarm_actions
 
   # The queue-mode names with placeholders in direct mode, where nothing reads them.
-  fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0, signal_seconds = 0 } : var.fleet_queue
+  fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0 } : var.fleet_queue
+  queue_mode  = var.fleet_queue != null
+
+  # The burst scale-out signal (modules/fleet-autoscaling): direct mode's alarm reads the Sum of
+  # RoutedPerCapacity per period x 60 / period, requests routed per minute per capacity unit.
+  burst_per_minute = var.burst_signal_seconds > 0 ? 60 / var.burst_signal_seconds : 0
 
   # The operational alarms, one entry each: any function error, any dead letter, a failed
   # scaling activity (from the decision logs), and router 5XX answers above a threshold.
@@ -237,8 +242,8 @@ locals {
         }
       },
     ], 0, var.fleet_queue == null ? 0 : 3),
-    # Queue mode with the dispatcher's high-resolution signal: what the burst scale-out alarm
-    # reads, at its period.
+    # The burst scale-out signal, at its period: what the burst alarm reads. slice() keeps one
+    # widget, of the dispatch mode, when there is a signal.
     slice([
       {
         type = "metric", x = 0, y = 30, width = 12, height = 6
@@ -247,11 +252,27 @@ locals {
           region  = local.region
           view    = "timeSeries"
           stat    = "Maximum"
-          period  = local.fleet_queue.signal_seconds
+          period  = var.burst_signal_seconds
           metrics = [[var.metric_namespace, "OutstandingPerCapacity", "Fleet", var.fleet_name, { label = "outstanding per unit" }]]
         }
       },
-    ], 0, local.fleet_queue.signal_seconds > 0 ? 1 : 0),
+    ], 0, local.queue_mode && var.burst_signal_seconds > 0 ? 1 : 0),
+    slice([
+      {
+        type = "metric", x = 0, y = 24, width = 12, height = 6
+        properties = {
+          title  = "Routed requests per in-service capacity unit (burst scale-out signal)"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Sum"
+          period = var.burst_signal_seconds
+          metrics = [
+            [var.metric_namespace, "RoutedPerCapacity", "Fleet", var.fleet_name, { id = "m", label = "routed per unit in ${var.burst_signal_seconds} s" }],
+            [{ id = "e", expression = "m * ${local.burst_per_minute}", label = "routed per unit per minute (burst alarm)" }],
+          ]
+        }
+      },
+    ], 0, !local.queue_mode && var.burst_signal_seconds > 0 ? 1 : 0),
   )
 }
 

@@ -40,18 +40,28 @@ variable "dead_letter_queue_names" {
 }
 
 variable "fleet_queue" {
-  description = "Queue mode: the fleet queue and its dead-letter queue (names), the age of the oldest waiting request, seconds, at which an alarm fires, and how often the dispatcher publishes OutstandingPerCapacity (FLEET_CONFIG queue.signal_seconds; 0: it does not). One alarm each, and dashboard widgets. null in direct mode."
+  description = "Queue mode: the fleet queue and its dead-letter queue (names) and the age of the oldest waiting request, seconds, at which an alarm fires. One alarm each, and dashboard widgets. null in direct mode."
   type = object({
     queue_name             = string
     dead_letter_queue_name = string
     age_alarm_seconds      = number
-    signal_seconds         = optional(number, 10)
   })
   default = null
 
   validation {
     condition     = var.fleet_queue == null || try(var.fleet_queue.age_alarm_seconds >= 60, false)
     error_message = "fleet_queue.age_alarm_seconds must be 60 or more."
+  }
+}
+
+variable "burst_signal_seconds" {
+  description = "The period of the burst scale-out signal, seconds (0: none): the dispatcher's OutstandingPerCapacity in queue mode (fleet_queue set), the router's RoutedPerCapacity (Sum per period) in direct mode. One dashboard widget at that period."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = contains([0, 10, 20, 30], var.burst_signal_seconds)
+    error_message = "burst_signal_seconds must be 0 (none), 10, 20 or 30."
   }
 }
 
