@@ -315,7 +315,7 @@ run "load_signal_counts_the_fleet_queue" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_policy_arn == "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" && module.autoscaling.burst_scale_out_alarm.evaluation_periods == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).burst_evaluation_periods
+    condition     = module.autoscaling.fast_scale_out_policy_arn == "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out" && module.autoscaling.burst_scale_out_alarm.evaluation_periods == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).burst_evaluation_periods_queue
     error_message = "the burst alarm's action is the fast scale-out policy itself, and its datapoints default to scaling_defaults.json"
   }
 }

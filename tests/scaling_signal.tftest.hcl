@@ -155,12 +155,12 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
       expression          = "m * 6"
       threshold           = module.autoscaling.fast_scale_out_alarm.threshold
       comparison_operator = "GreaterThanThreshold"
-      evaluation_periods  = 2
-      datapoints_to_alarm = 2
+      evaluation_periods  = 4
+      datapoints_to_alarm = 4
       treat_missing_data  = "notBreaching"
       alarm_actions       = toset(["arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:fast:resource/custom-resource/demo:policyName/demo-fleet-fast-scale-out"])
     }
-    error_message = "direct mode: the burst alarm reads the router's RoutedPerCapacity (Sum over 10 s, x 6 = per minute) and runs the fast scale-out policy at the fast alarm's threshold after 2 datapoints"
+    error_message = "direct mode: the burst alarm reads the router's RoutedPerCapacity (Sum over 10 s, x 6 = per minute) and runs the fast scale-out policy at the fast alarm's threshold after 4 datapoints (scaling_defaults.json burst_evaluation_periods_direct)"
   }
 
   assert {
