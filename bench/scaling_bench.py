@@ -122,7 +122,7 @@ class Job:
     minutes: int | None = None
     settings: Settings = ()  # --set: scaling_defaults.json as if it held these
     room_per_capacity: float | None = None  # --room-per-capacity: queue mode's k
-    signal_seconds: int | None = None  # --signal-seconds: queue mode's fast signal (0: off)
+    signal_seconds: int | None = None  # --signal-seconds: the burst signal's period (0: off)
 
 
 def run(job: Job) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def run(job: Job) -> dict[str, Any]:
         target=job.target,
         dispatch=DISPATCH.get(job.controller, "direct"),
         room_per_capacity=job.room_per_capacity if job.controller in DISPATCH else None,
-        signal_seconds=job.signal_seconds if job.controller in DISPATCH else None,
+        signal_seconds=job.signal_seconds if control == "fleet" else None,
     )
     waits = outcome.waits
     extras = outcome.extras
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "--signal-seconds",
         type=int,
         choices=(0, 10, 20, 30),
-        help="queue mode's fast signal period, 0 = off (fleet-queue only; default: the module's)",
+        help="the burst signal's period, 0 = off (fleet-load, fleet-queue; default: the module's)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
     args = parser.parse_args(argv)

@@ -174,7 +174,7 @@ class World:
         self.room_per_capacity = room_per_capacity  # queue mode's k; None: the module's default
         if signal_seconds is not None and signal_seconds not in (0, 10, 20, 30):
             raise ValueError(f"signal_seconds must be 0, 10, 20 or 30, not {signal_seconds!r}")
-        self.signal_seconds = signal_seconds  # queue mode's fast signal; None: the default
+        self.signal_seconds = signal_seconds  # the burst signal's period; None: the default
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
@@ -452,9 +452,9 @@ class World:
     def _burst_alarm(self) -> Step | None:
         """The burst alarm's evaluation (every tick, 10 s): the high-resolution datapoints
         published since the last one, each ``high_resolution_delay_seconds`` after its
-        period ends. AWS documents no such delay for PutMetricData (only that a metric can
-        take up to 15 minutes to appear in ListMetrics, which alarms do not wait for); the
-        scenario's default, 20 s, adds one 10-second evaluation cycle to a few seconds."""
+        period ends. AWS documents no latency for a PutMetricData datapoint (queue mode) or
+        an extracted EMF line (direct mode) to reach an alarm; the scenario's default, 20 s,
+        adds one 10-second evaluation cycle to a few seconds."""
         control = self.control
         if not isinstance(control, FleetControl) or not control.signal_seconds:
             return None
@@ -739,7 +739,7 @@ def simulate(
     controller's target (the signal's target value; the oracle's utilisation);
     ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher);
     ``room_per_capacity`` overrides its ``k`` (FLEET_CONFIG ``queue.room_per_capacity``)
-    and ``signal_seconds`` its fast signal's period (``queue.signal_seconds``; 0: off).
+    and ``signal_seconds`` the burst signal's period (both modes; 0: off).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
