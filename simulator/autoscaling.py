@@ -24,9 +24,10 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
   step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
   datapoints of load < ``fast_scale_in_ratio`` * target while at least
   ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
-* queue mode adds a burst alarm (:class:`BurstAlarm`) on the dispatcher's high-resolution
-  ``OutstandingPerCapacity`` with the fast scale-out threshold, whose action is the same
-  fast scale-out step (:meth:`ScalableTarget.evaluate_burst`);
+* a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
+  dispatcher's ``OutstandingPerCapacity``; direct mode: the router's ``RoutedPerCapacity``
+  per minute) with the fast scale-out threshold, whose action is the same fast scale-out
+  step (:meth:`ScalableTarget.evaluate_burst`);
 * ``backlog`` (the old signal): target tracking on MAX ``ApproximateBacklogSizePerInstance``
   and +1 on MAX ``HasBacklogWithoutCapacity``.
 
@@ -143,7 +144,8 @@ REINVOKE_SECONDS = 60.0
 class BurstAlarm:
     """The burst alarm: one high-resolution datapoint per period, ``periods`` of ``periods``
     above the threshold; a missing datapoint is not breaching (treat_missing_data
-    notBreaching: the dispatcher pauses between its scheduled invocations)."""
+    notBreaching: the dispatcher pauses between its scheduled invocations, and a period
+    with no routed request has no datapoint)."""
 
     alarm: Alarm
     in_alarm: bool = False
@@ -241,15 +243,27 @@ class ScalableTarget:
         current = actual()  # read only when the policy runs (a GET on the scaling API)
         if current <= 0:
             return None  # a percent of 0 is 0: scale-from-zero covers an empty fleet
+        result = self._fast_step(now, metric, current, desired)
+        if result is None:
+            return None
+        self._scaled_out(now)
+        reason = f"burst scale-out: {metric:.1f} > {limit:.1f} (actual {current})"
+        return ScalingDecision(result, reason)
+
+    def _fast_step(self, now: float, metric: float, actual: int, desired: int) -> int | None:
+        """The fast scale-out step at ``metric`` (about ``actual x metric / target``) when it
+        raises the desired capacity and its cooldown allows it; the step is then marked."""
+        assert self.fast is not None
         percent = 100.0 * (metric / self.tracking.target - 1.0)
-        result = self.clamp(current + percent_adjustment(current, percent))
+        result = self.clamp(actual + percent_adjustment(actual, percent))
         if result <= desired or not self.fast.allows(now, result):
             return None
         self.fast.mark(now, result)
+        return result
+
+    def _scaled_out(self, now: float) -> None:
         self.tracking.last_scale_out = now
         self.tracking.last_scale_in = -math.inf  # a scale-out ends the scale-in cooldown
-        reason = f"burst scale-out: {metric:.1f} > {limit:.1f} (actual {current})"
-        return ScalingDecision(result, reason)
 
     def evaluate(
         self,
@@ -292,10 +306,8 @@ class ScalableTarget:
         if self.fast is not None and metric is not None:
             limit = self.fast_ratio * tracking.target
             if self.fast.alarm.observe(metric > limit) and actual > 0:
-                percent = 100.0 * (metric / tracking.target - 1.0)
-                result = self.clamp(actual + percent_adjustment(actual, percent))
-                if result > desired and self.fast.allows(now, result):
-                    self.fast.mark(now, result)
+                result = self._fast_step(now, metric, actual, desired)
+                if result is not None:
                     proposals.append(
                         ScalingDecision(result, f"fast scale-out: {metric:.1f} > {limit:.1f}")
                     )
@@ -338,8 +350,7 @@ class ScalableTarget:
         if not proposals:
             return None
         best = max(proposals, key=lambda d: d.desired)
-        tracking.last_scale_out = now
-        tracking.last_scale_in = -math.inf  # a scale-out ends the scale-in cooldown
+        self._scaled_out(now)
         return best
 
 

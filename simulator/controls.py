@@ -141,7 +141,7 @@ class SignalScaled:
         return Step(self.requested, decision.desired, f"{decision.reason} (actual {actual})")
 
     def burst(self, now: float, values: list[float | None]) -> Step | None:
-        """Newly published datapoints of the burst alarm (queue mode), oldest first."""
+        """Newly published datapoints of the burst alarm (either mode), oldest first."""
         decision = self.target.evaluate_burst(now, values, lambda: self.status()[1], self.requested)
         if decision is None:
             return None
