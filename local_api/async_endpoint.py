@@ -140,13 +140,19 @@ class SimulatedAsyncEndpoint:
                 "input": payload[:200].decode("utf-8", errors="replace"),
             }
         out_bucket, out_key = _split(target)
-        s3.put_object(
-            Bucket=out_bucket,
-            Key=out_key,
-            Body=json.dumps(document).encode(),
-            ContentType="application/json",
-        )
+        # Counted before the output is visible: a caller that polls S3 for it (fleet-client
+        # invoke --wait) and then reads ``completed`` finds the invocation there.
         self.completed.append(invocation)
+        try:
+            s3.put_object(
+                Bucket=out_bucket,
+                Key=out_key,
+                Body=json.dumps(document).encode(),
+                ContentType="application/json",
+            )
+        except (ClientError, BotoCoreError):
+            self.completed.remove(invocation)
+            raise
         if self.on_complete is not None:
             reason = str(document["error"]) if "error" in document else None
             self.on_complete(invocation, reason, f"s3://{out_bucket}/{out_key}", received)

@@ -99,6 +99,7 @@ def test_every_result_is_notified_and_the_dispatcher_consumes_the_notifications(
     queue_env: LocalWorld,
 ) -> None:
     ids = [f"q-many-{n}" for n in range(6)]
+    published_before = queue_env.fleet_queue.completions_published
     for inference_id in ids:
         code, _, err = cli(
             "invoke", "--input-location", queue_env.example_input, "--inference-id", inference_id
@@ -123,12 +124,14 @@ def test_every_result_is_notified_and_the_dispatcher_consumes_the_notifications(
                 QueueUrl=queue["queue_url"], AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]["ApproximateNumberOfMessages"]
         )
-        if done == set(ids) and left == 0 and fleet_left == 0:
+        # Counted as completed before its notification goes out: wait for both.
+        published = queue_env.fleet_queue.completions_published >= published_before + len(ids)
+        if done == set(ids) and published and left == 0 and fleet_left == 0:
             break
         time.sleep(0.2)
     assert done == set(ids)  # 6 requests, room 2 x 2 instances: completions freed room
     assert (left, fleet_left) == (0, 0), queue_env.fleet_queue
-    assert queue_env.fleet_queue.completions_published >= len(ids)
+    assert queue_env.fleet_queue.completions_published >= published_before + len(ids)
 
 
 def test_the_banner_says_queue_mode_and_where_results_land(queue_world: LocalWorld) -> None:

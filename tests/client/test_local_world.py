@@ -8,6 +8,8 @@ import logging
 import threading
 import time
 
+from botocore.exceptions import ClientError
+
 from local_api import RoutedInvocation, SimulatedAsyncEndpoint
 from local_api.world import LocalWorld, decision_changed
 
@@ -95,3 +97,47 @@ def test_a_slow_request_does_not_hold_up_the_ones_behind_it() -> None:
         started = time.monotonic()
         endpoint.stop()
     assert time.monotonic() - started < 1.0  # the slow one is dropped, not waited for
+
+
+def test_an_output_is_visible_only_once_its_invocation_counts_as_completed() -> None:
+    # A caller that polls S3 for the output (fleet-client invoke --wait) and then reads
+    # ``completed`` must find the invocation there: the CI run of 2026-12-02 did not.
+    seen: list[list[str | None]] = []
+    s3 = MemoryS3()
+    endpoint = SimulatedAsyncEndpoint(s3_factory=lambda: s3, latency_seconds=0.0)
+    writes = s3.put_object
+
+    def put_object(Bucket: str, Key: str, Body: bytes, **kwargs: object) -> None:
+        seen.append([done.inference_id for done in endpoint.completed])
+        writes(Bucket=Bucket, Key=Key, Body=Body, **kwargs)
+
+    s3.put_object = put_object  # type: ignore[method-assign]
+    endpoint.start()
+    try:
+        endpoint(invocation("first"))
+        assert s3.written.wait(30)
+    finally:
+        endpoint.stop()
+    assert seen == [["first"]]
+
+
+def test_an_output_that_cannot_be_written_does_not_count_as_completed() -> None:
+    class RefusingS3(MemoryS3):
+        def put_object(self, Bucket: str, Key: str, Body: bytes, **kwargs: object) -> None:
+            self.written.set()
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "PutObject")
+
+    s3 = RefusingS3()
+    said: list[str] = []
+    endpoint = SimulatedAsyncEndpoint(s3_factory=lambda: s3, latency_seconds=0.0, log=said.append)
+    endpoint.start()
+    try:
+        endpoint(invocation("refused"))
+        assert s3.written.wait(30)
+        deadline = time.monotonic() + 30
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        endpoint.stop()
+    assert endpoint.completed == []
+    assert said and "could not complete refused" in said[0]
