@@ -94,6 +94,7 @@ module "autoscaling" {
   scaling_signal                     = local.scaling_signal
   scaling_metric                     = var.scaling_metric
   target_value                       = local.scaling_signal == "load" ? var.load_target_value : var.target_backlog_per_instance
+  load_backlog_minutes               = var.load_backlog_minutes
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds
   scale_in_cooldown_seconds          = var.scale_in_cooldown_seconds
   disable_scale_in                   = var.disable_scale_in

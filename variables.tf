@@ -173,13 +173,24 @@ variable "scaling_signal" {
 }
 
 variable "load_target_value" {
-  description = "Target of the load signal: requests arriving per minute plus requests waiting, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json."
   type        = number
   default     = null
 
   validation {
     condition     = var.load_target_value == null || try(var.load_target_value > 0, false)
     error_message = "load_target_value must be greater than 0 (or null)."
+  }
+}
+
+variable "load_backlog_minutes" {
+  description = "Load signal: the requests waiting or in flight count as work to be served over this many minutes, load = (arrivals + backlog / load_backlog_minutes) / capacity; 1 counts the whole backlog as one minute's work (orders it again every minute while capacity is still being provisioned). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_backlog_minutes == null || try(var.load_backlog_minutes >= 1 && var.load_backlog_minutes <= 15, false)
+    error_message = "load_backlog_minutes must be between 1 and 15 minutes (or null for the default)."
   }
 }
 
@@ -195,7 +206,7 @@ variable "target_backlog_per_instance" {
 }
 
 variable "scale_out_cooldown_seconds" {
-  description = "Cooldown after a scale-out, seconds (target tracking and the fast step). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown after a scale-out, seconds (target tracking and the fast step). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -206,7 +217,7 @@ variable "scale_out_cooldown_seconds" {
 }
 
 variable "scale_in_cooldown_seconds" {
-  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -217,7 +228,7 @@ variable "scale_in_cooldown_seconds" {
 }
 
 variable "fast_scale_out_ratio" {
-  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load / target at once. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load / target at once. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -228,7 +239,7 @@ variable "fast_scale_out_ratio" {
 }
 
 variable "fast_scale_out_evaluation_periods" {
-  description = "Load signal: 60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: 60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -261,7 +272,7 @@ variable "burst_signal_seconds" {
 }
 
 variable "fast_scale_in_ratio" {
-  description = "Load signal: the fast scale-in step fires when load < ratio x load_target_value for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: the fast scale-in step fires when load < ratio x load_target_value for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -272,7 +283,7 @@ variable "fast_scale_in_ratio" {
 }
 
 variable "fast_scale_in_evaluation_periods" {
-  description = "Load signal: 60-second datapoints below the fast scale-in threshold before the fast scale-in step fires. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: 60-second datapoints below the fast scale-in threshold before the fast scale-in step fires. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -283,7 +294,7 @@ variable "fast_scale_in_evaluation_periods" {
 }
 
 variable "fast_scale_in_cooldown_seconds" {
-  description = "Load signal: cooldown of the fast scale-in step, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: cooldown of the fast scale-in step, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -294,7 +305,7 @@ variable "fast_scale_in_cooldown_seconds" {
 }
 
 variable "fast_scale_in_min_capacity" {
-  description = "Load signal: the fast scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units (smaller fleets are left to target tracking). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Load signal: the fast scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units (smaller fleets are left to target tracking). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -344,7 +355,7 @@ variable "scale_from_zero_capacity" {
 }
 
 variable "scale_from_zero_evaluation_periods" {
-  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with work waiting). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "60-second datapoints that must breach before scale-from-zero fires (1 = wake on the first minute with work waiting). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -355,7 +366,7 @@ variable "scale_from_zero_evaluation_periods" {
 }
 
 variable "scale_from_zero_cooldown_seconds" {
-  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -366,7 +377,7 @@ variable "scale_from_zero_cooldown_seconds" {
 }
 
 variable "drain_timeout_seconds" {
-  description = "An endpoint's last instances leave only when its backlog is 0 or this long after the drain started (FLEET_CONFIG drain_timeout_seconds). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "An endpoint's last instances leave only when its backlog is 0 or this long after the drain started (FLEET_CONFIG drain_timeout_seconds). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -377,7 +388,7 @@ variable "drain_timeout_seconds" {
 }
 
 variable "scale_to_zero_idle_seconds" {
-  description = "The scale-to-zero guard: a plan of 0 capacity keeps the fleet's smallest capacity until the fleet has had no arrivals (router Count) and no waiting work for this long (FLEET_CONFIG scale_to_zero_idle_seconds; 0 disables the guard). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "The scale-to-zero guard: a plan of 0 capacity keeps the fleet's smallest capacity until the fleet has had no arrivals (router Count) and no waiting work for this long (FLEET_CONFIG scale_to_zero_idle_seconds; 0 disables the guard). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -388,7 +399,7 @@ variable "scale_to_zero_idle_seconds" {
 }
 
 variable "backlog_max_age_seconds" {
-  description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -542,7 +553,7 @@ variable "dispatch_queue_age_alarm_seconds" {
 # ---------------------------------------------------------------------------------------
 
 variable "reconcile_schedule" {
-  description = "Schedule expression of the reconciler (it also reads every endpoint's backlog for the router). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Schedule expression of the reconciler (it also reads every endpoint's backlog for the router). null: scaling_defaults.json."
   type        = string
   default     = null
 

@@ -65,9 +65,14 @@ class ScalingDecision:
     reason: str
 
 
-def load_metric(arrivals: float, backlogs: list[float], capacity: float) -> float:
-    """The load signal: (FILL(a,0) + SUM FILL(b_i,0)) / max(FILL(c,0), 1)."""
-    return (arrivals + sum(backlogs)) / max(capacity, 1.0)
+def load_metric(
+    arrivals: float, backlogs: list[float], capacity: float, backlog_minutes: float = 1.0
+) -> float:
+    """The load signal: (FILL(a,0) + SUM FILL(b_i,0) / H) / max(FILL(c,0), 1), H =
+    ``backlog_minutes`` (``load_backlog_minutes``): the backlog counts as work spread over
+    H minutes, so a backlog that capacity already ordered will drain is not ordered again
+    at its full size each minute."""
+    return (arrivals + sum(backlogs) / backlog_minutes) / max(capacity, 1.0)
 
 
 def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: float) -> float:

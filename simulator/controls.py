@@ -85,10 +85,17 @@ class Control(Protocol):
 
 
 def signal_inputs(
-    seen: Published, endpoints: list[str], fleet: str, signal: str, queue: str | None = None
+    seen: Published,
+    endpoints: list[str],
+    fleet: str,
+    signal: str,
+    queue: str | None = None,
+    backlog_minutes: float = 1.0,
 ) -> tuple[float | None, float | None]:
     """(tracked metric, scale-from-zero alarm metric) of the module's policies; ``queue``:
-    the fleet queue's name in queue mode, whose published depth joins both (CONTRACT 4)."""
+    the fleet queue's name in queue mode, whose published depth joins both (CONTRACT 4);
+    ``backlog_minutes``: the load signal's ``load_backlog_minutes`` (the scale-from-zero
+    alarm counts the whole backlog)."""
     if signal == "load":
         arrivals = seen.get(arrivals_key())
         if arrivals is None and seen.period < 0:
@@ -99,7 +106,7 @@ def signal_inputs(
         capacity = seen.get(capacity_key(fleet)) or 0.0
         arrivals = arrivals or 0.0
         return (
-            load_metric(arrivals, backlogs, capacity),
+            load_metric(arrivals, backlogs, capacity, backlog_minutes),
             waiting_without_capacity(arrivals, backlogs, capacity),
         )
     per_instance = [seen.endpoint("ApproximateBacklogSizePerInstance", n) for n in endpoints]
@@ -115,6 +122,7 @@ class SignalScaled:
     target: ScalableTarget
     signal: str
     requested: int
+    backlog_minutes: float = 1.0  # the load signal's load_backlog_minutes
 
     def status(self) -> tuple[int, int, str]:
         raise NotImplementedError
@@ -130,7 +138,9 @@ class SignalScaled:
         fleet: str,
         queue: str | None = None,
     ) -> Step:
-        metric, zero = signal_inputs(seen, endpoints, fleet, self.signal, queue)
+        metric, zero = signal_inputs(
+            seen, endpoints, fleet, self.signal, queue, self.backlog_minutes
+        )
         _, actual, _ = self.status()
         capacity = seen.get(capacity_key(fleet)) if self.signal == "load" else None
         decision = self.target.evaluate(now, metric, zero, actual, self.requested, capacity)
@@ -254,6 +264,7 @@ class FleetControl(SignalScaled):
         if queue is not None:
             signal_seconds = int(queue.get("signal_seconds", 0))
         self.signal_seconds = signal_seconds if self.signal == "load" else 0
+        self.backlog_minutes = settings.load_backlog_minutes
         self.target = fleet_target(
             settings,
             scenario.min_capacity,

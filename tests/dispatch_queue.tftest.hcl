@@ -258,7 +258,7 @@ run "load_signal_counts_the_fleet_queue" {
   assert {
     condition = [
       for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
-    ] == ["(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
     error_message = "queue mode: load = (FILL(a,0) + SUM FILL(b_i,0) + FILL(q,0)) / max(FILL(c,0), 1) (CONTRACT.md section 4)"
   }
 
@@ -287,7 +287,7 @@ run "load_signal_counts_the_fleet_queue" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
     error_message = "the fast scale-out alarm follows the same load"
   }
 

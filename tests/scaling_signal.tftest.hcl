@@ -71,8 +71,8 @@ run "load_signal_is_arrivals_plus_waiting_per_in_service_unit" {
   assert {
     condition = [
       for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
-    ] == ["(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
-    error_message = "target tracking must follow load = (FILL(a,0) + SUM FILL(b_i,0)) / max(FILL(c,0), 1)"
+    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "target tracking must follow load = (FILL(a,0) + SUM FILL(b_i,0) / load_backlog_minutes) / max(FILL(c,0), 1), load_backlog_minutes 3 by default"
   }
 
   assert {
@@ -91,6 +91,33 @@ run "load_signal_is_arrivals_plus_waiting_per_in_service_unit" {
       c  = { namespace = "SageMakerFleet", name = "InServiceCapacity", stat = "Maximum", dimensions = { Fleet = "demo" } }
     }
     error_message = "the load signal reads the router stage's Count, each endpoint's ApproximateBacklogSize and the fleet's InServiceCapacity"
+  }
+}
+
+run "load_backlog_minutes_spreads_only_the_backlog_of_the_tracked_load" {
+  command = plan
+
+  variables {
+    load_backlog_minutes = 2.5
+  }
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 2.5) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "load_backlog_minutes divides the backlog terms of the load signal, not the arrivals"
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == [for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data][0]
+    error_message = "the fast scale-out alarm watches the same load as target tracking"
+  }
+
+  assert {
+    condition = [
+      for q in module.autoscaling.scale_from_zero_alarm_queries : q.expression if q.return_data
+    ] == ["IF(FILL(c, 0) < 1, FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0), 0)"]
+    error_message = "scale-from-zero sizes on the whole waiting work, whatever load_backlog_minutes is"
   }
 }
 
@@ -127,7 +154,7 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
       comparison_operator = "GreaterThanThreshold"
       evaluation_periods  = 1
       datapoints_to_alarm = 1
-      expression          = "(FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+      expression          = "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
     }
     error_message = "the fast alarm fires when load > fast_scale_out_ratio x target on the first datapoint"
   }
@@ -197,7 +224,7 @@ run "fast_scale_in_defaults_come_from_scaling_defaults_json" {
       evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
       datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
       treat_missing_data  = "notBreaching"
-      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_min_capacity}, (FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value})"
+      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_min_capacity}, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value})"
     }
     error_message = "the fast scale-in alarm's ratio, periods and minimum capacity default to scaling_defaults.json"
   }
@@ -226,7 +253,7 @@ run "fast_scale_in_removes_a_third_half_or_two_thirds_below_ratio_times_target" 
       evaluation_periods  = 3
       datapoints_to_alarm = 3
       treat_missing_data  = "notBreaching"
-      expression          = "IF(FILL(c, 0) >= 3, (FILL(a, 0) + FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 4)"
+      expression          = "IF(FILL(c, 0) >= 3, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 4)"
     }
     error_message = "the fast scale-in alarm fires when load < ratio x target for 3 of 3 datapoints, and only with at least 3 units in service"
   }

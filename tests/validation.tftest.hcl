@@ -697,6 +697,26 @@ run "rejects_burst_evaluation_periods_range" {
   expect_failures = [var.burst_evaluation_periods]
 }
 
+run "rejects_load_backlog_minutes_below_one" {
+  command = plan
+
+  variables {
+    load_backlog_minutes = 0.5
+  }
+
+  expect_failures = [var.load_backlog_minutes]
+}
+
+run "rejects_load_backlog_minutes_above_fifteen" {
+  command = plan
+
+  variables {
+    load_backlog_minutes = 16
+  }
+
+  expect_failures = [var.load_backlog_minutes]
+}
+
 run "rejects_fast_scale_in_ratio_range" {
   command = plan
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import log
+from .control import fleet_capacity
 from .model import EndpointObservation, EndpointState, FleetConfig, FleetState
 from .routing import (
     LeastWaitSelector,
@@ -35,9 +36,11 @@ class FleetSnapshot:
     weights: Mapping[str, int]
     wake: str | None
     fetched_at: float
+    in_service: int = 0  # capacity units serving now (control.fleet_capacity)
 
     @property
     def capacity(self) -> int:
+        """What the routing weights count: for async fleets, capacity on its way as well."""
         return sum(self.weights.values())
 
 
@@ -86,7 +89,11 @@ class FleetView:
                 snapshot_age=round(now - cached.fetched_at, 3),
             )
             self._snapshot = FleetSnapshot(
-                endpoints=cached.endpoints, weights=cached.weights, wake=cached.wake, fetched_at=now
+                endpoints=cached.endpoints,
+                weights=cached.weights,
+                wake=cached.wake,
+                fetched_at=now,
+                in_service=cached.in_service,
             )
             self._expires_at = now + self._config.router_cache_ttl_seconds
             return self._snapshot
@@ -106,6 +113,7 @@ class FleetView:
             weights=weights,
             wake=wake_endpoint(self._config, endpoints, now),
             fetched_at=now,
+            in_service=fleet_capacity(self._config, endpoints),
         )
         if cached is None or dict(cached.weights) != weights:
             self.selector.set_weights(weights)

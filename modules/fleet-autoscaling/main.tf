@@ -11,6 +11,7 @@ locals {
   load   = local.signal == "load"
 
   target_value                       = coalesce(var.target_value, local.load ? local.defaults.load_target_value : local.defaults.backlog_target_value)
+  load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.defaults.load_backlog_minutes)
   scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
   scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
   scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
@@ -37,8 +38,11 @@ locals {
   backlog_ids        = [for index, _ in var.endpoints : "b${index + 1}"]
 
   # The load signal (CONTRACT.md section 2): requests that arrived in the minute (a) plus the
-  # requests waiting or in flight on every endpoint (b_i), per in-service capacity unit (c,
-  # which the control plane publishes in its logs). Target tracking accepts any function
+  # requests waiting or in flight on every endpoint (b_i) spread over load_backlog_minutes (H),
+  # per in-service capacity unit (c, which the control plane publishes in its logs). With H = 1
+  # a backlog counts as one minute's work and, as CloudWatch publishes datapoints minutes late
+  # and c counts only capacity in service, target tracking orders it again every minute while
+  # the capacity it ordered is still provisioning (README, "Choosing the defaults"). Target tracking accepts any function
   # CloudWatch metric math supports as long as the result is one time series (Application Auto
   # Scaling user guide, "Create a target tracking scaling policy ... using metric math"); FILL
   # turns a missing datapoint into 0 and IF(FILL(c, 0) < 1, 1, ...) keeps the divisor >= 1.
@@ -56,8 +60,10 @@ locals {
   )
   # A metric-math alarm reads at most 10 metrics (a, every b_i, c and q): the root module
   # checks that the fleet has at most 8 endpoints (7 in queue mode) with the load signal.
-  work            = join(" + ", concat(["FILL(a, 0)"], [for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : []))
-  load_expression = "(${local.work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+  backlog_terms   = concat([for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : [])
+  work            = join(" + ", concat(["FILL(a, 0)"], local.backlog_terms))
+  load_work       = "FILL(a, 0) + (${join(" + ", local.backlog_terms)}) / ${local.load_backlog_minutes}"
+  load_expression = "(${local.load_work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
   # Work that waits while no capacity is in service: what scale-from-zero must serve.
   waiting_without_capacity = "IF(FILL(c, 0) < 1, ${local.work}, 0)"
   # With the backlog signal, scale-from-zero watches each endpoint's HasBacklogWithoutCapacity.

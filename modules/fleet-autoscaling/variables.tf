@@ -90,8 +90,19 @@ variable "target_value" {
   }
 }
 
+variable "load_backlog_minutes" {
+  description = "Load signal: the requests waiting or in flight count as work to be served over this many minutes, load = (arrivals + backlog / load_backlog_minutes) / capacity; 1 counts the whole backlog as one minute's work (orders it again every minute while capacity is still being provisioned). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_backlog_minutes == null || try(var.load_backlog_minutes >= 1 && var.load_backlog_minutes <= 15, false)
+    error_message = "load_backlog_minutes must be between 1 and 15 minutes (or null for the default)."
+  }
+}
+
 variable "scale_out_cooldown_seconds" {
-  description = "Cooldown after a scale-out (target tracking and the fast step), seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown after a scale-out (target tracking and the fast step), seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -102,7 +113,7 @@ variable "scale_out_cooldown_seconds" {
 }
 
 variable "scale_in_cooldown_seconds" {
-  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown after a scale-in, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -130,7 +141,7 @@ variable "scale_from_zero_capacity" {
 }
 
 variable "scale_from_zero_evaluation_periods" {
-  description = "60-second periods (all breaching) before the scale-from-zero alarm fires. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "60-second periods (all breaching) before the scale-from-zero alarm fires. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -141,7 +152,7 @@ variable "scale_from_zero_evaluation_periods" {
 }
 
 variable "scale_from_zero_cooldown_seconds" {
-  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown of the scale-from-zero step policy, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -163,7 +174,7 @@ variable "scaling_signal" {
 }
 
 variable "fast_scale_out_ratio" {
-  description = "The fast scale-out step fires when load > ratio x target. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "The fast scale-out step fires when load > ratio x target. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -174,7 +185,7 @@ variable "fast_scale_out_ratio" {
 }
 
 variable "fast_scale_out_evaluation_periods" {
-  description = "60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "60-second datapoints above the fast threshold before the fast step fires (1 = the first). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -207,7 +218,7 @@ variable "burst_signal_seconds" {
 }
 
 variable "fast_scale_in_ratio" {
-  description = "The fast scale-in step fires when load < ratio x target for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "The fast scale-in step fires when load < ratio x target for fast_scale_in_evaluation_periods datapoints (0: no fast scale-in step). null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -218,7 +229,7 @@ variable "fast_scale_in_ratio" {
 }
 
 variable "fast_scale_in_evaluation_periods" {
-  description = "60-second datapoints below the fast scale-in threshold before the fast scale-in step fires. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "60-second datapoints below the fast scale-in threshold before the fast scale-in step fires. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -229,7 +240,7 @@ variable "fast_scale_in_evaluation_periods" {
 }
 
 variable "fast_scale_in_cooldown_seconds" {
-  description = "Cooldown of the fast scale-in step, seconds. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "Cooldown of the fast scale-in step, seconds. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -240,7 +251,7 @@ variable "fast_scale_in_cooldown_seconds" {
 }
 
 variable "fast_scale_in_min_capacity" {
-  description = "The fast scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units (smaller fleets are left to target tracking). null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
+  description = "The fast scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units (smaller fleets are left to target tracking). null: scaling_defaults.json."
   type        = number
   default     = null
 

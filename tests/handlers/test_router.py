@@ -407,3 +407,20 @@ def test_no_burst_signal_for_a_realtime_fleet(make_fleet, logs):
     assert fleet.route({"ContentType": "text/csv"}, body="1,2")["statusCode"] == 200
     [line] = _routed(logs)
     assert "_aws" not in line and "RoutedPerCapacity" not in line
+
+
+def test_the_burst_signal_divides_by_capacity_in_service_not_capacity_on_its_way(
+    make_fleet, logs
+):
+    # A burst that arrives while the plan grows the fleet must read at full strength: the
+    # async routing weights count the growth's targets (routing.queue_weights), but only
+    # instances in service serve the burst now. Divided by the targets, the burst alarm
+    # sized its first step for a quarter of a spike (simulator, spike seed 1).
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    install_runtime_spy()
+    assert fleet.patch(4)["statusCode"] == 200  # desired 4: the plan grows, nothing new serves
+    fleet.clock.advance(30)  # past the router's cache TTL
+    assert fleet.route(ASYNC_HEADERS)["statusCode"] == 200
+    [line] = _routed(logs)
+    assert line["fleet_capacity"] == 1
+    assert line["RoutedPerCapacity"] == 1.0

@@ -493,3 +493,22 @@ def test_queue_mode_plan_is_clean_under_both_scanners_with_every_policy_known(
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert re.findall(r"Failed checks: (\d+)", checkov.stdout) == ["0"], checkov.stdout[-3000:]
+
+
+@pytest.mark.parametrize("path", ["variables.tf", "modules/fleet-autoscaling/variables.tf"])
+def test_a_variables_default_note_names_only_its_own_setting(path: str) -> None:
+    # "null: scaling_defaults.json ..." must not quote another setting's default (a bulk edit
+    # once gave sixteen variables the burst alarm's note).
+    defaults = json.loads((REPO / "modules/fleet-autoscaling/scaling_defaults.json").read_text())
+    blocks = re.split(r'^variable "', (REPO / path).read_text(), flags=re.M)[1:]
+    own = {"target_backlog_per_instance": "backlog_target_value"}  # the one renamed input
+    wrong = {}
+    for block in blocks:
+        name = block.split('"', 1)[0]
+        note = re.search(r'description = "[^"\n]*null: scaling_defaults\.json([^"\n]*)"', block)
+        text = note.group(1) if note else ""
+        cited = {key for key in defaults if re.search(rf"\b{key}\b", text)}
+        foreign = {key for key in cited if not key.startswith(own.get(name, name))}
+        if foreign:
+            wrong[name] = sorted(foreign)
+    assert not wrong, wrong

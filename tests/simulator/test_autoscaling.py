@@ -57,6 +57,23 @@ def test_load_signal_metric_math(arrivals, backlogs, capacity, load, waiting):
     assert waiting_without_capacity(arrivals, backlogs, capacity) == pytest.approx(waiting)
 
 
+@pytest.mark.parametrize(
+    ("arrivals", "backlogs", "capacity", "minutes", "load"),
+    [
+        (40, [0, 0, 0], 12, 3, 40 / 12),  # no backlog: the horizon changes nothing
+        (6, [9, 3, 0], 1, 3, 6 + 12 / 3),  # the backlog counts as 3 minutes' work
+        (6, [9, 3, 0], 1, 1, 18),  # 1: the whole backlog in one minute (the old signal)
+        (0, [10, 0, 0], 2, 2.5, 10 / 2.5 / 2),
+    ],
+)
+def test_load_backlog_minutes_spreads_the_backlog_not_the_arrivals(
+    arrivals, backlogs, capacity, minutes, load
+):
+    assert load_metric(arrivals, backlogs, capacity, minutes) == pytest.approx(load)
+    # scale-from-zero sizes on all of the waiting work
+    assert waiting_without_capacity(arrivals, backlogs, 0) == arrivals + sum(backlogs)
+
+
 def test_target_tracking_scales_out_after_three_datapoints_above_target():
     t = backlog_target()
     assert t.evaluate(60, 20.0, 0, actual=2, desired=2) is None

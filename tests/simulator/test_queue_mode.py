@@ -131,10 +131,10 @@ def test_the_fleet_queue_depth_reaches_the_load_signal_after_the_metric_delay(
     seen: list[Published] = []
     real = controls_module.signal_inputs
 
-    def spy(published, endpoints, fleet, signal, queue=None):
+    def spy(published, endpoints, fleet, signal, queue=None, backlog_minutes=1.0):
         assert queue == "demo-fleet-queue"
         seen.append(published)
-        return real(published, endpoints, fleet, signal, queue)
+        return real(published, endpoints, fleet, signal, queue, backlog_minutes)
 
     monkeypatch.setattr(controls_module, "signal_inputs", spy)
     outcome = simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
@@ -166,6 +166,8 @@ def test_signal_inputs_add_the_queue_depth_to_load_and_to_waiting_without_capaci
     seen = Published(cloudwatch, 0)
     assert signal_inputs(seen, ["e1"], "demo", "load") == (5.0, 5.0)
     assert signal_inputs(seen, ["e1"], "demo", "load", queue="q") == (12.0, 12.0)
+    # load_backlog_minutes spreads the endpoints' backlog and the queue's depth alike
+    assert signal_inputs(seen, ["e1"], "demo", "load", "q", backlog_minutes=4) == (6.0, 12.0)
 
 
 def test_a_completion_is_a_sagemaker_notification():

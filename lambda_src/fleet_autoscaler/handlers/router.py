@@ -341,13 +341,15 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "endpoint": endpoint,
             "attempts": len(tried),
             "failed_attempts": list(zip(tried, failures, strict=False)),
-            "fleet_capacity": snapshot.capacity,
+            "fleet_capacity": snapshot.in_service,
         }
         if config.burst_signal and config.invocation_mode == "async":
+            # Per unit in service, not per routing weight: the weights of a growing async
+            # fleet count capacity still being provisioned, which serves none of a burst yet.
             log.routed_metric(
                 config.metrics_namespace,
                 config.fleet_name,
-                routed_per_capacity(snapshot.capacity),
+                routed_per_capacity(snapshot.in_service),
                 clock.now(),
                 **fields,
             )
