@@ -409,9 +409,7 @@ def test_no_burst_signal_for_a_realtime_fleet(make_fleet, logs):
     assert "_aws" not in line and "RoutedPerCapacity" not in line
 
 
-def test_the_burst_signal_divides_by_capacity_in_service_not_capacity_on_its_way(
-    make_fleet, logs
-):
+def test_the_burst_signal_divides_by_capacity_in_service_not_capacity_on_its_way(make_fleet, logs):
     # A burst that arrives while the plan grows the fleet must read at full strength: the
     # async routing weights count the growth's targets (routing.queue_weights), but only
     # instances in service serve the burst now. Divided by the targets, the burst alarm
