@@ -368,6 +368,15 @@ def burst_periods(settings: ScalingSettings, mode: str) -> int:
     return settings.burst_evaluation_periods_direct
 
 
+def load_backlog_minutes(settings: ScalingSettings, mode: str) -> float:
+    """The load signal's ``load_backlog_minutes`` for a dispatch mode: queue mode counts the
+    whole fleet queue as a minute's work (its wait target is 1.2x the oracle's), direct mode
+    spreads the endpoints' backlogs over 3 minutes (README, "Choosing the defaults")."""
+    if mode == "queue":
+        return settings.load_backlog_minutes_queue
+    return settings.load_backlog_minutes_direct
+
+
 def fleet_target(
     settings: ScalingSettings,
     min_capacity: int,

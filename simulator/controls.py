@@ -25,7 +25,13 @@ from botocore.exceptions import ClientError
 from fleet_autoscaler import aws, clock, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
 
-from .autoscaling import ScalableTarget, fleet_target, load_metric, waiting_without_capacity
+from .autoscaling import (
+    ScalableTarget,
+    fleet_target,
+    load_backlog_minutes,
+    load_metric,
+    waiting_without_capacity,
+)
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
 from .fleet_queue import SIGNAL_SECONDS, sqs_depth_key
@@ -264,7 +270,7 @@ class FleetControl(SignalScaled):
         if queue is not None:
             signal_seconds = int(queue.get("signal_seconds", 0))
         self.signal_seconds = signal_seconds if self.signal == "load" else 0
-        self.backlog_minutes = settings.load_backlog_minutes
+        self.backlog_minutes = load_backlog_minutes(settings, self.dispatch_mode)
         self.target = fleet_target(
             settings,
             scenario.min_capacity,

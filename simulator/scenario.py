@@ -67,7 +67,8 @@ class ScalingSettings:
 
     scaling_signal: str
     load_target_value: float
-    load_backlog_minutes: float
+    load_backlog_minutes_queue: float
+    load_backlog_minutes_direct: float
     backlog_target_value: float
     scale_out_cooldown_seconds: float
     scale_in_cooldown_seconds: float
@@ -132,8 +133,9 @@ def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings
     for name in ("load_target_value", "backlog_target_value", "metric_period_seconds"):
         if values[name] <= 0:
             raise ScenarioError(f"scenario: autoscaling.{name} must be > 0")
-    if values["load_backlog_minutes"] < 1:
-        raise ScenarioError("scenario: autoscaling.load_backlog_minutes must be >= 1")
+    for name in ("load_backlog_minutes_queue", "load_backlog_minutes_direct"):
+        if values[name] < 1:
+            raise ScenarioError(f"scenario: autoscaling.{name} must be >= 1")
     settings = ScalingSettings(**values)
     settings.reconcile_minutes  # noqa: B018  (validates the schedule)
     return settings

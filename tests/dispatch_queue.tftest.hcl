@@ -252,14 +252,29 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
   }
 }
 
+run "load_backlog_minutes_overrides_the_queue_mode_default" {
+  command = plan
+
+  variables {
+    load_backlog_minutes = 3
+  }
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "load_backlog_minutes set by the user spreads the endpoints' backlog and the fleet queue's depth alike"
+  }
+}
+
 run "load_signal_counts_the_fleet_queue" {
   command = plan
 
   assert {
     condition = [
       for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
-    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
-    error_message = "queue mode: load = (FILL(a,0) + SUM FILL(b_i,0) + FILL(q,0)) / max(FILL(c,0), 1) (CONTRACT.md section 4)"
+    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "queue mode: load = (FILL(a,0) + (SUM FILL(b_i,0) + FILL(q,0)) / load_backlog_minutes) / max(FILL(c,0), 1) (CONTRACT.md section 4), load_backlog_minutes_queue 1 by default"
   }
 
   assert {
@@ -287,7 +302,7 @@ run "load_signal_counts_the_fleet_queue" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
     error_message = "the fast scale-out alarm follows the same load"
   }
 

@@ -11,7 +11,7 @@ locals {
   load   = local.signal == "load"
 
   target_value                       = coalesce(var.target_value, local.load ? local.defaults.load_target_value : local.defaults.backlog_target_value)
-  load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.defaults.load_backlog_minutes)
+  load_backlog_minutes               = coalesce(var.load_backlog_minutes, var.fleet_queue_name != null ? local.defaults.load_backlog_minutes_queue : local.defaults.load_backlog_minutes_direct)
   scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
   scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
   scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
@@ -42,7 +42,10 @@ locals {
   # per in-service capacity unit (c, which the control plane publishes in its logs). With H = 1
   # a backlog counts as one minute's work and, as CloudWatch publishes datapoints minutes late
   # and c counts only capacity in service, target tracking orders it again every minute while
-  # the capacity it ordered is still provisioning (README, "Choosing the defaults"). Target tracking accepts any function
+  # the capacity it ordered is still provisioning. The default is per dispatch mode: 3 in direct
+  # mode, 1 in queue mode, where the fleet queue's depth is work no endpoint holds yet and
+  # counting all of it keeps the burst's wait within 1.2x the oracle (README, "Choosing the
+  # defaults"). Target tracking accepts any function
   # CloudWatch metric math supports as long as the result is one time series (Application Auto
   # Scaling user guide, "Create a target tracking scaling policy ... using metric math"); FILL
   # turns a missing datapoint into 0 and IF(FILL(c, 0) < 1, 1, ...) keeps the divisor >= 1.

@@ -91,7 +91,7 @@ variable "target_value" {
 }
 
 variable "load_backlog_minutes" {
-  description = "Load signal: the requests waiting or in flight count as work to be served over this many minutes, load = (arrivals + backlog / load_backlog_minutes) / capacity; 1 counts the whole backlog as one minute's work (orders it again every minute while capacity is still being provisioned). null: scaling_defaults.json."
+  description = "Load signal: the requests waiting or in flight count as work to be served over this many minutes, load = (arrivals + backlog / load_backlog_minutes) / capacity; 1 counts the whole backlog as one minute's work (orders it again every minute while capacity is still being provisioned). null: scaling_defaults.json (load_backlog_minutes_direct 3, load_backlog_minutes_queue 1: queue mode's 1.2x-the-oracle wait target needs the whole queue counted; README, Choosing the defaults)."
   type        = number
   default     = null
 

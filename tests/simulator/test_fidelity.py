@@ -131,7 +131,7 @@ def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
         ("[autoscaling]\nload_target = 3\n", "autoscaling.load_target: unknown key"),
         ("[autoscaling]\nscaling_signal = 'cpu'\n", "load or backlog"),
         ("[autoscaling]\nload_target_value = 0\n", "must be > 0"),
-        ("[autoscaling]\nload_backlog_minutes = 0.5\n", "load_backlog_minutes must be >= 1"),
+        ("[autoscaling]\nload_backlog_minutes_queue = 0.5\n", "minutes_queue must be >= 1"),
         ("[autoscaling]\nreconcile_schedule = 'cron(* * * * ? *)'\n", "rate"),
         ("metric_delay_seconds = -1\n", "metric_delay_seconds"),
     ],

@@ -152,6 +152,24 @@ def test_the_fleet_queue_depth_reaches_the_load_signal_after_the_metric_delay(
     assert max(p.get(key) or 0.0 for p in seen) > 0
 
 
+@pytest.mark.parametrize(("mode", "minutes"), [("queue", 1.0), ("direct", 3.0)])
+def test_each_dispatch_mode_spreads_the_backlog_over_its_own_default_minutes(
+    tmp_path, monkeypatch, mode, minutes
+):
+    # scaling_defaults.json: load_backlog_minutes_queue 1 (the fleet queue counts whole),
+    # load_backlog_minutes_direct 3 (README, "Choosing the defaults")
+    horizons: set[float] = set()
+    real = controls_module.signal_inputs
+
+    def spy(published, endpoints, fleet, signal, queue=None, backlog_minutes=1.0):
+        horizons.add(backlog_minutes)
+        return real(published, endpoints, fleet, signal, queue, backlog_minutes)
+
+    monkeypatch.setattr(controls_module, "signal_inputs", spy)
+    simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch=mode)
+    assert horizons == {minutes}
+
+
 def test_signal_inputs_add_the_queue_depth_to_load_and_to_waiting_without_capacity():
     cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
     for key, value in [
