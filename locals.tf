@@ -32,6 +32,7 @@ locals {
     backlog_max_age_seconds  = coalesce(var.backlog_max_age_seconds, local.scaling_defaults.backlog_max_age_seconds)
     # The scale-to-zero guard reads the router stage's AWS/ApiGateway Count (README).
     scale_to_zero_idle_seconds = coalesce(var.scale_to_zero_idle_seconds, local.scaling_defaults.scale_to_zero_idle_seconds)
+    trim_hold_seconds          = coalesce(var.trim_hold_seconds, local.scaling_defaults.trim_hold_seconds)
     router_api                 = { name = local.router_api_name, stage = var.router_api.stage_name }
     dispatch                   = var.dispatch
     # The burst signal (README, burst scale-out alarm): in direct mode the router logs

@@ -398,6 +398,17 @@ variable "scale_to_zero_idle_seconds" {
   }
 }
 
+variable "trim_hold_seconds" {
+  description = "Make before break after growth: no endpoint is scaled in until this long after the fleet's serving capacity last grew, so a trim never puts an endpoint in Updating just before the burst the next datapoint shows (FLEET_CONFIG trim_hold_seconds; 0 trims at once). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.trim_hold_seconds == null || try(var.trim_hold_seconds >= 0 && var.trim_hold_seconds <= 3600 && floor(var.trim_hold_seconds) == var.trim_hold_seconds, false)
+    error_message = "trim_hold_seconds must be a whole number between 0 and 3600 (or null)."
+  }
+}
+
 variable "backlog_max_age_seconds" {
   description = "The router ignores a stored per-endpoint backlog older than this (FLEET_CONFIG backlog_max_age_seconds). null: scaling_defaults.json."
   type        = number

@@ -84,6 +84,7 @@ class ScalingSettings:
     fast_scale_in_min_capacity: int
     drain_timeout_seconds: float
     scale_to_zero_idle_seconds: float
+    trim_hold_seconds: float
     backlog_max_age_seconds: float
     reconcile_schedule: str
     metric_period_seconds: int
@@ -229,6 +230,7 @@ class Scenario:
             "capacity_retry_seconds": self.capacity_retry_seconds,
             "drain_timeout_seconds": int(self.autoscaling.drain_timeout_seconds),
             "scale_to_zero_idle_seconds": int(self.autoscaling.scale_to_zero_idle_seconds),
+            "trim_hold_seconds": int(self.autoscaling.trim_hold_seconds),
             "router_api": {"name": API_NAME, "stage": API_STAGE},
             "metrics_namespace": "SageMakerFleet",
             "endpoints": [

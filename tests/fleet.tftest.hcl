@@ -42,6 +42,7 @@ run "fleet_config_matches_the_inputs" {
       drain_timeout_seconds      = 900
       backlog_max_age_seconds    = 300
       scale_to_zero_idle_seconds = 900
+      trim_hold_seconds          = 120
       router_api                 = { name = "demo-fleet-router", stage = "live" }
       dispatch                   = "direct"
       burst_signal               = true

@@ -49,14 +49,15 @@ run "defaults_come_from_scaling_defaults_json" {
   assert {
     condition = {
       for k, v in jsondecode(module.functions.function_environments["router"].FLEET_CONFIG) : k => v
-      if contains(["metrics_namespace", "drain_timeout_seconds", "backlog_max_age_seconds", "scale_to_zero_idle_seconds"], k)
+      if contains(["metrics_namespace", "drain_timeout_seconds", "backlog_max_age_seconds", "scale_to_zero_idle_seconds", "trim_hold_seconds"], k)
       } == {
       metrics_namespace          = "SageMakerFleet"
       drain_timeout_seconds      = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).drain_timeout_seconds
       backlog_max_age_seconds    = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).backlog_max_age_seconds
       scale_to_zero_idle_seconds = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_to_zero_idle_seconds
+      trim_hold_seconds          = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).trim_hold_seconds
     }
-    error_message = "FLEET_CONFIG must carry metrics_namespace, drain_timeout_seconds, backlog_max_age_seconds and scale_to_zero_idle_seconds (CONTRACT.md section 4)"
+    error_message = "FLEET_CONFIG must carry metrics_namespace, drain_timeout_seconds, backlog_max_age_seconds, scale_to_zero_idle_seconds and trim_hold_seconds (CONTRACT.md section 4)"
   }
 
   assert {

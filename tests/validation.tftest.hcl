@@ -797,6 +797,26 @@ run "rejects_fractional_scale_to_zero_idle" {
   expect_failures = [var.scale_to_zero_idle_seconds]
 }
 
+run "rejects_trim_hold_range" {
+  command = plan
+
+  variables {
+    trim_hold_seconds = 3601
+  }
+
+  expect_failures = [var.trim_hold_seconds]
+}
+
+run "rejects_fractional_trim_hold" {
+  command = plan
+
+  variables {
+    trim_hold_seconds = 60.5
+  }
+
+  expect_failures = [var.trim_hold_seconds]
+}
+
 run "rejects_backlog_max_age_range" {
   command = plan
 

@@ -254,6 +254,7 @@ def parse_config(text: str | None) -> FleetConfig:
         scale_to_zero_idle_seconds=_integer(
             raw.get("scale_to_zero_idle_seconds", 900), "scale_to_zero_idle_seconds", 0
         ),
+        trim_hold_seconds=_integer(raw.get("trim_hold_seconds", 120), "trim_hold_seconds", 0),
         router_api_name=router_api_name,
         router_api_stage=router_api_stage,
         dispatch=dispatch,

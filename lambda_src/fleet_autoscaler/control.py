@@ -225,11 +225,13 @@ def _select_actions(
     endpoints: Mapping[str, EndpointState],
     planned_capacity: int,
     skip: Collection[str] = (),
+    hold_trims: bool = False,
 ) -> list[UpdateAction]:
     """Updates to issue now; shrinking waits while growth elsewhere has not landed.
 
     Endpoints in ``skip`` were already called in this invocation: they are not
-    called twice.
+    called twice. ``hold_trims`` (the fleet grew less than ``trim_hold_seconds``
+    ago) defers every decrease; the next reconcile or event after the hold issues it.
     """
     grow: list[UpdateAction] = []
     shrink: list[tuple[int, int, UpdateAction]] = []
@@ -255,7 +257,7 @@ def _select_actions(
         # Make before break: a decrease never takes the serving capacity below the
         # plan, so none runs while an increase it relies on is pending, and none
         # lowers actual capacity while desired >= actual (planned >= desired).
-        if serving - loss >= planned_capacity:
+        if serving - loss >= planned_capacity and not hold_trims:
             actions.append(action)
             serving -= loss
     return actions
@@ -499,7 +501,16 @@ def step(
         )
         for name, ep in current.endpoints.items()
     }
-    actions = [] if timed_out else _select_actions(config, endpoints, fleet_plan.capacity, skip)
+    # A trim follows a desired count computed from datapoints older than capacity that
+    # has just arrived (and than the demand since): trimming at once can put an endpoint
+    # in Updating just before the burst that the next datapoint shows, and SageMaker
+    # takes no new count on an Updating endpoint, so the burst's order would wait.
+    hold_trims = now - current.grew_at < config.trim_hold_seconds
+    actions = (
+        []
+        if timed_out
+        else _select_actions(config, endpoints, fleet_plan.capacity, skip, hold_trims)
+    )
     for action in actions:
         endpoints[action.endpoint] = replace(
             endpoints[action.endpoint],
@@ -515,7 +526,10 @@ def step(
     activity = _next_activity(
         current, config, fleet_plan, actual, len(actions), progressed, timed_out, now
     )
-    current = replace(current, actual=actual, planned=fleet_plan.capacity, activity=activity)
+    grew_at = now if actual > state.actual else current.grew_at
+    current = replace(
+        current, actual=actual, planned=fleet_plan.capacity, activity=activity, grew_at=grew_at
+    )
     return Decision(state=current, actions=tuple(actions), plan=fleet_plan)
 
 

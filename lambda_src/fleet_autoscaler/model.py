@@ -92,6 +92,10 @@ class FleetConfig:
     # The scale-to-zero guard: the plan keeps the fleet's smallest capacity while the
     # fleet was busy less than this long ago (0 disables the guard).
     scale_to_zero_idle_seconds: int = 900
+    # Make before break after growth: no decrease runs until this long after the fleet's
+    # serving capacity last grew (0: at once). The desired count a trim follows was
+    # computed from datapoints older than the capacity that just arrived.
+    trim_hold_seconds: int = 120
     # The router's REST API and stage (AWS/ApiGateway Count); None: backlog only.
     router_api_name: str | None = None
     router_api_stage: str | None = None
@@ -215,6 +219,9 @@ class FleetState:
     dimension_version: str = ""
     # When the reconciler last saw the fleet busy (arrivals or waiting work); 0: never.
     last_busy_at: float = 0.0
+    # When the fleet's serving capacity last grew (0: never seen growing): trims wait
+    # ``trim_hold_seconds`` from then.
+    grew_at: float = 0.0
 
     def endpoint(self, name: str) -> EndpointState:
         return self.endpoints.get(name, EndpointState(name=name, status=DELETED))

@@ -25,6 +25,7 @@ variable "fleet_config" {
     drain_timeout_seconds      = optional(number)
     backlog_max_age_seconds    = optional(number)
     scale_to_zero_idle_seconds = optional(number)
+    trim_hold_seconds          = optional(number)
     router_api = optional(object({
       name  = string
       stage = string

@@ -67,6 +67,9 @@ def set_up_fleet(monkeypatch: pytest.MonkeyPatch) -> None:
     config = default_config(
         strategy="race",
         max_capacity=48,
+        # the race's trims run in the same burst of events that wins it (no hold after
+        # growth), so concurrent events must claim each trim once
+        trim_hold_seconds=0,
         endpoints=[
             {"name": name, "min_instances": 0, "max_instances": 4, "priority": i + 1}
             for i, name in enumerate(ENDPOINTS)

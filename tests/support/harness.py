@@ -133,11 +133,20 @@ class Fleet:
             self.event(endpoint, status)
 
     def settle(self, limit: int = 30) -> None:
-        """Finish every update, and the updates those trigger, until the fleet is quiet."""
+        """Finish every update, and the updates those trigger, until the fleet is quiet.
+
+        A trim held after growth (``trim_hold_seconds``) is issued by the next reconcile
+        once the hold is over, as the reconcile schedule does in AWS.
+        """
         for _ in range(limit):
             busy = self.sm.updating()
             if not busy:
-                return
+                state = self.item()
+                if not state or state["actual"] <= state["planned"]:
+                    return
+                self.clock.advance(self.config.get("trim_hold_seconds", 120))
+                self.reconcile()
+                continue
             for endpoint in busy:
                 self.clock.advance(60)
                 self.complete(endpoint)

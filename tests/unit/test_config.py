@@ -41,6 +41,7 @@ def test_optional_fields_take_defaults():
     assert config.drain_timeout_seconds == 900
     assert config.backlog_max_age_seconds == 300
     assert config.scale_to_zero_idle_seconds == 900
+    assert config.trim_hold_seconds == 120
     assert (config.router_api_name, config.router_api_stage) == (None, None)
 
 
@@ -108,6 +109,8 @@ def _broken(**changes):
         (_broken(scale_to_zero_idle_seconds=-1), "scale_to_zero_idle_seconds"),
         (_broken(scale_to_zero_idle_seconds=1.5), "scale_to_zero_idle_seconds"),
         (_broken(scale_to_zero_idle_seconds=True), "scale_to_zero_idle_seconds"),
+        (_broken(trim_hold_seconds=-1), "trim_hold_seconds"),
+        (_broken(trim_hold_seconds=2.5), "trim_hold_seconds"),
         (_broken(router_api="fleet-router"), "router_api"),
         (_broken(router_api={"name": "fleet-router"}), "router_api"),
         (_broken(router_api={"name": "", "stage": "v1"}), "router_api.name"),

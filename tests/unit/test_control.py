@@ -283,3 +283,50 @@ def test_state_from_a_newer_release_loads_ignoring_fields_it_does_not_know():
     raw["activity"]["eta"] = 12
     raw["endpoints"]["demo-g5"]["backlog_trend"] = [1, 2]
     assert FleetState.from_json(json.dumps(raw)) == state
+
+
+def _race_to_eight(cfg):
+    """A race for 8 from 1 instance: g6 and g4dn deliver 4 each, g5's growth lands last."""
+    start = step(fleet_state(cfg, g5=1), cfg, NOW + 60, desired=8).state
+    half = {
+        "demo-g5": observe("demo-g5", status="Updating", current=1, desired=4),
+        "demo-g6": observe("demo-g6", current=4),
+        "demo-g4dn": observe("demo-g4dn", current=4),
+    }
+    state = step(start, cfg, NOW + 300, observations=half).state
+    landed = {**half, "demo-g5": observe("demo-g5", current=4)}
+    return step(state, cfg, NOW + 360, observations=landed)
+
+
+def test_a_trim_waits_trim_hold_seconds_after_the_fleet_last_grew():
+    # The desired count a race trims to was computed from datapoints older than the
+    # capacity that just arrived: trimming at once put g4dn in Updating just before a
+    # burst (simulator, spike seed 2, minute 22) and the burst's order waited for it.
+    cfg = config()
+    assert cfg.trim_hold_seconds == 120
+    won = _race_to_eight(cfg)
+    assert won.state.actual == 12 and won.actions == ()
+    assert won.state.endpoints["demo-g4dn"].target == 0  # planned, held back
+    assert step(won.state, cfg, NOW + 420).actions == ()
+    later = step(won.state, cfg, NOW + 360 + 120)
+    assert later.actions == (UpdateAction("demo-g4dn", "AllTraffic", 0),)
+
+
+def test_a_rise_during_the_trim_hold_keeps_every_instance_and_issues_no_trim():
+    cfg = config()
+    won = _race_to_eight(cfg)
+    rise = step(won.state, cfg, NOW + 400, desired=12)
+    assert rise.actions == () and rise.state.activity.status == "Successful"
+    assert step(rise.state, cfg, NOW + 600).actions == ()
+
+
+def test_trim_hold_zero_trims_as_soon_as_the_race_is_won():
+    cfg = config(trim_hold_seconds=0)
+    assert _race_to_eight(cfg).actions == (UpdateAction("demo-g4dn", "AllTraffic", 0),)
+
+
+def test_a_scale_in_long_after_the_last_growth_is_not_held():
+    cfg = config(strategy="priority")
+    state = fleet_state(cfg, g5=4, g6=2)
+    decision = step(state, cfg, NOW + 600, desired=4)
+    assert decision.actions == (UpdateAction("demo-g6", "AllTraffic", 0),)
