@@ -8,10 +8,11 @@ For each scenario and controller, at the controller's default target, the median
 the seeds (and the spread, min-max) of: instance-minutes and dollars, p50/p95/p99/max
 queue wait, requests still queued at the end (queue mode: in SQS too), requests lost
 (held by an endpoint that failed or was deleted), stranded request-minutes (waiting in a
-queue that no instance serves), minutes at zero capacity while requests arrive, and
-endpoint update calls. Then a target sweep per controller, a verdict line per scenario
-(who dominates whom on dollars and p95), and a PNG of cost against p95 with one point
-per controller and target. Numbers, not a test: nothing here fails a build.
+queue that no instance serves) and those beyond drain_timeout_seconds, minutes at zero
+capacity while requests arrive, and endpoint update calls. Then a target sweep per
+controller, a verdict line per scenario (who dominates whom on dollars and p95), and a
+PNG of cost against p95 with one point per controller and target. Numbers, not a test:
+nothing here fails a build.
 
 Fairness: every controller of a scenario sees the same seeded arrivals and the same
 request sizes, the same SageMaker timings and shortages, the same CloudWatch delay;
@@ -108,6 +109,7 @@ METRICS = (
     "queued_at_end",
     "lost",
     "stranded_request_minutes",
+    "stranded_beyond_drain_request_minutes",
     "zero_capacity_minutes",
     "update_calls",
 )
@@ -158,6 +160,7 @@ def run(job: Job) -> dict[str, Any]:
         "queued_at_end": extras["queued_at_end"],
         "lost": outcome.lost,
         "stranded_request_minutes": extras["stranded_request_minutes"],
+        "stranded_beyond_drain_request_minutes": extras["stranded_beyond_drain_request_minutes"],
         "zero_capacity_minutes": extras["zero_capacity_minutes"],
         "update_calls": outcome.update_calls,
         "cpu_seconds": round(time.process_time() - cpu, 2),
@@ -224,6 +227,7 @@ COLUMNS = (
     ("queued", "queued_at_end", False, 0),
     ("lost", "lost", False, 0),
     ("stranded req-min", "stranded_request_minutes", False, 0),
+    ("> drain", "stranded_beyond_drain_request_minutes", False, 0),
     ("zero-cap min", "zero_capacity_minutes", False, 1),
     ("updates", "update_calls", False, 0),
 )

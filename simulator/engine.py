@@ -490,7 +490,9 @@ class World:
             ep.name: scenario.instance_types[ep.instance_type].price_per_hour
             for ep in scenario.endpoints
         }
-        instance_minutes = dollars = stranded = zero_capacity = 0.0
+        instance_minutes = dollars = stranded = stranded_beyond = zero_capacity = 0.0
+        drain_limit = scenario.autoscaling.drain_timeout_seconds
+        fleet_unserved_since: float | None = None  # queue mode: no instance anywhere since
         tick_minutes = TICK_SECONDS / 60.0
         ticks_per_minute = round(60 / TICK_SECONDS)
         total_ticks = scenario.duration_minutes * ticks_per_minute
@@ -535,6 +537,18 @@ class World:
             stranded += self.inference.stranded(instances) * tick_minutes
             if self.fleet_queue is not None and not serving:
                 stranded += len(self.fleet_queue.pending) * tick_minutes  # nothing serves
+            beyond = self.inference.stranded_beyond(instances, self.now, drain_limit)
+            if self.fleet_queue is not None:
+                if serving:
+                    fleet_unserved_since = None
+                else:
+                    since = fleet_unserved_since = fleet_unserved_since or self.now
+                    beyond += sum(
+                        1
+                        for arrival, _ in self.fleet_queue.pending.values()
+                        if self.now - max(arrival, since) > drain_limit
+                    )
+            stranded_beyond += beyond * tick_minutes
             if arrived_now and not serving:
                 zero_capacity += tick_minutes
             samples.append(self._sample(instances))
@@ -656,6 +670,7 @@ class World:
                 "instance_minutes_exact": round(instance_minutes, 2),
                 "dollars": round(dollars, 2),
                 "stranded_request_minutes": round(stranded, 1),
+                "stranded_beyond_drain_request_minutes": round(stranded_beyond, 1),
                 "zero_capacity_minutes": round(zero_capacity, 2),
                 "queued_at_end": queued_at_end,
                 **extras,

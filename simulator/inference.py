@@ -118,6 +118,8 @@ class InferenceModel:
         self.served = 0
         self.lost = 0
         self.completed: list[tuple[str, str, float]] = []  # (endpoint, inference id, finish)
+        # since when each queue (by id) has had no serving instance; absent while one serves
+        self._unserved_since: dict[int, float] = {}
 
     def _distinct(self) -> list[Queue]:
         return list({id(q): q for q in self.queues.values()}.values())
@@ -167,6 +169,20 @@ class InferenceModel:
             names = [n for n, q in self.queues.items() if q is queue]
             if not any(instances.get(n, 0) for n in names):
                 total += len(queue.waiting)
+        return total
+
+    def stranded_beyond(self, instances: dict[str, int], now: float, limit: float) -> int:
+        """Requests stranded longer than ``limit`` seconds: waiting in a queue that no serving
+        instance takes from, since they arrived or since its last instance left (the later).
+        Issue 11's target is 0 of them with ``limit`` = ``drain_timeout_seconds``."""
+        total = 0
+        for queue in self._distinct():
+            names = [n for n, q in self.queues.items() if q is queue]
+            if any(instances.get(n, 0) for n in names):
+                self._unserved_since.pop(id(queue), None)
+                continue
+            since = self._unserved_since.setdefault(id(queue), now)
+            total += sum(1 for arrival, _, _ in queue.waiting if now - max(arrival, since) > limit)
         return total
 
     def unserved_waits(self, now: float) -> list[float]:

@@ -102,6 +102,21 @@ def test_backlog_counts_requests_in_flight():
     assert model.waits == [0.0, 60.0]
 
 
+def test_stranded_beyond_counts_requests_left_unserved_longer_than_the_limit():
+    # issue 11: 0 stranded request-minutes beyond drain_timeout_seconds. A request is
+    # stranded from its arrival or from when its queue's last instance left, whichever
+    # is later; it counts once it has been stranded longer than the limit.
+    model = InferenceModel({"a": 60.0}, {"a": 1})
+    model.arrive("a", 0.0)
+    model.arrive("a", 200.0)
+    assert model.stranded_beyond({"a": 0}, 100.0, 300) == 0  # unserved since 100 s
+    assert model.stranded_beyond({"a": 0}, 450.0, 300) == 1  # 350 s; the second 250 s
+    assert model.stranded_beyond({"a": 0}, 550.0, 300) == 2
+    assert model.stranded_beyond({"a": 1}, 560.0, 300) == 0  # an instance serves it
+    assert model.stranded_beyond({"a": 0}, 600.0, 300) == 0  # stranded again from 600 s
+    assert model.stranded_beyond({"a": 0}, 901.0, 300) == 2
+
+
 def test_a_shared_queue_feeds_whichever_slot_is_free_first():
     model = InferenceModel({"a": 60.0, "b": 10.0}, {"a": 1, "b": 1}, shared=True)
     for _ in range(5):

@@ -71,6 +71,7 @@ def test_no_endpoint_is_drained_to_zero_while_its_queue_waits(tmp_path):
         if count > 0 and after.instances[name] == 0 and before.backlog[name] > 0
     ]
     assert drained == []
+    assert outcome.extras["stranded_beyond_drain_request_minutes"] == 0
     assert outcome.timeline[-1].actual <= 1  # it did scale in once the queues emptied
     assert sum(outcome.timeline[-1].backlog.values()) == 0
 
@@ -79,3 +80,15 @@ def test_scale_to_zero_never_happens_under_load(tmp_path):
     outcome = simulate(load(write_scenario(tmp_path, "wake", WAKE), strategy="priority", seed=3))
     assert outcome.extras["zero_capacity_minutes"] == 0
     assert all(row.actual >= 1 for row in outcome.timeline if row.arrivals > 0)
+
+
+def test_work_left_where_nothing_serves_counts_as_stranded_beyond_the_drain_timeout():
+    # The measure behind issue 11's "0 stranded request-minutes beyond
+    # drain_timeout_seconds" is not vacuous: with equal weights the AWS sample routes a
+    # third of the traffic to endpoints whose updates it sent while they were Updating
+    # were dropped (make bench-scaling, step: about 40,000 stranded request-minutes).
+    outcome = simulate(load("step", seed=1), control="aws-sample-equal")
+    beyond = outcome.extras["stranded_beyond_drain_request_minutes"]
+    assert 0 < beyond < outcome.extras["stranded_request_minutes"]
+    fleet = simulate(load("step", seed=1))
+    assert fleet.extras["stranded_beyond_drain_request_minutes"] == 0
