@@ -44,7 +44,7 @@ from .fleet_queue import (
     fast_sqs_clock,
     sqs_depth_key,
 )
-from .inference import InferenceModel
+from .inference import InferenceModel, stranded_longer_than
 from .moto_fleet import create_endpoint, create_state_table
 from .sagemaker import PatchedSageMaker
 from .scenario import Scenario
@@ -542,11 +542,12 @@ class World:
                 if serving:
                     fleet_unserved_since = None
                 else:
-                    since = fleet_unserved_since = fleet_unserved_since or self.now
-                    beyond += sum(
-                        1
-                        for arrival, _ in self.fleet_queue.pending.values()
-                        if self.now - max(arrival, since) > drain_limit
+                    fleet_unserved_since = fleet_unserved_since or self.now
+                    beyond += stranded_longer_than(
+                        (arrival for arrival, _ in self.fleet_queue.pending.values()),
+                        fleet_unserved_since,
+                        self.now,
+                        drain_limit,
                     )
             stranded_beyond += beyond * tick_minutes
             if arrived_now and not serving:

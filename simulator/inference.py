@@ -21,6 +21,7 @@ so that the world can publish the endpoint's success notification.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -96,6 +97,15 @@ class Queue:
         return lost
 
 
+def stranded_longer_than(
+    arrivals: Iterable[float], unserved_since: float, now: float, limit: float
+) -> int:
+    """How many requests (by arrival time) waiting where nothing has served since
+    ``unserved_since`` have been stranded longer than ``limit`` seconds: from their arrival
+    or from ``unserved_since``, whichever is later."""
+    return sum(1 for arrival in arrivals if now - max(arrival, unserved_since) > limit)
+
+
 class InferenceModel:
     """The queues of every endpoint and the waiting times of the requests they started."""
 
@@ -162,14 +172,15 @@ class InferenceModel:
     def total_waiting(self) -> int:
         return sum(len(q.waiting) for q in self._distinct())
 
+    def _served(self, queue: Queue, instances: dict[str, int]) -> bool:
+        """True when a serving instance of one of the queue's endpoints takes from it."""
+        return any(instances.get(n, 0) for n, q in self.queues.items() if q is queue)
+
     def stranded(self, instances: dict[str, int]) -> int:
         """Requests waiting in a queue that no serving instance takes from."""
-        total = 0
-        for queue in self._distinct():
-            names = [n for n, q in self.queues.items() if q is queue]
-            if not any(instances.get(n, 0) for n in names):
-                total += len(queue.waiting)
-        return total
+        return sum(
+            len(queue.waiting) for queue in self._distinct() if not self._served(queue, instances)
+        )
 
     def stranded_beyond(self, instances: dict[str, int], now: float, limit: float) -> int:
         """Requests stranded longer than ``limit`` seconds: waiting in a queue that no serving
@@ -177,12 +188,12 @@ class InferenceModel:
         Issue 11's target is 0 of them with ``limit`` = ``drain_timeout_seconds``."""
         total = 0
         for queue in self._distinct():
-            names = [n for n, q in self.queues.items() if q is queue]
-            if any(instances.get(n, 0) for n in names):
+            if self._served(queue, instances):
                 self._unserved_since.pop(id(queue), None)
                 continue
             since = self._unserved_since.setdefault(id(queue), now)
-            total += sum(1 for arrival, _, _ in queue.waiting if now - max(arrival, since) > limit)
+            arrivals = (arrival for arrival, _, _ in queue.waiting)
+            total += stranded_longer_than(arrivals, since, now, limit)
         return total
 
     def unserved_waits(self, now: float) -> list[float]:

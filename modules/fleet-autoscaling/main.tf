@@ -11,14 +11,14 @@ locals {
   load   = local.signal == "load"
 
   target_value                       = coalesce(var.target_value, local.load ? local.defaults.load_target_value : local.defaults.backlog_target_value)
-  load_backlog_minutes               = coalesce(var.load_backlog_minutes, var.fleet_queue_name != null ? local.defaults.load_backlog_minutes_queue : local.defaults.load_backlog_minutes_direct)
+  load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.queue_mode ? local.defaults.load_backlog_minutes_queue : local.defaults.load_backlog_minutes_direct)
   scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
   scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
   scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
-  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, var.fleet_queue_name != null ? local.defaults.burst_evaluation_periods_queue : local.defaults.burst_evaluation_periods_direct)
+  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.queue_mode ? local.defaults.burst_evaluation_periods_queue : local.defaults.burst_evaluation_periods_direct)
   fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
