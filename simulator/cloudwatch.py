@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]  # namespace, metric, dimensions
@@ -94,5 +94,6 @@ class DelayedCloudWatch:
         backend = cloudwatch_backends[ACCOUNT][REGION]
         oldest = self.epoch + timedelta(seconds=now - KEEP_IN_MOTO_SECONDS)
         if backend.metric_data and backend.metric_data[0].timestamp.tzinfo is None:
-            oldest = oldest.replace(tzinfo=None)
+            # moto keeps naive UTC timestamps; the epoch may carry any offset
+            oldest = oldest.astimezone(UTC).replace(tzinfo=None)
         backend.metric_data = [d for d in backend.metric_data if d.timestamp >= oldest]

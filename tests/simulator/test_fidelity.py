@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import boto3
 import pytest
@@ -32,10 +32,15 @@ def test_a_datapoint_is_visible_only_after_the_publication_delay():
     assert cloudwatch.newest_period(6 * 60 + 120) == 5
 
 
-def test_moto_holds_only_published_datapoints():
+# A scenario's start_time may carry any UTC offset (scheduled-peak: Berlin, +01:00). moto
+# stores timestamps without a zone, in UTC; pruning once compared them with the start time's
+# local clock, so every datapoint of a +01:00 scenario was dropped before the control plane's
+# GetMetricData could read it (no backlog in the state, no busy time, no router arrivals).
+@pytest.mark.parametrize("epoch", [EPOCH, EPOCH.astimezone(timezone(timedelta(hours=1)))])
+def test_moto_holds_only_published_datapoints(epoch):
     with mock_aws():
         client = boto3.client("cloudwatch", region_name="us-east-1")
-        cloudwatch = DelayedCloudWatch(180, EPOCH)
+        cloudwatch = DelayedCloudWatch(180, epoch)
         cloudwatch.record(KEY, 0, 7.0)
 
         def read() -> list[float]:
