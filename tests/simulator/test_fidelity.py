@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from fleet_autoscaler import runtime
 from simulator.cloudwatch import DelayedCloudWatch
 from simulator.engine import CONTROLS, EPOCH, simulate
 from simulator.inference import InferenceModel
@@ -68,6 +69,23 @@ def test_moto_holds_only_published_datapoints(epoch):
         assert read() == []
         cloudwatch.publish_due(60 + 180)
         assert read() == [7.0]
+
+
+@pytest.mark.parametrize("start", ["", "start_time = 2026-11-30T07:30:00+01:00\n"])
+def test_the_control_plane_reads_the_published_backlog_whatever_the_start_times_offset(
+    tmp_path, start
+):
+    seen: list[float | None] = []
+
+    def read_state(_row) -> None:  # runs inside the simulator's moto
+        state = runtime.store().load()
+        seen.append(None if state is None else state.endpoints["demo-g5"].backlog)
+
+    body = start + "duration_minutes = 8\n[[demand]]\nat_minute = 0\nrate = 12\n"
+    simulate(load(write_scenario(tmp_path, "offset", body)), on_minute=read_state)
+    # minute 0's datapoint is published at 3:00 (delay 120 s); each reconcile reads the newest
+    assert seen[:2] == [None, None]
+    assert all(value is not None and value > 0 for value in seen[2:])
 
 
 BURST = """
