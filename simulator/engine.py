@@ -200,6 +200,7 @@ class World:
         self.on_minute: Callable[[Minute], None] | None = None  # each row as it happens
         self.by_hand_requests = 0
         self.by_hand_patches: list[int] = []
+        self.invoked_unavailable = 0  # invocations that reached a Failed endpoint
         # queue mode: the fleet's SQS queue and what the world knows of each queued request
         self.fleet_queue = FleetQueue(scenario.fleet_name) if dispatch == "queue" else None
         self.fleet_queue_config: dict[str, Any] | None = None
@@ -419,7 +420,30 @@ class World:
         if entry is None:
             self.by_hand_requests += 1
             entry = (self.now, self._work())
+        if not self._takes_invocations(endpoint):
+            # Lost with the endpoint, as what it held when it failed: it runs again only
+            # if its fleet-queue message still exists and the dispatcher sends it again.
+            self.inference.lost += self.fleet_queue.orphan([inference_id])
+            return
         self.inference.arrive(endpoint, entry[0], entry[1], inference_id)
+
+    def _takes_invocations(self, endpoint: str) -> bool:
+        """Whether an invocation reaching ``endpoint`` (which exists) joins its queue.
+
+        SageMaker allows no operation but DeleteEndpoint on a ``Failed`` endpoint
+        (DescribeEndpoint / EndpointSummary, ``EndpointStatus``); what InvokeEndpointAsync
+        answers then is not documented. The simulator takes the reading least favourable
+        to the fleet: the call succeeds (the caller moves on, the dispatcher holds the
+        message) and the request is lost with the endpoint. The router or dispatcher can
+        send one there in the seconds before the control plane hears of the failure.
+        """
+        if self.sagemaker.exists(endpoint) and self.sagemaker.status(endpoint) in (
+            "Failed",
+            "Deleting",
+        ):
+            self.invoked_unavailable += 1
+            return False
+        return True
 
     def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:
         """(a dispatcher round runs at ``start``, it is its invocation's first, its last):
@@ -511,8 +535,10 @@ class World:
                 elif endpoint == QUEUED:
                     assert self.fleet_queue is not None
                     self.fleet_queue.enqueue(f"req-{request_id}", when, work)
-                else:
+                elif self._takes_invocations(endpoint):
                     self.inference.arrive(endpoint, when, work)
+                else:
+                    self.inference.lost += 1  # direct mode: no other copy of it
             self._routed_signal()
             if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
                 due, first, last = self._dispatch_due(start)
@@ -521,13 +547,16 @@ class World:
                     if result.signal is not None:
                         self._signal_published(start, result.signal)
             self.now = tick * TICK_SECONDS
-            self.queue.run_due(self.now)
-            burst = self._burst_alarm() or burst
+            # The tick is served with the instances in service at its start; the events
+            # due by its end (updates completing, failures, rollbacks) take effect after,
+            # at the next tick: an update completing at t serves until t, not a tick less.
             instances = self.serving_instances()
             finished = self.inference.serve(instances, start, self.now)
             if self.fleet_queue is not None and self.inference.completed:
                 self.fleet_queue.publish(self.inference.completed, scenario.start_time.timestamp())
                 self.inference.completed.clear()
+            self.queue.run_due(self.now)
+            burst = self._burst_alarm() or burst
             if self.link is not None:
                 for name, count in finished.items():
                     self.link.serve(name, count)
@@ -674,6 +703,7 @@ class World:
                 "stranded_beyond_drain_request_minutes": round(stranded_beyond, 1),
                 "zero_capacity_minutes": round(zero_capacity, 2),
                 "queued_at_end": queued_at_end,
+                "invoked_unavailable": self.invoked_unavailable,
                 **extras,
             },
         )

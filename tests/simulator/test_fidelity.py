@@ -221,16 +221,11 @@ def test_cost_is_instance_time_at_the_types_price(tmp_path):
     assert outcome.extras["dollars"] == pytest.approx(minutes * price / 60, abs=0.01)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known departure (README): the engine runs a tick's due events before serving "
-    "the tick, so updates, failures and rollbacks take effect 10 s early; serving first "
-    "also changes what a failing endpoint holds in queue mode (see the README)",
-)
 def test_an_instance_serves_until_its_update_completes_not_a_tick_before(tmp_path):
     # Native scales the idle g5 in at a minute's start; SageMaker removes it 120 s later,
-    # on the minute grid. The tick that ends at that moment should still be served (and
-    # paid) with it; the engine runs the tick's due events first (18.83 here, not 19).
+    # on the minute grid. The tick that ends at that moment is still served (and paid)
+    # with it: 19 instance-minutes, not a tick less (18.83) as when the engine ran a
+    # tick's due events before serving it.
     body = "duration_minutes = 30\n[[demand]]\nat_minute = 0\nrate = 0\n"
     outcome = simulate(load(write_scenario(tmp_path, "idle", body)), control="native")
     gone = next(row.minute for row in outcome.timeline if not sum(row.instances.values()))

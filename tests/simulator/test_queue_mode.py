@@ -62,9 +62,14 @@ def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
     assert max(row.actual for row in outcome.timeline) >= 8
 
 
+# At minute 12.5 the incident lands inside a dispatcher invocation (rounds run in each
+# minute's first 50 s), so the failing endpoint holds work; the round at that instant
+# runs before the control plane hears of it (its event comes 5 s later) and may send
+# work to the endpoint that has just failed (seen here: 718 of 717 accounted for, one
+# request counted both served elsewhere and queued on the failed endpoint).
 @pytest.mark.parametrize("action", ["fail", "delete"])
 def test_an_endpoint_failing_mid_run_loses_nothing_in_queue_mode(tmp_path, action):
-    body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12\naction = "{action}"\n'
+    body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12.5\naction = "{action}"\n'
     scenario = load(write_scenario(tmp_path, "incident", body), strategy="priority")
     queued = summarise(simulate(scenario, dispatch="queue"))
     direct = summarise(simulate(scenario))
@@ -79,6 +84,9 @@ def test_an_endpoint_failing_mid_run_loses_nothing_in_queue_mode(tmp_path, actio
     assert queued["duplicate_dispatches"] == queued["served_twice"] == 0
     # Direct mode loses the endpoint's whole queue.
     assert direct["lost"] > 5
+    if action == "fail":
+        # the race above happened, and the request sent into it ran once, elsewhere
+        assert queued["invoked_unavailable"] > 0
 
 
 def test_the_endpoint_failure_scenario_loses_nothing_in_queue_mode():
