@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .invocations import InvocationListener, RoutedInvocation
+from .runtime_errors import endpoint_not_found, validation_error
 
 
 def _join(folder: str, extension: str, name: str) -> str:
@@ -46,27 +47,11 @@ class LocalRuntime:
         try:
             config_name = client.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
         except ClientError:
-            raise ClientError(
-                {
-                    "Error": {
-                        "Code": "ValidationException",
-                        "Message": f"Endpoint {endpoint} not found.",
-                    }
-                },
-                "InvokeEndpointAsync",
-            ) from None
+            raise endpoint_not_found(endpoint) from None
         config = client.describe_endpoint_config(EndpointConfigName=config_name)
         output = (config.get("AsyncInferenceConfig") or {}).get("OutputConfig") or {}
         if not output.get("S3OutputPath"):
-            raise ClientError(
-                {
-                    "Error": {
-                        "Code": "ValidationException",
-                        "Message": f"Endpoint {endpoint} is not an asynchronous endpoint.",
-                    }
-                },
-                "InvokeEndpointAsync",
-            )
+            raise validation_error(f"Endpoint {endpoint} is not an asynchronous endpoint.")
         return dict(output)
 
     def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:

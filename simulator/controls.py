@@ -20,10 +20,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from fleet_autoscaler import aws, clock, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
+from local_api.runtime_errors import endpoint_not_found
 
 from .autoscaling import (
     ScalableTarget,
@@ -190,15 +189,7 @@ class SimRuntime:
     def invoke_endpoint_async(self, EndpointName: str, **kwargs: Any) -> dict[str, Any]:
         self.calls += 1
         if not self._exists(EndpointName):
-            raise ClientError(
-                {
-                    "Error": {
-                        "Code": "ValidationException",
-                        "Message": f"Endpoint {EndpointName} not found.",
-                    }
-                },
-                "InvokeEndpointAsync",
-            )
+            raise endpoint_not_found(EndpointName)
         inference_id = str(kwargs.get("InferenceId", "id"))
         if self._deliver is not None:
             self._deliver(EndpointName, inference_id)

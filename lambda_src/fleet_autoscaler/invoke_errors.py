@@ -5,8 +5,13 @@ must decide whether another endpoint may take it:
 
 - ``retryable``: the endpoint could not take it (throttled, not ready, an internal
   error, the endpoint does not exist, the connection failed); another endpoint may.
-- ``rejected``: a ValidationException about the request itself; every endpoint of the
+- ``rejected``: a validation error about the request itself; every endpoint of the
   fleet runs the same model with the same API, so another one would reject it too.
+
+The runtime API's service model (botocore ``sagemaker-runtime`` 2017-05-13) names its
+400 error ``ValidationError``, and a missing endpoint reads "Endpoint NAME of account ID
+not found." (as quoted in aws/amazon-sagemaker-examples#293 and #559); emulators send
+``ValidationException``. Both spellings mean the same here.
 - ``model_error``: the model answered with an error (InvokeEndpoint only).
 - ``timeout``: the read timed out after the request was sent; it may be running, so
   sending it elsewhere could run it twice.
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+
+from .control import VALIDATION_CODES
 
 FailureKind = Literal["retryable", "rejected", "model_error", "timeout", "other"]
 
@@ -52,10 +59,10 @@ def classify_invoke_error(exc: ClientError | BotoCoreError) -> InvokeFailure:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", ""))
-    if code in RETRYABLE_CODES or (code == "ValidationException" and "not found" in message):
+    if code in RETRYABLE_CODES or (code in VALIDATION_CODES and "not found" in message):
         return InvokeFailure("retryable", code)
     if code == "ModelError":
         return InvokeFailure("model_error", code)
-    if code == "ValidationException":
+    if code in VALIDATION_CODES:
         return InvokeFailure("rejected", code)
     return InvokeFailure("other", code)

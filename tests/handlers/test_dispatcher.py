@@ -204,8 +204,8 @@ def test_a_poison_message_reaches_the_dead_letter_queue_after_max_receive_count(
 ):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})
     spy = install_runtime_spy()
-    # ValidationException about the request: not retried on another endpoint.
-    spy.failures = {"demo-g5": "ValidationException", "demo-g6": "ValidationException"}
+    # A ValidationError about the request: not retried on another endpoint.
+    spy.failures = {"demo-g5": "ValidationError", "demo-g6": "ValidationError"}
     enqueue(fleet, 1, prefix="poison")
     queues.sqs.send_message(QueueUrl=queues.fleet, MessageBody="not a request")
     for _ in range(MAX_RECEIVE_COUNT):

@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from local_api.runtime_errors import endpoint_not_found
 from tests.support.harness import body
 from tests.support.runtime_spy import CallCounter, install_runtime_spy
 
@@ -223,10 +224,22 @@ def test_non_retryable_errors_do_not_fail_over(make_fleet):
     fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1})
     spy = install_runtime_spy()
     for name in fleet.endpoint_names:
-        spy.failures[name] = "ValidationException"
+        spy.failures[name] = "ValidationError"  # the runtime API's code for a bad request
     response = fleet.route(ASYNC_HEADERS)
     assert response["statusCode"] == 400
     assert len(spy.calls) == 1
+
+
+def test_an_endpoint_deleted_behind_the_state_fails_over(make_fleet):
+    # SageMaker's answer for a missing endpoint is a ValidationError "... not found."
+    # (botocore's service model names the code ValidationError, not ValidationException).
+    fleet = make_fleet(instances={"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1})
+    spy = install_runtime_spy()
+    spy.raises["demo-g5"] = endpoint_not_found("demo-g5")
+    for _ in range(6):
+        response = fleet.route(ASYNC_HEADERS)
+        assert response["statusCode"] == 200
+        assert body(response)["EndpointName"] != "demo-g5"
 
 
 def test_router_never_writes_to_dynamodb_even_without_a_state_item(make_fleet):
