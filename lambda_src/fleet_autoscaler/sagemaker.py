@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .control import VALIDATION_CODES
 from .model import (
     DELETED,
     EndpointObservation,
@@ -21,8 +22,11 @@ def _error_code(exc: ClientError) -> str:
 
 
 def _is_missing_endpoint(exc: ClientError) -> bool:
+    """DescribeEndpoint of a missing endpoint: a validation error "Could not find endpoint
+    ..." (the live API and moto send ValidationException; SageMaker's Common Errors page
+    spells it ValidationError, as the runtime API's model does)."""
     message = str(exc.response.get("Error", {}).get("Message", ""))
-    return _error_code(exc) == "ValidationException" and "Could not find endpoint" in message
+    return _error_code(exc) in VALIDATION_CODES and "Could not find endpoint" in message
 
 
 def observation_from_description(
