@@ -436,7 +436,11 @@ class World:
         to the fleet: the call succeeds (the caller moves on, the dispatcher holds the
         message) and the request is lost with the endpoint. The router or dispatcher can
         send one there in the seconds before the control plane hears of the failure.
+        A shared-queue control (the pool, the oracles) names its one queue after its first
+        endpoint: its requests reach the queue, not that endpoint.
         """
+        if self.control.shared_queue:
+            return True
         if self.sagemaker.exists(endpoint) and self.sagemaker.status(endpoint) in (
             "Failed",
             "Deleting",

@@ -334,3 +334,19 @@ def test_direct_modes_burst_alarm_reads_the_routers_emf_lines(tmp_path):
     assert minute == 6 and reason.startswith("burst scale-out: ")
     assert _first_patch(off)[0] == 8 and "burst" not in _first_patch(off)[1]
     assert summarise(fast)["backlog_minutes"] < summarise(off)["backlog_minutes"]
+
+
+@pytest.mark.parametrize("control", ["pool", "oracle"])
+def test_a_shared_queue_keeps_serving_when_one_of_its_endpoints_fails(tmp_path, control):
+    # The pool and the oracles route every request to one fleet queue (named after the
+    # first endpoint); an endpoint failing takes its instances and what they were
+    # running, not the queue, so later requests are served by the other endpoints.
+    body = (
+        "duration_minutes = 40\n[[demand]]\nat_minute = 0\nrate = 20\n"
+        '[[incidents]]\nendpoint = "demo-g5"\nat_minute = 10.5\naction = "fail"\n'
+    )
+    summary = summarise(simulate(load(write_scenario(tmp_path, "fail", body)), control=control))
+    assert summary["served"] + summary["lost"] + summary["queued_at_end"] == summary["requests"]
+    assert summary["invoked_unavailable"] == 0
+    assert summary["lost"] <= 10  # what g5's instances were running at minute 10.5
+    assert summary["served"] >= summary["requests"] - 40
