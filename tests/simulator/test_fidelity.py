@@ -350,3 +350,18 @@ def test_a_shared_queue_keeps_serving_when_one_of_its_endpoints_fails(tmp_path, 
     assert summary["invoked_unavailable"] == 0
     assert summary["lost"] <= 10  # what g5's instances were running at minute 10.5
     assert summary["served"] >= summary["requests"] - 40
+
+
+def test_a_caller_that_keeps_invoking_a_failed_endpoint_loses_those_requests(tmp_path):
+    # native's caller splits traffic equally and never learns of the failure: what it
+    # sends to the Failed endpoint is lost with it, not queued where nothing serves.
+    body = (
+        "duration_minutes = 30\n[[demand]]\nat_minute = 0\nrate = 12\n"
+        '[[incidents]]\nendpoint = "demo-g6"\nat_minute = 10.5\naction = "fail"\n'
+    )
+    outcome = simulate(load(write_scenario(tmp_path, "fail", body)), control="native")
+    summary = summarise(outcome)
+    assert summary["served"] + summary["lost"] + summary["queued_at_end"] == summary["requests"]
+    assert summary["invoked_unavailable"] > 50  # a third of 19.5 minutes at 12 a minute
+    assert summary["lost"] >= summary["invoked_unavailable"]
+    assert all(row.backlog["demo-g6"] == 0 for row in outcome.timeline[11:])
