@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-ACCOUNT = "123456789012"  # moto's default account
+from .events import ACCOUNT
 
 
 def validation_error(message: str, operation: str = "InvokeEndpointAsync") -> ClientError:

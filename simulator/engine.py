@@ -57,6 +57,7 @@ TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
+OUT_OF_ACTION = ("Failed", "Deleting")  # no instance serves, no update completes
 CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
 QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
@@ -109,7 +110,7 @@ class SimSageMaker(PatchedSageMaker):
         world.queue.at(now + duration, lambda: self._finish(name, rollback=False))
 
     def _finish(self, name: str, rollback: bool) -> None:
-        if not self.exists(name) or self.status(name) in ("Failed", "Deleting"):
+        if not self.exists(name) or self.status(name) in OUT_OF_ACTION:
             return
         statuses = self.roll_back(name) if rollback else self.complete(name)
         self._world.emit(name, statuses[-1])
@@ -441,10 +442,7 @@ class World:
         """
         if self.control.shared_queue:
             return True
-        if self.sagemaker.exists(endpoint) and self.sagemaker.status(endpoint) in (
-            "Failed",
-            "Deleting",
-        ):
+        if self.sagemaker.exists(endpoint) and self.sagemaker.status(endpoint) in OUT_OF_ACTION:
             self.invoked_unavailable += 1
             return False
         return True

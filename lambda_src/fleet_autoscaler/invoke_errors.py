@@ -7,15 +7,15 @@ must decide whether another endpoint may take it:
   error, the endpoint does not exist, the connection failed); another endpoint may.
 - ``rejected``: a validation error about the request itself; every endpoint of the
   fleet runs the same model with the same API, so another one would reject it too.
+- ``model_error``: the model answered with an error (InvokeEndpoint only).
+- ``timeout``: the read timed out after the request was sent; it may be running, so
+  sending it elsewhere could run it twice.
+- ``other``: any other error of this call (access denied, ...).
 
 The runtime API's service model (botocore ``sagemaker-runtime`` 2017-05-13) names its
 400 error ``ValidationError``, and a missing endpoint reads "Endpoint NAME of account ID
 not found." (as quoted in aws/amazon-sagemaker-examples#293 and #559); emulators send
 ``ValidationException``. Both spellings mean the same here.
-- ``model_error``: the model answered with an error (InvokeEndpoint only).
-- ``timeout``: the read timed out after the request was sent; it may be running, so
-  sending it elsewhere could run it twice.
-- ``other``: any other error of this call (access denied, ...).
 """
 
 from __future__ import annotations
