@@ -36,10 +36,9 @@ from fleet_autoscaler import aws
 
 from .autoscaling import ScalableTarget, fleet_target, native_target
 from .controls import Published, SignalScaled, Step, endpoint_key
-from .sagemaker import PatchedSageMaker
+from .sagemaker import SERVING, PatchedSageMaker
 from .scenario import Scenario, SimEndpoint
 
-SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
 ORACLE_DRAIN_MINUTES = 5.0  # the oracle orders enough to clear the backlog in 5 minutes
 ORACLE_SCALE_IN_MINUTES = 15  # and keeps the largest need of the last 15 minutes, as
 # target tracking's 15-datapoint scale-in alarm would: one quiet minute is no night

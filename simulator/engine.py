@@ -46,7 +46,7 @@ from .fleet_queue import (
 )
 from .inference import InferenceModel, stranded_longer_than
 from .moto_fleet import create_endpoint, create_state_table
-from .sagemaker import PatchedSageMaker
+from .sagemaker import OUT_OF_ACTION, SERVING, PatchedSageMaker
 from .scenario import Scenario
 from .schedule import ScheduledScaling, run_due
 
@@ -56,8 +56,6 @@ if TYPE_CHECKING:
 TICK_SECONDS = 10.0
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
-SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
-OUT_OF_ACTION = ("Failed", "Deleting")  # no instance serves, no update completes
 CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
 QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 

@@ -19,6 +19,8 @@ from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")  # instances serve
+OUT_OF_ACTION = ("Failed", "Deleting")  # no instance serves, no update completes
 SHORTAGE_REASON = (
     "Unable to provision requested ML compute capacity due to InsufficientInstanceCapacity "
     "error. Please retry using a different ML instance type or after some time."
