@@ -249,6 +249,17 @@ variable "fast_scale_out_evaluation_periods" {
   }
 }
 
+variable "fast_scale_out_min_capacity" {
+  description = "Load signal: the fast scale-out alarm only breaches while the fleet's InServiceCapacity is at least this many units (0 or 1: always; a smaller fleet is left to target tracking and the burst alarm). null: scaling_defaults.json (fast_scale_out_min_capacity_queue 2, fast_scale_out_min_capacity_direct 0)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_min_capacity == null || try(floor(var.fast_scale_out_min_capacity) == var.fast_scale_out_min_capacity && var.fast_scale_out_min_capacity >= 0 && var.fast_scale_out_min_capacity <= 10, false)
+    error_message = "fast_scale_out_min_capacity must be an integer from 0 to 10 (or null): a larger fleet's load is not doubled by chance, and a higher gate only delays its scale-out."
+  }
+}
+
 variable "burst_evaluation_periods" {
   description = "Datapoints (burst_signal_seconds each) of the burst signal above the fast threshold before the burst alarm runs the fast scale-out step (1-6): the dispatcher's OutstandingPerCapacity in queue mode, the router's RoutedPerCapacity per minute in direct mode. null: scaling_defaults.json (burst_evaluation_periods_queue 2, burst_evaluation_periods_direct 4: the router's arrivals per period are noisier at light traffic)."
   type        = number

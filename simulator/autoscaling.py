@@ -20,7 +20,8 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
 * ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
   the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),
   a scale-from-zero step sized ``ceil(waiting_without_capacity / target)``, a fast
-  scale-out step (PercentChangeInCapacity) when load > ratio * target, and a fast scale-in
+  scale-out step (PercentChangeInCapacity) when load > ratio * target while at least
+  ``fast_scale_out_min_capacity`` units are in service (per dispatch mode), and a fast scale-in
   step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
   datapoints of load < ``fast_scale_in_ratio`` * target while at least
   ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
@@ -219,7 +220,9 @@ class ScalableTarget:
         fast_in_ratio: float = 0.0,
         fast_in_min_capacity: int = 0,
         burst: BurstAlarm | None = None,
+        fast_min_capacity: int = 0,
     ) -> None:
+        self.fast_min_capacity = fast_min_capacity
         self.burst = burst
         self.fast_in = fast_in
         self.fast_in_ratio = fast_in_ratio
@@ -309,8 +312,13 @@ class ScalableTarget:
                     proposals.append(ScalingDecision(result, f"scale-from-zero step +{step}"))
 
         if self.fast is not None and metric is not None:
+            # IF(FILL(c, 0) >= m, load, 0) > ratio x target: below m units in service the
+            # alarm reads 0 (m <= 1: the load itself, as actual > 0 gates the step anyway).
             limit = self.fast_ratio * tracking.target
-            if self.fast.alarm.observe(metric > limit) and actual > 0:
+            breaching = metric > limit and (
+                self.fast_min_capacity <= 1 or (capacity or 0.0) >= self.fast_min_capacity
+            )
+            if self.fast.alarm.observe(breaching) and actual > 0:
                 result = self._fast_step(now, metric, actual, desired)
                 if result is not None:
                     proposals.append(
@@ -377,16 +385,27 @@ def load_backlog_minutes(settings: ScalingSettings, mode: str) -> float:
     return settings.load_backlog_minutes_direct
 
 
+def fast_scale_out_min_capacity(settings: ScalingSettings, mode: str) -> int:
+    """The fast scale-out alarm's minimum InServiceCapacity for a dispatch mode: in queue
+    mode a one-unit fleet is left to the burst alarm and target tracking (one minute's
+    arrivals on one unit double by chance; README, "Choosing the defaults")."""
+    if mode == "queue":
+        return settings.fast_scale_out_min_capacity_queue
+    return settings.fast_scale_out_min_capacity_direct
+
+
 def fleet_target(
     settings: ScalingSettings,
     min_capacity: int,
     max_capacity: int,
     signal: str | None = None,
     burst: str | None = None,
+    mode: str = "direct",
 ) -> ScalableTarget:
-    """The module's policies for ``signal`` (default: the settings' ``scaling_signal``);
-    ``burst``: the burst alarm of the dispatch mode (``queue``: on the dispatcher's
-    OutstandingPerCapacity; ``direct``: on the router's RoutedPerCapacity), load only."""
+    """The module's policies for ``signal`` (default: the settings' ``scaling_signal``)
+    in dispatch ``mode``; ``burst``: the burst alarm of the dispatch mode (``queue``: on
+    the dispatcher's OutstandingPerCapacity; ``direct``: on the router's
+    RoutedPerCapacity), load only."""
     signal = signal or settings.scaling_signal
     if signal == "load":
         return ScalableTarget(
@@ -416,6 +435,7 @@ def fleet_target(
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
             burst=BurstAlarm(Alarm(burst_periods(settings, burst))) if burst else None,
+            fast_min_capacity=fast_scale_out_min_capacity(settings, mode),
         )
     return ScalableTarget(
         min_capacity,

@@ -268,6 +268,7 @@ class FleetControl(SignalScaled):
             scenario.max_capacity,
             self.signal,
             burst=self.dispatch_mode if self.signal_seconds > 0 else None,
+            mode=self.dispatch_mode,
         )
         self.requested = sum(
             ep.initial_instances * ep.capacity_per_instance for ep in scenario.endpoints

@@ -76,6 +76,8 @@ class ScalingSettings:
     scale_from_zero_cooldown_seconds: float
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
+    fast_scale_out_min_capacity_queue: int
+    fast_scale_out_min_capacity_direct: int
     burst_evaluation_periods_queue: int
     burst_evaluation_periods_direct: int
     fast_scale_in_ratio: float

@@ -252,6 +252,19 @@ run "dispatcher_and_router_are_scoped_to_the_fleets_queues_and_endpoints" {
   }
 }
 
+run "fast_scale_out_min_capacity_zero_reads_the_load_on_any_fleet" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 0
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == [for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data][0]
+    error_message = "fast_scale_out_min_capacity 0: the fast scale-out alarm reads the tracked load itself, whatever the capacity"
+  }
+}
+
 run "load_backlog_minutes_overrides_the_queue_mode_default" {
   command = plan
 
@@ -302,8 +315,8 @@ run "load_signal_counts_the_fleet_queue" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_alarm.expression == "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
-    error_message = "the fast scale-out alarm follows the same load"
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_out_min_capacity_queue}, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 0)"
+    error_message = "the fast scale-out alarm follows the same load, read only from fast_scale_out_min_capacity_queue units in service (scaling_defaults.json)"
   }
 
   assert {

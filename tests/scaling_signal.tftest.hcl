@@ -197,6 +197,24 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
   }
 }
 
+run "fast_scale_out_min_capacity_gates_the_fast_alarm_in_direct_mode_too" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 3
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "IF(FILL(c, 0) >= 3, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 0)"
+    error_message = "the fast scale-out alarm reads 0 (never above its threshold) while fewer than fast_scale_out_min_capacity units are in service"
+  }
+
+  assert {
+    condition     = [for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "target tracking keeps the plain load"
+  }
+}
+
 run "burst_signal_seconds_zero_turns_the_burst_signal_and_alarm_off" {
   command = plan
 

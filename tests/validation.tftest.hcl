@@ -757,6 +757,26 @@ run "rejects_fast_scale_in_min_capacity_range" {
   expect_failures = [var.fast_scale_in_min_capacity]
 }
 
+run "rejects_fast_scale_out_min_capacity_range" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 11
+  }
+
+  expect_failures = [var.fast_scale_out_min_capacity]
+}
+
+run "rejects_fast_scale_out_min_capacity_fraction" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 1.5
+  }
+
+  expect_failures = [var.fast_scale_out_min_capacity]
+}
+
 run "rejects_scale_from_zero_cooldown_range" {
   command = plan
 

@@ -18,6 +18,7 @@ locals {
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
+  fast_scale_out_min_capacity        = coalesce(var.fast_scale_out_min_capacity, local.queue_mode ? local.defaults.fast_scale_out_min_capacity_queue : local.defaults.fast_scale_out_min_capacity_direct)
   burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.queue_mode ? local.defaults.burst_evaluation_periods_queue : local.defaults.burst_evaluation_periods_direct)
   fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
@@ -101,6 +102,15 @@ locals {
   # new capacity is about actual x load / target. Bounds are offsets above the alarm threshold
   # (ratio x target), one step per whole multiple of the target, the last step open.
   fast_threshold = local.fast_scale_out_ratio * local.target_value
+  # The fast alarm reads the load only while at least fast_scale_out_min_capacity units are
+  # in service, 0 otherwise (1 or less: the load itself; the step cannot grow 0 units anyway,
+  # a percent of 0 is 0). A one-unit fleet's minute of 4-7 arrivals doubles by chance; in
+  # queue mode the burst alarm (the outstanding work, 2 of 2 datapoints) still sees a real
+  # burst on one unit, so the default there is 2 (README, "Choosing the defaults").
+  fast_scale_out_expression = (local.fast_scale_out_min_capacity > 1
+    ? "IF(FILL(c, 0) >= ${local.fast_scale_out_min_capacity}, ${local.load_expression}, 0)"
+    : local.load_expression
+  )
   fast_steps = [
     for i in range(0, 9) : {
       lower      = i * local.target_value
@@ -359,7 +369,7 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
   count = local.fast_scale_out ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-fast-scale-out"
-  alarm_description   = "Load above ${local.fast_scale_out_ratio} x the target (${local.target_value}): grow capacity to about actual x load / target at once."
+  alarm_description   = "Load above ${local.fast_scale_out_ratio} x the target (${local.target_value})${local.fast_scale_out_min_capacity > 1 ? " with at least ${local.fast_scale_out_min_capacity} capacity units in service" : ""}: grow capacity to about actual x load / target at once."
   comparison_operator = "GreaterThanThreshold"
   threshold           = local.fast_threshold
   evaluation_periods  = local.fast_scale_out_evaluation_periods
@@ -385,8 +395,8 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
 
   metric_query {
     id          = "load"
-    label       = "Requests arriving and waiting per in-service capacity unit"
-    expression  = local.load_expression
+    label       = local.fast_scale_out_min_capacity > 1 ? "Requests arriving and waiting per in-service capacity unit (0 while fewer than ${local.fast_scale_out_min_capacity} units are in service)" : "Requests arriving and waiting per in-service capacity unit"
+    expression  = local.fast_scale_out_expression
     return_data = true
   }
 

@@ -148,6 +148,33 @@ def test_fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target():
     assert decision.desired == round(2 * metric / TARGET)  # about actual * load / target
 
 
+@pytest.mark.parametrize(
+    ("mode", "capacity", "fires"),
+    [
+        ("queue", 1, False),  # one unit in service: the noise of a minute's arrivals, not a burst
+        ("queue", None, False),  # no InServiceCapacity datapoint: FILL(c, 0) = 0
+        ("queue", 2, True),
+        ("direct", 1, True),  # direct mode reads every datapoint (README, Choosing the defaults)
+    ],
+)
+def test_fast_scale_out_reads_the_load_only_from_its_minimum_capacity(mode, capacity, fires):
+    minimum = {
+        "queue": SETTINGS.fast_scale_out_min_capacity_queue,
+        "direct": SETTINGS.fast_scale_out_min_capacity_direct,
+    }[mode]
+    assert (minimum, mode) in {(2, "queue"), (0, "direct")}
+    t = fleet_target(SETTINGS, 0, 12, "load", mode=mode)
+    metric = TARGET * SETTINGS.fast_scale_out_ratio * 1.5  # 12 > 8: the alarm's threshold
+    decision = t.evaluate(60, metric, 0, actual=1, desired=1, capacity=capacity)
+    assert (decision is not None) == fires
+    if fires:
+        assert decision.reason.startswith("fast scale-out")
+    # Target tracking still acts on the load after its 3 datapoints whatever the capacity.
+    for m in (2, 3):
+        decision = t.evaluate(m * 60, metric, 0, actual=1, desired=1, capacity=capacity)
+    assert decision is not None and decision.desired == 3  # ceil(1 x 12 / 4)
+
+
 def test_load_never_asks_for_zero_while_work_arrives():
     t = load_target()
     decisions = []

@@ -315,15 +315,28 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
     # One instance in service; 30 requests/minute from minute 5 (300 s). The one-minute
     # datapoint of minute [5, 6) is published at 360 + 120 s, so the minute policies act in
     # minute 8 at the earliest; the dispatcher's 10-second datapoints of [300, 310) and
-    # [310, 320) reach the burst alarm at 330 and 340 s, so it can act in minute 6.
+    # [310, 320) reach the burst alarm at 330 and 340 s, so it can act in minute 6. Without
+    # the burst alarm, the fast scale-out alarm leaves a one-unit fleet to target tracking
+    # (fast_scale_out_min_capacity_queue 2), whose third datapoint is published in minute 10;
+    # read on one unit too (0), the fast alarm acts on the first, in minute 8.
     scenario = load(write_scenario(tmp_path, "burst", BURST.replace("70", "18")))
+    ungated = load(
+        write_scenario(
+            tmp_path,
+            "ungated",
+            BURST.replace("70", "18") + "[autoscaling]\nfast_scale_out_min_capacity_queue = 0\n",
+        )
+    )
     fast = simulate(scenario, dispatch="queue")
     off = simulate(scenario, dispatch="queue", signal_seconds=0)
+    off_ungated = simulate(ungated, dispatch="queue", signal_seconds=0)
     late = simulate(
         dataclasses.replace(scenario, high_resolution_delay_seconds=600.0), dispatch="queue"
     )
     minute, reason = _first_patch(fast)
     assert minute == 6 and reason.startswith("burst scale-out")
-    assert _first_patch(off)[0] == 8 and "burst" not in _first_patch(off)[1]
+    assert _first_patch(off)[0] == 10 and _first_patch(off)[1].startswith("target tracking")
+    assert _first_patch(off_ungated)[0] == 8
+    assert _first_patch(off_ungated)[1].startswith("fast scale-out")
     assert _first_patch(late) == _first_patch(off)
     assert summarise(fast)["backlog_minutes"] < summarise(off)["backlog_minutes"]
