@@ -184,6 +184,12 @@ resource "terraform_data" "scaling_signal_check" {
       condition     = local.scaling_signal != "load" || length(var.fleet.endpoints) <= (local.queue_mode ? 7 : 8)
       error_message = local.queue_mode ? "In queue mode the load signal reads the router's Count, every endpoint's backlog, the fleet's capacity and the fleet queue's depth, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 7 endpoints." : "The load signal reads the router's Count, every endpoint's backlog and the fleet's capacity, and a CloudWatch metric-math alarm reads at most 10 metrics: at most 8 endpoints. Set scaling_signal = \"backlog\" for 9 or 10 endpoints."
     }
+    precondition {
+      # The fast scale-out alarm reads 0 while fewer than fast_scale_out_min_capacity units
+      # are in service; at fleet.max_capacity the step has nothing left to add.
+      condition     = var.fast_scale_out_min_capacity == null || try(var.fast_scale_out_min_capacity <= 1 || var.fast_scale_out_min_capacity < var.fleet.max_capacity, true)
+      error_message = "fast_scale_out_min_capacity (${coalesce(var.fast_scale_out_min_capacity, 0)}) must be below fleet.max_capacity (${var.fleet.max_capacity}), or 0 or 1: the fast scale-out alarm only reads the load from that many capacity units in service, so the step could never add capacity."
+    }
   }
 }
 

@@ -888,6 +888,29 @@ run "rejects_load_signal_over_eight_endpoints" {
   expect_failures = [terraform_data.scaling_signal_check]
 }
 
+run "rejects_fast_scale_out_min_capacity_at_or_above_max_capacity" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 8
+  }
+
+  expect_failures = [terraform_data.scaling_signal_check]
+}
+
+run "accepts_fast_scale_out_min_capacity_below_max_capacity" {
+  command = plan
+
+  variables {
+    fast_scale_out_min_capacity = 7
+  }
+
+  assert {
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "IF(FILL(c, 0) >= 7, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 0)"
+    error_message = "a gate below fleet.max_capacity is accepted"
+  }
+}
+
 run "rejects_router_api_integration_timeout_below_50_ms" {
   command = plan
 
