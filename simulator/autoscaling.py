@@ -104,6 +104,22 @@ def scale_in_percent(metric: float, target: float, ratio: float) -> float:
     return -66.0
 
 
+# modules/fleet-autoscaling/main.tf fast_steps: 9 steps, one per whole multiple of the target
+# above the threshold, the last open.
+FAST_STEPS = 9
+
+
+def fast_scale_out_percent(metric: float, target: float, ratio: float) -> float:
+    """The fast scale-out step's adjustment (percent) for a load above the threshold
+    ``ratio * target``, as the module writes the steps: offsets [i x target, (i + 1) x target)
+    above the threshold (a lower bound inclusive above it, API reference, StepAdjustment)
+    add floor((ratio + i - 1) x 100) %, i = 0 .. 8, the last step open. So a load of m x
+    target adds the percent of the whole multiple below m: at 2.9 x target, +100 %."""
+    step = math.floor((metric - ratio * target) / target + 1e-9)
+    step = min(max(step, 0), FAST_STEPS - 1)
+    return float(math.floor((ratio + step - 1) * 100 + 1e-9))
+
+
 def percent_scale_in(actual: int, percent: float) -> int:
     """A negative PercentChangeInCapacity as AAS rounds it: below -1 rounded toward zero
     (the AWS step scaling example, as Pulumi's awsx reference quotes it: "remove 10 percent
@@ -259,10 +275,11 @@ class ScalableTarget:
         return ScalingDecision(result, reason)
 
     def _fast_step(self, now: float, metric: float, actual: int, desired: int) -> int | None:
-        """The fast scale-out step at ``metric`` (about ``actual x metric / target``) when it
-        raises the desired capacity and its cooldown allows it; the step is then marked."""
+        """The fast scale-out step at ``metric`` (the module's step for it,
+        :func:`fast_scale_out_percent`) when it raises the desired capacity and its cooldown
+        allows it; the step is then marked."""
         assert self.fast is not None
-        percent = 100.0 * (metric / self.tracking.target - 1.0)
+        percent = fast_scale_out_percent(metric, self.tracking.target, self.fast_ratio)
         result = self.clamp(actual + percent_adjustment(actual, percent))
         if result <= desired or not self.fast.allows(now, result):
             return None

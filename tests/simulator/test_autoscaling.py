@@ -175,6 +175,28 @@ def test_fast_scale_out_reads_the_load_only_from_its_minimum_capacity(mode, capa
     assert decision is not None and decision.desired == 3  # ceil(1 x 12 / 4)
 
 
+@pytest.mark.parametrize(
+    ("metric", "percent"),
+    [
+        (8.5, 100),  # load in [2T, 3T) (offset [0, T) above the threshold 2T): +100 %
+        (11.9, 100),  # still the first step: the module's steps are whole multiples of T
+        (12.0, 200),  # a lower bound is inclusive above the threshold
+        (15.9, 200),
+        (39.9, 800),
+        (40.0, 900),  # the last step is open
+        (400.0, 900),
+    ],
+)
+def test_fast_scale_out_adds_the_percent_of_the_modules_step_for_the_load(metric, percent):
+    # modules/fleet-autoscaling/main.tf fast_steps (tests/scaling_signal.tftest.hcl asserts
+    # them): offsets i x T to (i + 1) x T above the threshold 2T add (2 + i - 1) x 100 %.
+    assert (TARGET, SETTINGS.fast_scale_out_ratio) == (4.0, 2.0)
+    t = fleet_target(SETTINGS, 0, 1000, "load")
+    decision = t.evaluate(60, metric, 0, actual=10, desired=10, capacity=10)
+    assert decision is not None and decision.reason.startswith("fast scale-out")
+    assert decision.desired == 10 + 10 * percent // 100
+
+
 def test_load_never_asks_for_zero_while_work_arrives():
     t = load_target()
     decisions = []
