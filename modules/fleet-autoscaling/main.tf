@@ -100,7 +100,9 @@ locals {
 
   # Fast scale-out: at load = m x target (m >= ratio) capacity grows by (m - 1) x 100 %, so the
   # new capacity is about actual x load / target. Bounds are offsets above the alarm threshold
-  # (ratio x target), one step per whole multiple of the target, the last step open.
+  # (ratio x target), one step per whole multiple of the target, the last step open; between
+  # two multiples the lower one's percent applies (simulator/autoscaling.py
+  # fast_scale_out_percent applies the same steps).
   fast_threshold = local.fast_scale_out_ratio * local.target_value
   # The fast alarm reads the load only while at least fast_scale_out_min_capacity units are
   # in service, 0 otherwise (1 or less: the load itself; the step cannot grow 0 units anyway,
