@@ -355,7 +355,7 @@ variable "disable_scale_in" {
 }
 
 variable "scale_from_zero_capacity" {
-  description = "Backlog signal only: capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0). The load signal adds ceil(waiting work / load_target_value) instead."
+  description = "Backlog signal only: capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (async fleets with min_capacity 0). The load signal adds floor(waiting work / load_target_value) + 1 instead."
   type        = number
   default     = 1
 

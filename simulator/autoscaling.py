@@ -19,7 +19,7 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
 
 * ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
   the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),
-  a scale-from-zero step sized ``ceil(waiting_without_capacity / target)``, a fast
+  a scale-from-zero step sized ``floor(waiting_without_capacity / target) + 1``, a fast
   scale-out step (PercentChangeInCapacity) when load > ratio * target while at least
   ``fast_scale_out_min_capacity`` units are in service (per dispatch mode), and a fast scale-in
   step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
@@ -118,6 +118,17 @@ def fast_scale_out_percent(metric: float, target: float, ratio: float) -> float:
     step = math.floor((metric - ratio * target) / target + 1e-9)
     step = min(max(step, 0), FAST_STEPS - 1)
     return float(math.floor((ratio + step - 1) * 100 + 1e-9))
+
+
+def scale_from_zero_units(waiting: float, target: float, max_capacity: int) -> int:
+    """The sized scale-from-zero step's units for ``waiting`` work (> 0, the alarm's
+    threshold), as the module writes the steps: [(i - 1) x target, i x target) above the
+    threshold 0 adds i (a lower bound inclusive above it, API reference, StepAdjustment),
+    min(max_capacity, 20) steps, the last open and adding max_capacity. So 4 requests at
+    target 4 add 2: the step is floor(waiting / target) + 1, not ceil(waiting / target)."""
+    steps = min(max_capacity, 20)
+    units = math.floor(waiting / target + 1e-9) + 1
+    return max_capacity if units >= steps else units
 
 
 def percent_scale_in(actual: int, percent: float) -> int:
@@ -322,7 +333,9 @@ class ScalableTarget:
             if self.from_zero.alarm.observe(breaching) and zero_alarm_value is not None:
                 step = 1
                 if self.sized_from_zero:
-                    step = max(1, math.ceil(zero_alarm_value / tracking.target - 1e-9))
+                    step = scale_from_zero_units(
+                        zero_alarm_value, tracking.target, self.max_capacity
+                    )
                 result = self.clamp(actual + step)
                 if result > desired and self.from_zero.allows(now, result):
                     self.from_zero.mark(now, result)

@@ -142,7 +142,7 @@ run "scale_from_zero_adds_what_the_waiting_work_needs" {
       [0, 4, 1], [4, 8, 2], [8, 12, 3], [12, 16, 4], [16, 20, 5], [20, 24, 6],
       [24, 28, 7], [28, 32, 8], [32, 36, 9], [36, 40, 10], [40, 44, 11], [44, null, 12],
     ])
-    error_message = "the step adds ceil(waiting / load_target_value) units (at least 1, at most max_capacity)"
+    error_message = "step i covers waiting in [(i - 1) x target, i x target) and adds i units: floor(waiting / load_target_value) + 1, at most max_capacity"
   }
 }
 

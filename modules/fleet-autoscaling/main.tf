@@ -86,8 +86,10 @@ locals {
   # minute per capacity unit, the load's arrivals term, so the fast threshold applies (6, 3, 2).
   burst_per_minute = var.burst_signal_seconds > 0 ? 60 / var.burst_signal_seconds : 0
 
-  # Scale from zero with the load signal adds ceil(waiting / target) units: the alarm fires
-  # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units; the
+  # Scale from zero with the load signal adds floor(waiting / target) + 1 units: the alarm fires
+  # above 0, and step i covers waiting in [(i-1) x target, i x target) and adds i units (a lower
+  # bound is inclusive above the threshold, API reference StepAdjustment; the simulator's
+  # scale_from_zero_units applies the same steps); the
   # last step is open and adds max_capacity (AAS caps at max_capacity anyway). At most 20 steps.
   zero_steps = min(var.max_capacity, 20)
   scale_from_zero_steps = local.load ? [
@@ -305,7 +307,7 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   count = local.scale_from_zero ? 1 : 0
 
   alarm_name          = local.load ? "${var.name_prefix}-waiting-without-capacity" : "${var.name_prefix}-has-backlog-without-capacity"
-  alarm_description   = local.load ? "Requests arrive or wait while the fleet has no capacity in service: add ceil(waiting / ${local.target_value}) capacity units." : "Requests wait in an endpoint of the fleet while it has no instances: add ${var.scale_from_zero_capacity} capacity unit(s)."
+  alarm_description   = local.load ? "Requests arrive or wait while the fleet has no capacity in service: add floor(waiting / ${local.target_value}) + 1 capacity units." : "Requests wait in an endpoint of the fleet while it has no instances: add ${var.scale_from_zero_capacity} capacity unit(s)."
   comparison_operator = local.load ? "GreaterThanThreshold" : "GreaterThanOrEqualToThreshold"
   threshold           = local.load ? 0 : 1
   evaluation_periods  = local.scale_from_zero_evaluation_periods

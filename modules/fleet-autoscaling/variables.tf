@@ -130,7 +130,7 @@ variable "disable_scale_in" {
 }
 
 variable "scale_from_zero_capacity" {
-  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (backlog signal; the load signal adds ceil(waiting / target))."
+  description = "Capacity units the scale-from-zero step adds when MAX(HasBacklogWithoutCapacity) >= 1 (backlog signal; the load signal adds floor(waiting / target) + 1)."
   type        = number
   default     = 1
 

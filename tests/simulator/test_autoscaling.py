@@ -128,7 +128,31 @@ def test_load_signal_scale_from_zero_adds_what_the_waiting_work_needs():
     for m in range(1, SETTINGS.scale_from_zero_evaluation_periods + 1):
         decision = t.evaluate(m * 60, 30.0, 30.0, actual=0, desired=0)
     assert decision is not None
-    assert decision.desired == -(-30 // TARGET)  # ceil(30 / target), not +1
+    assert decision.desired == 30 // TARGET + 1  # the module's step for 30 waiting, not +1
+
+
+@pytest.mark.parametrize(
+    ("waiting", "units"),
+    [
+        (0.5, 1),
+        (3.9, 1),
+        (4.0, 2),  # a lower bound is inclusive above the threshold: [4, 8) adds 2
+        (7.5, 2),
+        (8.0, 3),
+        (43.9, 11),
+        (44.0, 12),  # the last step, [44, ...), adds max_capacity
+        (45.0, 12),
+    ],
+)
+def test_scale_from_zero_adds_the_units_of_the_modules_step(waiting, units):
+    # modules/fleet-autoscaling/main.tf scale_from_zero_steps (tests/scaling_signal.tftest.hcl
+    # asserts them for max_capacity 12): [(i - 1) x T, i x T) above the threshold 0 adds i.
+    assert TARGET == 4.0
+    t = load_target()
+    decision = None
+    for m in range(1, SETTINGS.scale_from_zero_evaluation_periods + 1):
+        decision = t.evaluate(m * 60, waiting, waiting, actual=0, desired=0)
+    assert decision is not None and decision.desired == units
 
 
 def test_scale_from_zero_step_is_capped_at_max_capacity():
