@@ -105,8 +105,9 @@ def scale_in_percent(metric: float, target: float, ratio: float) -> float:
 
 
 # modules/fleet-autoscaling/main.tf fast_steps: 9 steps, one per whole multiple of the target
-# above the threshold, the last open.
+# above the threshold, the last open; scale_from_zero_steps: at most 20 (zero_steps).
 FAST_STEPS = 9
+FROM_ZERO_MAX_STEPS = 20
 
 
 def fast_scale_out_percent(metric: float, target: float, ratio: float) -> float:
@@ -126,7 +127,7 @@ def scale_from_zero_units(waiting: float, target: float, max_capacity: int) -> i
     threshold 0 adds i (a lower bound inclusive above it, API reference, StepAdjustment),
     min(max_capacity, 20) steps, the last open and adding max_capacity. So 4 requests at
     target 4 add 2: the step is floor(waiting / target) + 1, not ceil(waiting / target)."""
-    steps = min(max_capacity, 20)
+    steps = min(max_capacity, FROM_ZERO_MAX_STEPS)
     units = math.floor(waiting / target + 1e-9) + 1
     return max_capacity if units >= steps else units
 
@@ -429,13 +430,13 @@ def fleet_target(
     min_capacity: int,
     max_capacity: int,
     signal: str | None = None,
-    burst: str | None = None,
+    burst: bool = False,
     mode: str = "direct",
 ) -> ScalableTarget:
     """The module's policies for ``signal`` (default: the settings' ``scaling_signal``)
-    in dispatch ``mode``; ``burst``: the burst alarm of the dispatch mode (``queue``: on
-    the dispatcher's OutstandingPerCapacity; ``direct``: on the router's
-    RoutedPerCapacity), load only."""
+    in dispatch ``mode``; ``burst``: with the burst alarm of that mode (``queue``: on the
+    dispatcher's OutstandingPerCapacity; ``direct``: on the router's RoutedPerCapacity),
+    load only."""
     signal = signal or settings.scaling_signal
     if signal == "load":
         return ScalableTarget(
@@ -464,7 +465,7 @@ def fleet_target(
             else None,
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
-            burst=BurstAlarm(Alarm(burst_periods(settings, burst))) if burst else None,
+            burst=BurstAlarm(Alarm(burst_periods(settings, mode))) if burst else None,
             fast_min_capacity=fast_scale_out_min_capacity(settings, mode),
         )
     return ScalableTarget(

@@ -267,7 +267,7 @@ class FleetControl(SignalScaled):
             scenario.min_capacity,
             scenario.max_capacity,
             self.signal,
-            burst=self.dispatch_mode if self.signal_seconds > 0 else None,
+            burst=self.signal_seconds > 0,
             mode=self.dispatch_mode,
         )
         self.requested = sum(

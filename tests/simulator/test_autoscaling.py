@@ -422,7 +422,7 @@ def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
 
 
 def burst_target(mode: str = "queue") -> ScalableTarget:
-    return fleet_target(SETTINGS, 0, 12, "load", burst=mode, mode=mode)
+    return fleet_target(SETTINGS, 0, 12, "load", burst=True, mode=mode)
 
 
 def one() -> int:
