@@ -103,6 +103,7 @@ module "autoscaling" {
   scale_from_zero_cooldown_seconds   = var.scale_from_zero_cooldown_seconds
   fast_scale_out_ratio               = var.fast_scale_out_ratio
   fast_scale_out_evaluation_periods  = var.fast_scale_out_evaluation_periods
+  fast_scale_out_headroom            = var.fast_scale_out_headroom
   fast_scale_out_min_capacity        = var.fast_scale_out_min_capacity
   burst_evaluation_periods           = var.burst_evaluation_periods
   fast_scale_in_ratio                = var.fast_scale_in_ratio

@@ -173,7 +173,7 @@ variable "scaling_signal" {
 }
 
 variable "load_target_value" {
-  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json."
+  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 6 with dispatch = \"queue\", load_target_value_direct 4 otherwise; README, Choosing the defaults)."
   type        = number
   default     = null
 
@@ -228,7 +228,7 @@ variable "scale_in_cooldown_seconds" {
 }
 
 variable "fast_scale_out_ratio" {
-  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load / target at once. null: scaling_defaults.json."
+  description = "Load signal: the fast scale-out step fires when load > ratio x load_target_value and grows capacity to about actual x load x fast_scale_out_headroom / target at once. null: scaling_defaults.json."
   type        = number
   default     = null
 
@@ -246,6 +246,17 @@ variable "fast_scale_out_evaluation_periods" {
   validation {
     condition     = var.fast_scale_out_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.fast_scale_out_evaluation_periods, 1))
     error_message = "fast_scale_out_evaluation_periods must be 1 to 5 (or null)."
+  }
+}
+
+variable "fast_scale_out_headroom" {
+  description = "Load signal: the fast scale-out step (and the burst alarm that runs it) sizes a burst as if load_target_value were load_target_value / headroom: at load m x target it grows capacity to about actual x m x headroom at once; target tracking then settles the fleet at load_target_value. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.5, fast_scale_out_headroom_direct 1)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_headroom == null || try(var.fast_scale_out_headroom >= 1 && var.fast_scale_out_headroom <= 4, false)
+    error_message = "fast_scale_out_headroom must be from 1 to 4 (or null): below 1 the step would order less than target tracking, above 4 a burst orders more than four times what the target needs."
   }
 }
 

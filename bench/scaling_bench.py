@@ -84,8 +84,10 @@ def parse_setting(text: str) -> tuple[str, Any]:
 
 def default_target(label: str, settings: Settings = ()) -> float:
     settings_ = with_settings(load("step"), settings).autoscaling
-    if label in ("fleet-load", "fleet-queue"):
-        return settings_.load_target_value
+    if label == "fleet-load":
+        return settings_.load_target_value_direct
+    if label == "fleet-queue":
+        return settings_.load_target_value_queue
     if label.startswith("oracle"):
         return 1.0  # utilisation the oracle sizes for
     return settings_.backlog_target_value

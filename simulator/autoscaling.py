@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .scenario import ScalingSettings
 
@@ -110,15 +111,19 @@ FAST_STEPS = 9
 FROM_ZERO_MAX_STEPS = 20
 
 
-def fast_scale_out_percent(metric: float, target: float, ratio: float) -> float:
+def fast_scale_out_percent(
+    metric: float, target: float, ratio: float, headroom: float = 1.0
+) -> float:
     """The fast scale-out step's adjustment (percent) for a load above the threshold
     ``ratio * target``, as the module writes the steps: offsets [i x target, (i + 1) x target)
     above the threshold (a lower bound inclusive above it, API reference, StepAdjustment)
-    add floor((ratio + i - 1) x 100) %, i = 0 .. 8, the last step open. So a load of m x
-    target adds the percent of the whole multiple below m: at 2.9 x target, +100 %."""
+    add floor(((ratio + i) x headroom - 1) x 100) %, i = 0 .. 8, the last step open. So a load
+    of m x target grows capacity to about actual x m x headroom for the whole multiple below
+    m: at 2.9 x target and headroom 1, +100 %; headroom 1.5 sizes the burst as if the target
+    were target / 1.5 (queue mode: tracked at 6, a burst sized for 4)."""
     step = math.floor((metric - ratio * target) / target + 1e-9)
     step = min(max(step, 0), FAST_STEPS - 1)
-    return float(math.floor((ratio + step - 1) * 100 + 1e-9))
+    return float(math.floor(((ratio + step) * headroom - 1) * 100 + 1e-9))
 
 
 def scale_from_zero_units(waiting: float, target: float, max_capacity: int) -> int:
@@ -249,8 +254,10 @@ class ScalableTarget:
         fast_in_min_capacity: int = 0,
         burst: BurstAlarm | None = None,
         fast_min_capacity: int = 0,
+        fast_headroom: float = 1.0,
     ) -> None:
         self.fast_min_capacity = fast_min_capacity
+        self.fast_headroom = fast_headroom
         self.burst = burst
         self.fast_in = fast_in
         self.fast_in_ratio = fast_in_ratio
@@ -291,7 +298,9 @@ class ScalableTarget:
         :func:`fast_scale_out_percent`) when it raises the desired capacity and its cooldown
         allows it; the step is then marked."""
         assert self.fast is not None
-        percent = fast_scale_out_percent(metric, self.tracking.target, self.fast_ratio)
+        percent = fast_scale_out_percent(
+            metric, self.tracking.target, self.fast_ratio, self.fast_headroom
+        )
         result = self.clamp(actual + percent_adjustment(actual, percent))
         if result <= desired or not self.fast.allows(now, result):
             return None
@@ -398,31 +407,17 @@ class ScalableTarget:
         return best
 
 
-def burst_periods(settings: ScalingSettings, mode: str) -> int:
-    """The burst alarm's datapoints for a dispatch mode: the router's arrivals per 10 s are
-    noisier at light traffic than the dispatcher's outstanding work, so direct mode waits
-    for more of them (README, "Choosing the defaults")."""
-    if mode == "queue":
-        return settings.burst_evaluation_periods_queue
-    return settings.burst_evaluation_periods_direct
+MODES = ("queue", "direct")
 
 
-def load_backlog_minutes(settings: ScalingSettings, mode: str) -> float:
-    """The load signal's ``load_backlog_minutes`` for a dispatch mode: queue mode counts the
-    whole fleet queue as a minute's work (its wait target is 1.2x the oracle's), direct mode
-    spreads the endpoints' backlogs over 3 minutes (README, "Choosing the defaults")."""
-    if mode == "queue":
-        return settings.load_backlog_minutes_queue
-    return settings.load_backlog_minutes_direct
-
-
-def fast_scale_out_min_capacity(settings: ScalingSettings, mode: str) -> int:
-    """The fast scale-out alarm's minimum InServiceCapacity for a dispatch mode: in queue
-    mode a one-unit fleet is left to the burst alarm and target tracking (one minute's
-    arrivals on one unit double by chance; README, "Choosing the defaults")."""
-    if mode == "queue":
-        return settings.fast_scale_out_min_capacity_queue
-    return settings.fast_scale_out_min_capacity_direct
+def for_mode(settings: ScalingSettings, name: str, mode: str) -> Any:
+    """A setting that scaling_defaults.json holds once per dispatch mode, ``<name>_<mode>``
+    (``load_target_value``, ``load_backlog_minutes``, ``fast_scale_out_headroom``,
+    ``fast_scale_out_min_capacity``, ``burst_evaluation_periods``), as the module picks it
+    (modules/fleet-autoscaling/main.tf; why each differs: README, "Choosing the defaults")."""
+    if mode not in MODES:
+        raise ValueError(f"dispatch mode must be one of {MODES}, not {mode!r}")
+    return getattr(settings, f"{name}_{mode}")
 
 
 def fleet_target(
@@ -443,7 +438,7 @@ def fleet_target(
             min_capacity,
             max_capacity,
             TargetTracking(
-                settings.load_target_value,
+                for_mode(settings, "load_target_value", mode),
                 settings.scale_out_cooldown_seconds,
                 settings.scale_in_cooldown_seconds,
             ),
@@ -465,8 +460,11 @@ def fleet_target(
             else None,
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
-            burst=BurstAlarm(Alarm(burst_periods(settings, mode))) if burst else None,
-            fast_min_capacity=fast_scale_out_min_capacity(settings, mode),
+            burst=BurstAlarm(Alarm(for_mode(settings, "burst_evaluation_periods", mode)))
+            if burst
+            else None,
+            fast_min_capacity=for_mode(settings, "fast_scale_out_min_capacity", mode),
+            fast_headroom=for_mode(settings, "fast_scale_out_headroom", mode),
         )
     return ScalableTarget(
         min_capacity,

@@ -27,7 +27,7 @@ from local_api.runtime_errors import endpoint_not_found
 from .autoscaling import (
     ScalableTarget,
     fleet_target,
-    load_backlog_minutes,
+    for_mode,
     load_metric,
     waiting_without_capacity,
 )
@@ -251,7 +251,11 @@ class FleetControl(SignalScaled):
         self.signal = signal or scenario.autoscaling.scaling_signal
         settings = scenario.autoscaling
         if target is not None:
-            key = "load_target_value" if self.signal == "load" else "backlog_target_value"
+            key = (
+                f"load_target_value_{self.dispatch_mode}"
+                if self.signal == "load"
+                else "backlog_target_value"
+            )
             settings = type(settings)(**{**settings.__dict__, key: target})
         if queue is not None and self.signal != "load":
             raise ValueError(
@@ -261,7 +265,7 @@ class FleetControl(SignalScaled):
         if queue is not None:
             signal_seconds = int(queue.get("signal_seconds", 0))
         self.signal_seconds = signal_seconds if self.signal == "load" else 0
-        self.backlog_minutes = load_backlog_minutes(settings, self.dispatch_mode)
+        self.backlog_minutes = for_mode(settings, "load_backlog_minutes", self.dispatch_mode)
         self.target = fleet_target(
             settings,
             scenario.min_capacity,

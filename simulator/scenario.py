@@ -66,7 +66,8 @@ class ScalingSettings:
     """The module's autoscaling settings (``scaling_defaults.json``), as the simulator uses them."""
 
     scaling_signal: str
-    load_target_value: float
+    load_target_value_queue: float
+    load_target_value_direct: float
     load_backlog_minutes_queue: float
     load_backlog_minutes_direct: float
     backlog_target_value: float
@@ -76,6 +77,8 @@ class ScalingSettings:
     scale_from_zero_cooldown_seconds: float
     fast_scale_out_ratio: float
     fast_scale_out_evaluation_periods: int
+    fast_scale_out_headroom_queue: float
+    fast_scale_out_headroom_direct: float
     fast_scale_out_min_capacity_queue: int
     fast_scale_out_min_capacity_direct: int
     burst_evaluation_periods_queue: int
@@ -133,10 +136,20 @@ def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings
             f"scenario: autoscaling.scaling_signal must be load or backlog, "
             f"not {values['scaling_signal']!r}"
         )
-    for name in ("load_target_value", "backlog_target_value", "metric_period_seconds"):
+    for name in (
+        "load_target_value_queue",
+        "load_target_value_direct",
+        "backlog_target_value",
+        "metric_period_seconds",
+    ):
         if values[name] <= 0:
             raise ScenarioError(f"scenario: autoscaling.{name} must be > 0")
-    for name in ("load_backlog_minutes_queue", "load_backlog_minutes_direct"):
+    for name in (
+        "load_backlog_minutes_queue",
+        "load_backlog_minutes_direct",
+        "fast_scale_out_headroom_queue",
+        "fast_scale_out_headroom_direct",
+    ):
         if values[name] < 1:
             raise ScenarioError(f"scenario: autoscaling.{name} must be >= 1")
     settings = ScalingSettings(**values)

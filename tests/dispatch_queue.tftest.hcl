@@ -265,6 +265,54 @@ run "fast_scale_out_min_capacity_zero_reads_the_load_on_any_fleet" {
   }
 }
 
+run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
+  command = plan
+
+  assert {
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 12
+    error_message = "queue mode tracks load_target_value_queue (6) and its fast alarm fires above fast_scale_out_ratio x 6 = 12"
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [0, 6, 200], [6, 12, 350], [12, 18, 500], [18, 24, 650], [24, 30, 800], [30, 36, 950],
+      [36, 42, 1100], [42, 48, 1250], [48, null, 1400],
+    ])
+    error_message = "queue mode: steps one target (6) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.5 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were 4"
+  }
+}
+
+run "load_target_value_and_headroom_override_the_queue_mode_defaults" {
+  command = plan
+
+  variables {
+    load_target_value       = 4
+    fast_scale_out_headroom = 1
+  }
+
+  assert {
+    condition = module.autoscaling.target_tracking.target_value == 4 && jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [0, 4, 100], [4, 8, 200], [8, 12, 300], [12, 16, 400], [16, 20, 500], [20, 24, 600],
+      [24, 28, 700], [28, 32, 800], [32, null, 900],
+    ])
+    error_message = "load_target_value 4 and fast_scale_out_headroom 1 set by the user: the plain steps of target 4 in queue mode too"
+  }
+}
+
+run "fast_scale_out_headroom_rounds_down_to_whole_percents" {
+  command = plan
+
+  variables {
+    fast_scale_out_ratio    = 2.3
+    fast_scale_out_headroom = 1.1
+  }
+
+  assert {
+    condition     = [for s in module.autoscaling.fast_scale_out_policy.steps : s.adjustment] == [153, 263, 373, 483, 593, 703, 813, 923, 1033]
+    error_message = "(2.3 + i) x 1.1 - 1, in percent, is 153, 263, ... exactly: no step loses a percent to binary rounding"
+  }
+}
+
 run "load_backlog_minutes_overrides_the_queue_mode_default" {
   command = plan
 

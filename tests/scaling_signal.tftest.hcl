@@ -34,7 +34,7 @@ run "defaults_come_from_scaling_defaults_json" {
   assert {
     condition = module.autoscaling.target_tracking == {
       signal             = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scaling_signal
-      target_value       = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value
+      target_value       = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct
       scale_out_cooldown = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_out_cooldown_seconds
       scale_in_cooldown  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_in_cooldown_seconds
     }
@@ -170,7 +170,7 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
       [0, 4, 100], [4, 8, 200], [8, 12, 300], [12, 16, 400], [16, 20, 500], [20, 24, 600],
       [24, 28, 700], [28, 32, 800], [32, null, 900],
     ])
-    error_message = "at load = m x target the fast step adds (m - 1) x 100 % so that the new capacity is about actual x load / target"
+    error_message = "direct mode (headroom 1, scaling_defaults.json fast_scale_out_headroom_direct): at load = m x target the fast step adds (m - 1) x 100 % so that the new capacity is about actual x load / target"
   }
 
   assert {
@@ -238,12 +238,12 @@ run "fast_scale_in_defaults_come_from_scaling_defaults_json" {
 
   assert {
     condition = module.autoscaling.fast_scale_in_alarm == {
-      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_ratio * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value
+      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_ratio * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct
       comparison_operator = "LessThanThreshold"
       evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
       datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_evaluation_periods
       treat_missing_data  = "notBreaching"
-      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_min_capacity}, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value})"
+      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_in_min_capacity}, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct})"
     }
     error_message = "the fast scale-in alarm's ratio, periods and minimum capacity default to scaling_defaults.json"
   }

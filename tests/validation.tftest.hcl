@@ -777,6 +777,26 @@ run "rejects_fast_scale_out_min_capacity_fraction" {
   expect_failures = [var.fast_scale_out_min_capacity]
 }
 
+run "rejects_fast_scale_out_headroom_below_one" {
+  command = plan
+
+  variables {
+    fast_scale_out_headroom = 0.9
+  }
+
+  expect_failures = [var.fast_scale_out_headroom]
+}
+
+run "rejects_fast_scale_out_headroom_above_four" {
+  command = plan
+
+  variables {
+    fast_scale_out_headroom = 4.5
+  }
+
+  expect_failures = [var.fast_scale_out_headroom]
+}
+
 run "rejects_scale_from_zero_cooldown_range" {
   command = plan
 

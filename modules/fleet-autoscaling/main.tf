@@ -10,16 +10,20 @@ locals {
   signal = var.invocation_mode == "realtime" ? "backlog" : coalesce(var.scaling_signal, local.defaults.scaling_signal)
   load   = local.signal == "load"
 
-  target_value                       = coalesce(var.target_value, local.load ? local.defaults.load_target_value : local.defaults.backlog_target_value)
-  load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.queue_mode ? local.defaults.load_backlog_minutes_queue : local.defaults.load_backlog_minutes_direct)
+  # Some defaults are held once per dispatch mode, <name>_queue and <name>_direct (README,
+  # "Choosing the defaults", says why each differs).
+  mode                               = local.queue_mode ? "queue" : "direct"
+  target_value                       = coalesce(var.target_value, local.load ? local.defaults["load_target_value_${local.mode}"] : local.defaults.backlog_target_value)
+  load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.defaults["load_backlog_minutes_${local.mode}"])
   scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
   scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
   scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
   scale_from_zero_cooldown_seconds   = coalesce(var.scale_from_zero_cooldown_seconds, local.defaults.scale_from_zero_cooldown_seconds)
   fast_scale_out_ratio               = coalesce(var.fast_scale_out_ratio, local.defaults.fast_scale_out_ratio)
   fast_scale_out_evaluation_periods  = coalesce(var.fast_scale_out_evaluation_periods, local.defaults.fast_scale_out_evaluation_periods)
-  fast_scale_out_min_capacity        = coalesce(var.fast_scale_out_min_capacity, local.queue_mode ? local.defaults.fast_scale_out_min_capacity_queue : local.defaults.fast_scale_out_min_capacity_direct)
-  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.queue_mode ? local.defaults.burst_evaluation_periods_queue : local.defaults.burst_evaluation_periods_direct)
+  fast_scale_out_headroom            = coalesce(var.fast_scale_out_headroom, local.defaults["fast_scale_out_headroom_${local.mode}"])
+  fast_scale_out_min_capacity        = coalesce(var.fast_scale_out_min_capacity, local.defaults["fast_scale_out_min_capacity_${local.mode}"])
+  burst_evaluation_periods           = coalesce(var.burst_evaluation_periods, local.defaults["burst_evaluation_periods_${local.mode}"])
   fast_scale_in_ratio                = coalesce(var.fast_scale_in_ratio, local.defaults.fast_scale_in_ratio)
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
@@ -100,11 +104,16 @@ locals {
     }
   ] : [{ lower = 0, upper = null, adjustment = var.scale_from_zero_capacity }]
 
-  # Fast scale-out: at load = m x target (m >= ratio) capacity grows by (m - 1) x 100 %, so the
-  # new capacity is about actual x load / target. Bounds are offsets above the alarm threshold
+  # Fast scale-out: at load = m x target (m >= ratio) capacity grows by (m x h - 1) x 100 %, so
+  # the new capacity is about actual x load x h / target, h = fast_scale_out_headroom: a burst
+  # is sized as if the target were target / h. Bounds are offsets above the alarm threshold
   # (ratio x target), one step per whole multiple of the target, the last step open; between
   # two multiples the lower one's percent applies (simulator/autoscaling.py
-  # fast_scale_out_percent applies the same steps).
+  # fast_scale_out_percent applies the same steps). Queue mode tracks 6 with h = 1.5: the
+  # fleet serves steady traffic at 6 per unit, and a burst, whose later datapoints arrive
+  # minutes late, gets the capacity of target 4 at once (README, "Choosing the defaults").
+  # A step adjustment is an integer; + 1e-6 keeps (2.3 + i) x 1.1 - 1 from losing a percent to
+  # rounding.
   fast_threshold = local.fast_scale_out_ratio * local.target_value
   # The fast alarm reads the load only while at least fast_scale_out_min_capacity units are
   # in service, 0 otherwise (1 or less: the load itself; the step cannot grow 0 units anyway,
@@ -119,7 +128,7 @@ locals {
     for i in range(0, 9) : {
       lower      = i * local.target_value
       upper      = i == 8 ? null : (i + 1) * local.target_value
-      adjustment = floor((local.fast_scale_out_ratio + i - 1) * 100)
+      adjustment = floor(((local.fast_scale_out_ratio + i) * local.fast_scale_out_headroom - 1) * 100 + 0.000001)
     }
   ]
 
@@ -373,7 +382,7 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
   count = local.fast_scale_out ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-fast-scale-out"
-  alarm_description   = "Load above ${local.fast_scale_out_ratio} x the target (${local.target_value})${local.fast_scale_out_min_capacity > 1 ? " with at least ${local.fast_scale_out_min_capacity} capacity units in service" : ""}: grow capacity to about actual x load / target at once."
+  alarm_description   = "Load above ${local.fast_scale_out_ratio} x the target (${local.target_value})${local.fast_scale_out_min_capacity > 1 ? " with at least ${local.fast_scale_out_min_capacity} capacity units in service" : ""}: grow capacity to about actual x load x ${local.fast_scale_out_headroom} / target at once."
   comparison_operator = "GreaterThanThreshold"
   threshold           = local.fast_threshold
   evaluation_periods  = local.fast_scale_out_evaluation_periods

@@ -80,7 +80,7 @@ variable "scaling_metric" {
 }
 
 variable "target_value" {
-  description = "Target value of target tracking. null: load_target_value (load signal) or backlog_target_value (backlog signal) of scaling_defaults.json."
+  description = "Target value of target tracking. null: scaling_defaults.json, load_target_value_queue or load_target_value_direct (load signal, by dispatch mode) or backlog_target_value (backlog signal)."
   type        = number
   default     = null
 
@@ -192,6 +192,17 @@ variable "fast_scale_out_evaluation_periods" {
   validation {
     condition     = var.fast_scale_out_evaluation_periods == null || contains([1, 2, 3, 4, 5], coalesce(var.fast_scale_out_evaluation_periods, 1))
     error_message = "fast_scale_out_evaluation_periods must be 1 to 5 (or null)."
+  }
+}
+
+variable "fast_scale_out_headroom" {
+  description = "The fast scale-out step (and the burst alarm that runs it) sizes a burst as if the target were target / headroom: at load m x target it grows capacity to about actual x m x headroom. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.5, fast_scale_out_headroom_direct 1)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_out_headroom == null || try(var.fast_scale_out_headroom >= 1 && var.fast_scale_out_headroom <= 4, false)
+    error_message = "fast_scale_out_headroom must be from 1 to 4 (or null): below 1 the step would order less than target tracking, above 4 a burst orders more than four times what the target needs."
   }
 }
 

@@ -26,7 +26,7 @@ from simulator.autoscaling import (
 from simulator.scenario import SCALING_DEFAULTS_FILE, load
 
 SETTINGS = load("step").autoscaling
-TARGET = SETTINGS.load_target_value
+TARGET = SETTINGS.load_target_value_direct  # fleet_target's default mode is direct
 
 
 def backlog_target() -> ScalableTarget:
@@ -188,7 +188,8 @@ def test_fast_scale_out_reads_the_load_only_from_its_minimum_capacity(mode, capa
     }[mode]
     assert (minimum, mode) in {(2, "queue"), (0, "direct")}
     t = fleet_target(SETTINGS, 0, 12, "load", mode=mode)
-    metric = TARGET * SETTINGS.fast_scale_out_ratio * 1.5  # 12 > 8: the alarm's threshold
+    target = t.tracking.target
+    metric = target * SETTINGS.fast_scale_out_ratio * 1.5  # 1.5x the alarm's threshold
     decision = t.evaluate(60, metric, 0, actual=1, desired=1, capacity=capacity)
     assert (decision is not None) == fires
     if fires:
@@ -196,7 +197,9 @@ def test_fast_scale_out_reads_the_load_only_from_its_minimum_capacity(mode, capa
     # Target tracking still acts on the load after its 3 datapoints whatever the capacity.
     for m in (2, 3):
         decision = t.evaluate(m * 60, metric, 0, actual=1, desired=1, capacity=capacity)
-    assert decision is not None and decision.desired == 3  # ceil(1 x 12 / 4)
+    assert decision is not None and decision.desired >= 3  # ceil(1 x 3 target / target)
+    if not fires:
+        assert decision.reason.startswith("target tracking") and decision.desired == 3
 
 
 @pytest.mark.parametrize(
@@ -219,6 +222,66 @@ def test_fast_scale_out_adds_the_percent_of_the_modules_step_for_the_load(metric
     decision = t.evaluate(60, metric, 0, actual=10, desired=10, capacity=10)
     assert decision is not None and decision.reason.startswith("fast scale-out")
     assert decision.desired == 10 + 10 * percent // 100
+
+
+def test_each_dispatch_mode_tracks_its_own_load_target():
+    # scaling_defaults.json load_target_value_queue / _direct (README, Choosing the defaults)
+    for mode in ("queue", "direct"):
+        t = fleet_target(SETTINGS, 0, 12, "load", mode=mode)
+        assert t.tracking.target == getattr(SETTINGS, f"load_target_value_{mode}")
+    assert SETTINGS.load_target_value_queue != SETTINGS.load_target_value_direct
+
+
+@pytest.mark.parametrize(
+    ("metric", "percent"),
+    [
+        (12.5, 200),  # queue mode: threshold 2 x 6 = 12; (2 + 0) x 1.5 - 1 = +200 %: 10 -> 30
+        (17.9, 200),
+        (18.0, 350),  # offset [6, 12): (2 + 1) x 1.5 - 1 = +350 %
+        (24.0, 500),
+        (59.9, 1250),  # offset 47.9: step 7, (2 + 7) x 1.5 - 1
+        (60.0, 1400),  # the last step, open: (2 + 8) x 1.5 - 1
+        (600.0, 1400),
+    ],
+)
+def test_fast_scale_out_headroom_scales_each_step(metric, percent):
+    # modules/fleet-autoscaling/main.tf fast_steps with headroom h: the steps' bounds stay whole
+    # multiples of the target above ratio x target; step i adds
+    # floor(((ratio + i) x h - 1) x 100) %.
+    settings = replace(
+        SETTINGS,
+        load_target_value_queue=6.0,
+        fast_scale_out_ratio=2.0,
+        fast_scale_out_headroom_queue=1.5,
+        fast_scale_out_min_capacity_queue=2,
+    )
+    t = fleet_target(settings, 0, 1000, "load", mode="queue")
+    assert t.evaluate(60, 11.9, 0, actual=10, desired=10, capacity=10) is None  # below 12
+    t = fleet_target(settings, 0, 1000, "load", mode="queue")
+    decision = t.evaluate(60, metric, 0, actual=10, desired=10, capacity=10)
+    assert decision is not None and decision.reason.startswith("fast scale-out")
+    assert decision.desired == 10 + 10 * percent // 100
+
+
+def test_burst_alarm_uses_the_headroom_step_too():
+    settings = replace(
+        SETTINGS,
+        load_target_value_queue=6.0,
+        fast_scale_out_ratio=2.0,
+        fast_scale_out_headroom_queue=1.5,
+        burst_evaluation_periods_queue=1,
+    )
+    t = fleet_target(settings, 0, 1000, "load", burst=True, mode="queue")
+    decision = t.evaluate_burst(10.0, [13.0], lambda: 4, 4)
+    assert decision is not None and decision.desired == 4 + 8  # +200 % of 4
+
+
+def test_headroom_one_is_the_plain_step():
+    settings = replace(SETTINGS, fast_scale_out_headroom_direct=1.0)
+    t = fleet_target(settings, 0, 1000, "load", mode="direct")
+    assert SETTINGS.fast_scale_out_ratio == 2.0
+    decision = t.evaluate(60, 4 * TARGET, 0, 10, 10, 10)  # offset 2T above 2T: +300 %
+    assert decision is not None and decision.desired == 10 + 30
 
 
 def test_load_never_asks_for_zero_while_work_arrives():
@@ -421,8 +484,14 @@ def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
     assert metric * actual / new <= 0.9 * target + 1e-9
 
 
+# The burst alarm's mechanics at one target for both modes, without headroom (the headroom
+# steps: test_fast_scale_out_headroom_scales_each_step and
+# test_burst_alarm_uses_the_headroom_step_too).
+PLAIN = replace(SETTINGS, load_target_value_queue=TARGET, fast_scale_out_headroom_queue=1.0)
+
+
 def burst_target(mode: str = "queue") -> ScalableTarget:
-    return fleet_target(SETTINGS, 0, 12, "load", burst=True, mode=mode)
+    return fleet_target(PLAIN, 0, 12, "load", burst=True, mode=mode)
 
 
 def one() -> int:

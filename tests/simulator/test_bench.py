@@ -91,7 +91,9 @@ def test_a_tiny_run_prints_medians_and_writes_results_and_picture(tmp_path, caps
 def test_fleet_queue_is_a_controller_that_runs_the_fleet_in_queue_mode(tmp_path, capsys):
     assert bench.CONTROLLERS["fleet-queue"] == ("fleet", "load")
     assert bench.DISPATCH["fleet-queue"] == "queue"
-    assert bench.default_target("fleet-queue") == bench.default_target("fleet-load")
+    settings = bench.load("step").autoscaling
+    assert bench.default_target("fleet-queue") == settings.load_target_value_queue
+    assert bench.default_target("fleet-load") == settings.load_target_value_direct
     code = bench.main(
         [
             "--scenarios", "step",
@@ -112,12 +114,14 @@ def test_fleet_queue_is_a_controller_that_runs_the_fleet_in_queue_mode(tmp_path,
 
 
 def test_set_runs_as_if_the_defaults_file_held_the_value():
-    settings = (("load_target_value", 8.0), ("scale_in_cooldown_seconds", 300.0))
+    settings = (("load_target_value_queue", 8.0), ("scale_in_cooldown_seconds", 300.0))
     scenario = bench.with_settings(bench.load("step"), settings)
-    assert scenario.autoscaling.load_target_value == 8.0
+    assert scenario.autoscaling.load_target_value_queue == 8.0
     assert scenario.autoscaling.scale_in_cooldown_seconds == 300.0
     assert bench.default_target("fleet-queue", settings) == 8.0
-    assert bench.sweep_targets("fleet-load", settings) == [4.0, 8.0, 16.0]
+    assert bench.sweep_targets("fleet-queue", settings) == [4.0, 8.0, 16.0]
+    # direct dispatch has its own load target (load_target_value_direct)
+    assert bench.sweep_targets("fleet-load", settings) == bench.sweep_targets("fleet-load")
     # the backlog-signal controllers keep their own target
     assert bench.default_target("native", settings) == bench.default_target("native")
     jobs = bench.jobs_for(["step"], ["fleet-queue"], [1], [], None, settings, 3.0)
@@ -127,9 +131,9 @@ def test_set_runs_as_if_the_defaults_file_held_the_value():
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--set", "load_target_value"],  # no value
+        ["--set", "load_target_value_queue"],  # no value
         ["--set", "no_such_setting=1"],
-        ["--set", "load_target_value=0"],
+        ["--set", "load_target_value_queue=0"],
         ["--room-per-capacity", "0"],
     ],
 )

@@ -155,9 +155,9 @@ def test_a_shared_queue_feeds_whichever_slot_is_free_first():
 def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
     with DEFAULTS_FILE.open("rb") as handle:
         assert "autoscaling" not in tomllib.load(handle)  # no second copy
-    body = "[autoscaling]\nload_target_value = 9\nscale_from_zero_cooldown_seconds = 30\n"
+    body = "[autoscaling]\nload_target_value_queue = 9\nscale_from_zero_cooldown_seconds = 30\n"
     scenario = load(write_scenario(tmp_path, "tuned", body))
-    assert scenario.autoscaling.load_target_value == 9.0
+    assert scenario.autoscaling.load_target_value_queue == 9.0
     assert scenario.autoscaling.scale_from_zero_cooldown_seconds == 30.0
     default = load("step").autoscaling
     assert scenario.autoscaling.scale_out_cooldown_seconds == default.scale_out_cooldown_seconds
@@ -168,8 +168,9 @@ def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
     [
         ("[autoscaling]\nload_target = 3\n", "autoscaling.load_target: unknown key"),
         ("[autoscaling]\nscaling_signal = 'cpu'\n", "load or backlog"),
-        ("[autoscaling]\nload_target_value = 0\n", "must be > 0"),
+        ("[autoscaling]\nload_target_value_queue = 0\n", "must be > 0"),
         ("[autoscaling]\nload_backlog_minutes_queue = 0.5\n", "minutes_queue must be >= 1"),
+        ("[autoscaling]\nfast_scale_out_headroom_queue = 0.9\n", "headroom_queue must be >= 1"),
         ("[autoscaling]\nreconcile_schedule = 'cron(* * * * ? *)'\n", "rate"),
         ("metric_delay_seconds = -1\n", "metric_delay_seconds"),
     ],
