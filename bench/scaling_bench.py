@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "lambda_src"), str(ROOT)]
 
+from simulator.autoscaling import for_mode  # noqa: E402
 from simulator.cli import _credentials  # noqa: E402
 from simulator.engine import simulate  # noqa: E402
 from simulator.report import percentile  # noqa: E402
@@ -84,10 +85,8 @@ def parse_setting(text: str) -> tuple[str, Any]:
 
 def default_target(label: str, settings: Settings = ()) -> float:
     settings_ = with_settings(load("step"), settings).autoscaling
-    if label == "fleet-load":
-        return settings_.load_target_value_direct
-    if label == "fleet-queue":
-        return settings_.load_target_value_queue
+    if label in ("fleet-load", "fleet-queue"):
+        return for_mode(settings_, "load_target_value", DISPATCH.get(label, "direct"))
     if label.startswith("oracle"):
         return 1.0  # utilisation the oracle sizes for
     return settings_.backlog_target_value
