@@ -30,6 +30,7 @@ how the fleet scales.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from fleet_autoscaler import aws
@@ -37,7 +38,8 @@ from fleet_autoscaler import aws
 from .autoscaling import ScalableTarget, fleet_target, native_target
 from .controls import Published, SignalScaled, Step, endpoint_key
 from .sagemaker import SERVING, PatchedSageMaker
-from .scenario import Scenario, SimEndpoint
+from .scenario import Scenario, ScheduledAction, SimEndpoint
+from .schedule import in_units, run_actions
 
 ORACLE_DRAIN_MINUTES = 5.0  # the oracle orders enough to clear the backlog in 5 minutes
 ORACLE_SCALE_IN_MINUTES = 15  # and keeps the largest need of the last 15 minutes, as
@@ -76,6 +78,29 @@ def _update(name: str, count: int) -> bool:
     except Exception:  # an Updating endpoint rejects the call
         return False
     return True
+
+
+def pool_instances(units: int, endpoints: list[SimEndpoint]) -> int:
+    """The instances a pool's scheduled action asks for to hold ``units`` of the fleet's
+    capacity: its instance types filled in priority order, as :func:`place` fills them."""
+    count = 0
+    for ep in sorted(endpoints, key=lambda e: e.priority):
+        if units <= 0:
+            break
+        take = min(ep.max_instances, -(-units // ep.capacity_per_instance))
+        count += take
+        units -= take * ep.capacity_per_instance
+    return count
+
+
+def native_instances(units: int, endpoints: list[SimEndpoint]) -> dict[str, int]:
+    """Per endpoint, the instances its own scheduled action asks for when the fleet's
+    action asks for ``units``: traffic is split equally, so each endpoint gets its share
+    of the units, rounded up to whole instances and capped at its maximum."""
+    return {
+        ep.name: min(ep.max_instances, -(-units // (len(endpoints) * ep.capacity_per_instance)))
+        for ep in endpoints
+    }
 
 
 def _actual(endpoints: list[SimEndpoint]) -> int:
@@ -228,6 +253,30 @@ class NativeControl(_Applier):
         if status == "IN_SERVICE":
             self.apply()
 
+    def run_scheduled(
+        self, now: float, actions: list[ScheduledAction]
+    ) -> tuple[int | None, list[str]]:
+        """Each endpoint's scalable target runs its own copy of the fleet's actions, sized
+        by :func:`native_instances`."""
+        notes: list[str] = []
+        patched = False
+        for ep in self.endpoints:
+
+            def share(units: int, name: str = ep.name) -> int:
+                return native_instances(units, self.endpoints)[name]
+
+            def patch(count: int, name: str = ep.name) -> None:
+                self.desired[name] = count
+
+            copies = [in_units(replace(a, name=f"{a.name} on {ep.name}"), share) for a in actions]
+            sent, done = run_actions(copies, self.targets[ep.name], self.desired[ep.name], patch)
+            patched = patched or sent is not None
+            notes += done
+        if not patched:
+            return None, notes
+        self.apply()
+        return self.status()[0], notes
+
 
 def place(
     total: int, endpoints: list[SimEndpoint], short: set[str], current: dict[str, int]
@@ -322,6 +371,24 @@ class PoolControl(_SharedQueue):
         if decision is None:
             return Step(requested)
         return Step(requested, requested, f"{decision.reason} (actual {actual})")
+
+    def run_scheduled(
+        self, now: float, actions: list[ScheduledAction]
+    ) -> tuple[int | None, list[str]]:
+        """The pool's one scalable target runs the fleet's actions, counted in instances
+        (:func:`pool_instances`)."""
+        self.now = now
+
+        def instances(units: int) -> int:
+            return pool_instances(units, self.endpoints)
+
+        def patch(count: int) -> None:
+            self._replan(count)
+            self.apply()
+
+        copies = [in_units(a, instances) for a in actions]
+        sent, notes = run_actions(copies, self.target, sum(self.desired.values()), patch)
+        return (None if sent is None else self.status()[0]), notes
 
 
 class OracleControl(_SharedQueue):

@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from fleet_autoscaler import aws, clock, runtime
 from fleet_autoscaler.handlers import endpoint_events, reconciler, router, scaling_api
@@ -34,7 +34,7 @@ from .autoscaling import (
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
 from .fleet_queue import SIGNAL_SECONDS, sqs_depth_key
-from .scenario import API_NAME, API_STAGE, Scenario
+from .scenario import API_NAME, API_STAGE, Scenario, ScheduledAction
 
 DISPATCH_MODES = ("direct", "queue")
 QUEUED = ""  # what FleetControl.route answers in queue mode: on the fleet queue, no endpoint
@@ -86,6 +86,16 @@ class Control(Protocol):
     def status(self) -> tuple[int, int, str]: ...
     def autoscale(self, now: float, seen: Published) -> Step: ...
     def on_event(self, endpoint: str, status: str) -> None: ...
+
+
+@runtime_checkable
+class ScheduledTargets(Protocol):
+    """A baseline whose own scalable targets (a pool's, each native endpoint's) run the
+    scenario's scheduled actions, converted to the instances they count."""
+
+    def run_scheduled(
+        self, now: float, actions: list[ScheduledAction]
+    ) -> tuple[int | None, list[str]]: ...
     def reconcile(self) -> None: ...
 
 

@@ -30,6 +30,7 @@ from .controls import (
     Control,
     FleetControl,
     Published,
+    ScheduledTargets,
     SignalScaled,
     SimRuntime,
     Step,
@@ -595,8 +596,9 @@ class World:
             if isinstance(self.control, OracleControl):
                 self.control.observe(arrivals, self.inference.total_backlog())
             # Application Auto Scaling's scheduled actions, then its policies: on the one
-            # fleet-wide scalable target of the fleet and aws-sample controls (the native,
-            # pool and oracle baselines have none; the row says an action did not run).
+            # fleet-wide scalable target of the fleet and aws-sample controls, on the pool's
+            # and each native endpoint's own (in instances); the oracle, a reactive bound,
+            # runs none (the row says an action did not run).
             if isinstance(self.control, SignalScaled):
                 scheduled_patch, notes = run_due(
                     scheduled,
@@ -605,11 +607,13 @@ class World:
                     self.control.status()[0],
                     self._aas_patch,
                 )
+            elif isinstance(self.control, ScheduledTargets):
+                scheduled_patch, notes = self.control.run_scheduled(self.now, scheduled.due(minute))
             else:
                 scheduled_patch = None
                 notes = [
                     f"scheduled action {action.name} not run: the {self.control.label} "
-                    "control has no fleet-wide scalable target"
+                    "control is a reactive bound with no scalable target"
                     for action in scheduled.due(minute)
                 ]
             step = self.control.autoscale(

@@ -25,7 +25,7 @@ import calendar
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -347,6 +347,37 @@ class ScheduledScaling:
         return ready
 
 
+def in_units(action: ScheduledAction, convert: Callable[[int], int]) -> ScheduledAction:
+    """``action`` with its MinCapacity and MaxCapacity converted by ``convert``: the
+    scenario's actions count the fleet's capacity units, a baseline's scalable target
+    counts instances (of one pool or one endpoint)."""
+    return replace(
+        action,
+        min_capacity=None if action.min_capacity is None else convert(action.min_capacity),
+        max_capacity=None if action.max_capacity is None else convert(action.max_capacity),
+    )
+
+
+def run_actions(
+    actions: Sequence[ScheduledAction],
+    limits: Limits,
+    current: int,
+    patch: Callable[[int], None],
+) -> tuple[int | None, list[str]]:
+    """Run ``actions`` in order on ``limits`` (a scalable target of the autoscaling model)
+    at capacity ``current``; ``patch`` sends what AAS would. Returns the last capacity
+    sent (or None) and a note per action, for the timeline."""
+    patched = None
+    notes = []
+    for action in actions:
+        done = run_action(action, limits, current)
+        notes.append(done.reason)
+        if done.desired is not None:
+            patch(done.desired)
+            patched = current = done.desired
+    return patched, notes
+
+
 def run_due(
     scheduled: ScheduledScaling,
     minute: float,
@@ -354,15 +385,5 @@ def run_due(
     current: int,
     patch: Callable[[int], None],
 ) -> tuple[int | None, list[str]]:
-    """Run the actions due by ``minute`` on ``limits`` (the autoscaling model's scalable
-    target); ``patch`` sends the scaling API what AAS would. Returns the last PATCH (or
-    None) and a note per action, for the timeline."""
-    patched = None
-    notes = []
-    for action in scheduled.due(minute):
-        done = run_action(action, limits, current)
-        notes.append(done.reason)
-        if done.desired is not None:
-            patch(done.desired)
-            patched = current = done.desired
-    return patched, notes
+    """Run the actions due by ``minute`` on ``limits`` (:func:`run_actions`)."""
+    return run_actions(scheduled.due(minute), limits, current, patch)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from simulator.baseline import native_instances, pool_instances
 from simulator.engine import simulate
 from simulator.report import timeline_lines
-from simulator.scenario import ScenarioError, ScheduledAction, load
+from simulator.scenario import ScenarioError, ScheduledAction, SimEndpoint, load
 from simulator.schedule import ScheduledScaling, ScheduleError, parse, run_action, run_due
 from tests.simulator.conftest import write_scenario
 
@@ -138,15 +139,49 @@ def test_the_simulated_fleet_follows_a_scheduled_minimum(tmp_path):
     )
 
 
-@pytest.mark.parametrize("control", ["aws-sample", "native"])
-def test_controls_with_and_without_a_fleet_wide_target(tmp_path, control):
+@pytest.mark.parametrize("control", ["aws-sample", "native", "pool", "oracle"])
+def test_every_baseline_with_a_scalable_target_runs_the_action(tmp_path, control):
+    # The sample has one scalable target for the fleet, a pool one for its endpoint, native
+    # one per endpoint (each gets its third of the 6 units): a user who knows the peak
+    # schedules it on whichever targets they have. The oracle is a reactive bound.
     outcome = simulate(load(write_scenario(tmp_path, "scheduled", ACTIONS)), control=control)
-    row = {row.minute: row for row in outcome.timeline}[5]
-    if control == "aws-sample":  # one scalable target for the fleet: AAS runs the action
-        assert row.patched == 6 and "scheduled action before-the-peak" in row.reason
-    else:  # per-endpoint targets: nothing to run it on, and the row says so
-        assert row.patched is None
-        assert "scheduled action before-the-peak not run" in row.reason
+    rows = {row.minute: row for row in outcome.timeline}
+    if control == "oracle":
+        assert rows[5].patched is None
+        assert "scheduled action before-the-peak not run" in rows[5].reason
+        return
+    assert rows[5].patched == 6 and "scheduled action before-the-peak" in rows[5].reason
+    assert all(row.requested >= 6 for row in outcome.timeline[5:])  # no scale-in below min
+    if control != "aws-sample":  # the sample drops updates sent to Updating endpoints
+        assert rows[25].actual >= 6
+
+
+def _endpoints(*specs: tuple[str, int, int]) -> list[SimEndpoint]:
+    return [
+        SimEndpoint(name, "ml.g5.2xlarge", 0, 0, most, rank, per)
+        for rank, (name, most, per) in enumerate(specs, start=1)
+    ]
+
+
+def test_a_pool_counts_the_actions_units_in_instances_in_priority_order():
+    endpoints = _endpoints(("big", 2, 3), ("small", 4, 1))
+    assert [pool_instances(units, endpoints) for units in (0, 1, 3, 4, 6, 7, 10, 99)] == [
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        6,
+        6,
+    ]
+
+
+def test_native_gives_each_endpoint_its_share_of_the_units_rounded_up():
+    endpoints = _endpoints(("a", 4, 1), ("b", 4, 2), ("c", 2, 1))
+    assert native_instances(8, endpoints) == {"a": 3, "b": 2, "c": 2}  # 8/3 = 2.67 units
+    assert native_instances(0, endpoints) == {"a": 0, "b": 0, "c": 0}
+    assert native_instances(12, endpoints) == {"a": 4, "b": 2, "c": 2}  # capped at its max
 
 
 def test_the_shipped_scenario_raises_capacity_before_its_peak():
