@@ -173,7 +173,7 @@ variable "scaling_signal" {
 }
 
 variable "load_target_value" {
-  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 6 with dispatch = \"queue\", load_target_value_direct 4 otherwise; README, Choosing the defaults)."
+  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 7 with dispatch = \"queue\", load_target_value_direct 4 otherwise; README, Choosing the defaults)."
   type        = number
   default     = null
 
@@ -250,7 +250,7 @@ variable "fast_scale_out_evaluation_periods" {
 }
 
 variable "fast_scale_out_headroom" {
-  description = "Load signal: the fast scale-out step (and the burst alarm that runs it) sizes a burst as if load_target_value were load_target_value / headroom: at load m x target it grows capacity to about actual x m x headroom at once; target tracking then settles the fleet at load_target_value. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.5, fast_scale_out_headroom_direct 1)."
+  description = "Load signal: the fast scale-out step (and the burst alarm that runs it) sizes a burst as if load_target_value were load_target_value / headroom: at load m x target it grows capacity to about actual x m x headroom at once; target tracking then settles the fleet at load_target_value. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.75, fast_scale_out_headroom_direct 1)."
   type        = number
   default     = null
 

@@ -120,7 +120,7 @@ def fast_scale_out_percent(
     add floor(((ratio + i) x headroom - 1) x 100) %, i = 0 .. 8, the last step open. So a load
     of m x target grows capacity to about actual x m x headroom for the whole multiple below
     m: at 2.9 x target and headroom 1, +100 %; headroom 1.5 sizes the burst as if the target
-    were target / 1.5 (queue mode: tracked at 6, a burst sized for 4)."""
+    were target / 1.5 (queue mode tracks 7 with headroom 1.75: a burst sized for 4)."""
     step = math.floor((metric - ratio * target) / target + 1e-9)
     step = min(max(step, 0), FAST_STEPS - 1)
     return float(math.floor(((ratio + step) * headroom - 1) * 100 + 1e-9))

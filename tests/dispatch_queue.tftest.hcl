@@ -269,16 +269,16 @@ run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
   command = plan
 
   assert {
-    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 12
-    error_message = "queue mode tracks load_target_value_queue (6) and its fast alarm fires above fast_scale_out_ratio x 6 = 12"
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 14
+    error_message = "queue mode tracks load_target_value_queue (7) and its fast alarm fires above fast_scale_out_ratio x 7 = 14"
   }
 
   assert {
     condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 6, 200], [6, 12, 350], [12, 18, 500], [18, 24, 650], [24, 30, 800], [30, 36, 950],
-      [36, 42, 1100], [42, 48, 1250], [48, null, 1400],
+      [0, 7, 250], [7, 14, 425], [14, 21, 600], [21, 28, 775], [28, 35, 950], [35, 42, 1125],
+      [42, 49, 1300], [49, 56, 1475], [56, null, 1650],
     ])
-    error_message = "queue mode: steps one target (6) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.5 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were 4"
+    error_message = "queue mode: steps one target (7) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were 4"
   }
 }
 

@@ -196,7 +196,7 @@ variable "fast_scale_out_evaluation_periods" {
 }
 
 variable "fast_scale_out_headroom" {
-  description = "The fast scale-out step (and the burst alarm that runs it) sizes a burst as if the target were target / headroom: at load m x target it grows capacity to about actual x m x headroom. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.5, fast_scale_out_headroom_direct 1)."
+  description = "The fast scale-out step (and the burst alarm that runs it) sizes a burst as if the target were target / headroom: at load m x target it grows capacity to about actual x m x headroom. 1: as target tracking would. null: scaling_defaults.json (fast_scale_out_headroom_queue 1.75, fast_scale_out_headroom_direct 1)."
   type        = number
   default     = null
 
