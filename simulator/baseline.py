@@ -23,6 +23,11 @@
   that read CloudWatch, not a strict bound (one that orders more than the need, as the
   fleet's fast scale-out to the maximum, can wait less).
 
+Scheduled actions: ``pool`` runs the scenario's actions on its one scalable target and
+``native`` a copy on each endpoint's, converted from capacity units to instances
+(:func:`pool_instances`, :func:`native_instances`), as a user who knows the peak would
+schedule them; the oracles are reactive bounds and run none.
+
 State lives in memory here, not in DynamoDB: that changes what a request costs, not
 how the fleet scales.
 """
