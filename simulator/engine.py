@@ -55,6 +55,19 @@ if TYPE_CHECKING:
     from .container_link import ContainerLink
 
 TICK_SECONDS = 10.0
+
+
+def dispatch_due(start: float, run_seconds: float) -> tuple[bool, bool, bool]:
+    """(a dispatcher round runs in the tick starting at ``start``, it is its invocation's
+    first, its last): the schedule is rate(1 minute), each invocation dispatching for
+    ``run_seconds`` (CONTRACT section 3), so no round in the minute's last 60 - run_seconds
+    seconds. At the default 58 every tick runs one: the real gap of about 2 s, until the next
+    minute's invocation gets the one slot, is below the tick."""
+    offset = start % 60.0
+    due = offset < run_seconds
+    return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
+
+
 EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
 TABLE = "fleet-sim-state"
 CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
@@ -447,14 +460,8 @@ class World:
         return True
 
     def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:
-        """(a dispatcher round runs at ``start``, it is its invocation's first, its last):
-        the schedule is rate(1 minute), each invocation dispatching for run_seconds
-        (CONTRACT section 3), so no round in the minute's last 60 - run_seconds seconds."""
         assert self.fleet_queue_config is not None
-        run_seconds = float(self.fleet_queue_config["run_seconds"])
-        offset = start % 60.0
-        due = offset < run_seconds
-        return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
+        return dispatch_due(start, float(self.fleet_queue_config["run_seconds"]))
 
     def _signal_published(self, at: float, value: float) -> None:
         """The dispatcher's PutMetricData at ``at``: the datapoint of its period."""

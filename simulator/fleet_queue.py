@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fleet_autoscaler.model import QueueSpec
+
 from .cloudwatch import Key
 
 OUTPUT_PATH = "s3://fleet-sim-output/results/"  # the S3OutputPath every endpoint shares
 FAILURE_PATH = "s3://fleet-sim-output/failures/"  # the S3FailurePath every endpoint shares
 ROOM_PER_CAPACITY = 2.0  # k: requests outstanding per in-service capacity unit (CONTRACT 1)
-RUN_SECONDS = 50  # one scheduled dispatcher invocation dispatches this long (CONTRACT 1)
+RUN_SECONDS = QueueSpec.run_seconds  # one scheduled invocation dispatches this long (CONTRACT 1)
 SIGNAL_SECONDS = 10  # how often the dispatcher publishes its fast signal (CONTRACT 1)
 MAX_RECEIVE_COUNT = 5  # the redrive policy's maxReceiveCount (the module's default)
 BATCH = 10  # SNS PublishBatch and SQS batch calls take at most 10 entries

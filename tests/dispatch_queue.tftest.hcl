@@ -66,7 +66,7 @@ run "fleet_config_carries_dispatch_and_the_queue" {
         output_path          = "s3://demo-bucket/async/out/"
         failure_path         = "s3://demo-bucket/async/failed/"
         room_per_capacity    = 2
-        run_seconds          = 50
+        run_seconds          = 58
         signal_seconds       = 10
       }
     }
@@ -170,8 +170,8 @@ run "dispatcher_runs_every_minute_alone" {
   }
 
   assert {
-    condition     = module.functions.reserved_concurrent_executions["dispatcher"] == 1 && module.functions.timeouts["dispatcher"] == 80
-    error_message = "one dispatcher per fleet (reserved concurrency 1), with a timeout above run_seconds and its last round (50 + 30)"
+    condition     = module.functions.reserved_concurrent_executions["dispatcher"] == 1 && module.functions.timeouts["dispatcher"] == 88
+    error_message = "one dispatcher per fleet (reserved concurrency 1), with a timeout above run_seconds and its last round (58 + 30)"
   }
 
   assert {

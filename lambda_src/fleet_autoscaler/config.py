@@ -151,7 +151,9 @@ def _queue(raw: dict[str, Any], mode: str) -> tuple[str, QueueSpec | None]:
         room_per_capacity=_number(
             block.get("room_per_capacity", 2), "queue.room_per_capacity", 0.0
         ),
-        run_seconds=_integer(block.get("run_seconds", 50), "queue.run_seconds", 1),
+        run_seconds=_integer(
+            block.get("run_seconds", QueueSpec.run_seconds), "queue.run_seconds", 1
+        ),
         signal_seconds=_integer(block.get("signal_seconds", 10), "queue.signal_seconds", 0),
     )
     if spec.signal_seconds not in (0, *SIGNAL_PERIODS):

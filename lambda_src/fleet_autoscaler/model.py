@@ -66,7 +66,10 @@ class QueueSpec:
     output_path: str  # the S3OutputPath every endpoint shares
     failure_path: str | None = None  # the S3FailurePath every endpoint shares
     room_per_capacity: float = 2.0  # k: requests outstanding per in-service capacity unit
-    run_seconds: int = 50  # how long one scheduled dispatcher invocation keeps dispatching
+    # How long one scheduled dispatcher invocation keeps dispatching: 58 s of each minute's
+    # schedule, so the next minute's invocation takes the one slot about 2 s after this one
+    # ends (README, "Queue mode: the dispatcher").
+    run_seconds: int = 58
     # How often the dispatcher publishes the fast signal (burst_signal.py), seconds; 0: never.
     signal_seconds: int = 10
 

@@ -333,10 +333,15 @@ resource "aws_lambda_function_event_invoke_config" "asynchronous" {
 }
 
 # The dispatcher runs every minute with reserved concurrency 1: a tick that arrives while the
-# previous run still holds the one slot is throttled, and Lambda would keep retrying it. Such
-# a tick (or a failed run) is worth nothing once the next one is due, so it is not retried
-# and expires after 60 s, the minimum (Lambda PutFunctionEventInvokeConfig:
-# MaximumRetryAttempts 0-2, MaximumEventAgeInSeconds 60-21600).
+# previous run still holds the one slot is throttled, and Lambda retries it ("For throttling
+# errors (429) ... Lambda returns the event to the queue and attempts to run the function
+# again ... The retry interval increases exponentially from 1 second after the first
+# attempt", Lambda developer guide, "How Lambda handles errors and retries with asynchronous
+# invocation"). So a run of dispatch_run_seconds 58 hands over to the next minute's within
+# seconds, and one that overruns a tick cannot overlap the next. A tick (or a failed run) is
+# worth nothing once the next one is due: a failed run is not retried, and a tick expires
+# after 60 s, the minimum (Lambda PutFunctionEventInvokeConfig: MaximumRetryAttempts 0-2,
+# MaximumEventAgeInSeconds 60-21600).
 resource "aws_lambda_function_event_invoke_config" "dispatcher" {
   count = local.queue_mode ? 1 : 0
 

@@ -391,7 +391,7 @@ def test_an_outage_of_every_endpoint_does_not_send_requests_to_the_dead_letter_q
     spy = install_runtime_spy()
     spy.failures = {"demo-g5": "ServiceUnavailable", "demo-g6": "ServiceUnavailable"}
     enqueue(fleet, 1)
-    summary = run_dispatcher()  # 50 s of outage
+    summary = run_dispatcher()  # run_seconds (58) of outage
     assert summary["dispatched"] == 0
     assert slept[0] == 2.0  # a failing round backs off
     assert len(spy.calls) == 2 * summary["returned"]  # both endpoints tried per receive

@@ -8,12 +8,13 @@ import json
 
 import pytest
 
+from fleet_autoscaler.model import QueueSpec
 from simulator import cli
 from simulator import controls as controls_module
 from simulator.cloudwatch import DelayedCloudWatch
 from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, signal_inputs
-from simulator.engine import QUEUE_COLUMN, simulate
-from simulator.fleet_queue import FleetQueue, notification, sqs_depth_key
+from simulator.engine import QUEUE_COLUMN, dispatch_due, simulate
+from simulator.fleet_queue import RUN_SECONDS, FleetQueue, notification, sqs_depth_key
 from simulator.report import summarise
 from simulator.scenario import DEFAULT_START, load
 from tests.simulator.conftest import BURST, write_scenario
@@ -62,8 +63,8 @@ def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
     assert max(row.actual for row in outcome.timeline) >= 8
 
 
-# At minute 12.5 the incident lands inside a dispatcher invocation (rounds run in each
-# minute's first 50 s), so the failing endpoint holds work; the round at that instant
+# At minute 12.5 the incident lands inside a dispatcher invocation (rounds run every 10 s
+# of the minute), so the failing endpoint holds work; the round at that instant
 # runs before the control plane hears of it (its event comes 5 s later) and may send
 # work to the endpoint that has just failed (seen here: 718 of 717 accounted for, one
 # request counted both served elsewhere and queued on the failed endpoint).
@@ -340,3 +341,28 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
     assert _first_patch(off_ungated)[1].startswith("fast scale-out")
     assert _first_patch(late) == _first_patch(off)
     assert summarise(fast)["backlog_minutes"] < summarise(off)["backlog_minutes"]
+
+
+@pytest.mark.parametrize(
+    ("run_seconds", "rounds", "last"),
+    [
+        # The default: every 10-second tick of the minute runs a round, the one at 50 s
+        # closes the invocation (its ledger write); the next minute's tick finds the slot
+        # free within seconds (README, "Queue mode: the dispatcher").
+        (QueueSpec.run_seconds, [0, 10, 20, 30, 40, 50], 50),
+        # The previous default left the minute's last 10 s without a round.
+        (50, [0, 10, 20, 30, 40], 40),
+        (60, [0, 10, 20, 30, 40, 50], 50),
+        (25, [0, 10, 20], 20),
+    ],
+)
+def test_dispatcher_rounds_follow_run_seconds_within_each_minute(run_seconds, rounds, last):
+    offsets = range(0, 60, 10)
+    due = {offset: dispatch_due(120.0 + offset, run_seconds) for offset in offsets}
+    assert [offset for offset in offsets if due[offset][0]] == rounds
+    assert [offset for offset in offsets if due[offset][1]] == [0]
+    assert [offset for offset in offsets if due[offset][2]] == [last]
+
+
+def test_the_simulated_dispatcher_runs_the_control_planes_default_run_seconds():
+    assert RUN_SECONDS == QueueSpec.run_seconds == 58

@@ -138,7 +138,7 @@ def queue_config(queues: Queues, **queue_overrides: Any) -> dict[str, Any]:
         "output_path": OUTPUT_PATH,
         "failure_path": FAILURE_PATH,
         "room_per_capacity": 2,
-        "run_seconds": 50,
+        "run_seconds": 58,
     }
     queue.update(queue_overrides)
     return default_config(dispatch="queue", queue=queue)

@@ -64,7 +64,7 @@ def test_queue_optional_fields_take_defaults():
     assert config.queue is not None
     assert config.queue.failure_path is None
     assert config.queue.room_per_capacity == 2.0
-    assert config.queue.run_seconds == 50
+    assert config.queue.run_seconds == 58
     assert config.queue.signal_seconds == 10
 
 
