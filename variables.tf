@@ -527,7 +527,7 @@ variable "dispatch_max_receive_count" {
 }
 
 variable "dispatch_run_seconds" {
-  description = "Queue mode: how long one scheduled dispatcher invocation keeps dispatching, seconds (FLEET_CONFIG queue.run_seconds). It runs once a minute with reserved concurrency 1: at 58 the next minute's invocation, throttled while this one finishes its last round, runs about a second later (Lambda retries a throttled asynchronous event after 1 s, 2 s, ... within its 60 s maximum age); below 50 the queue waits undispatched for the rest of each minute. Its Lambda timeout is run_seconds + 30 (room for the last round) and the queues' visibility timeout 30 s longer still."
+  description = "Queue mode: how long one scheduled dispatcher invocation keeps dispatching, seconds (FLEET_CONFIG queue.run_seconds). It runs once a minute with reserved concurrency 1: at 58 the next minute's invocation, throttled while this one finishes its last round, runs about a second later (Lambda retries a throttled asynchronous event after 1 s, 2 s, ... within its 60 s maximum age); with less the fleet queue waits undispatched for the rest of each minute (60 - run_seconds s). Its Lambda timeout is run_seconds + 30 (room for the last round) and the queues' visibility timeout 30 s longer still."
   type        = number
   default     = 58
 
