@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from .container_link import ContainerLink
 
 TICK_SECONDS = 10.0
+EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
+TABLE = "fleet-sim-state"
+CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
+QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
 
 def dispatch_due(start: float, run_seconds: float) -> tuple[bool, bool, bool]:
@@ -66,12 +70,6 @@ def dispatch_due(start: float, run_seconds: float) -> tuple[bool, bool, bool]:
     offset = start % 60.0
     due = offset < run_seconds
     return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
-
-
-EPOCH = datetime(2026, 11, 28, tzinfo=UTC)
-TABLE = "fleet-sim-state"
-CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle", "oracle-delayed")
-QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
 
 class EventQueue:

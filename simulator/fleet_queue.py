@@ -30,9 +30,10 @@ from .cloudwatch import Key
 
 OUTPUT_PATH = "s3://fleet-sim-output/results/"  # the S3OutputPath every endpoint shares
 FAILURE_PATH = "s3://fleet-sim-output/failures/"  # the S3FailurePath every endpoint shares
-ROOM_PER_CAPACITY = 2.0  # k: requests outstanding per in-service capacity unit (CONTRACT 1)
-RUN_SECONDS = QueueSpec.run_seconds  # one scheduled invocation dispatches this long (CONTRACT 1)
-SIGNAL_SECONDS = 10  # how often the dispatcher publishes its fast signal (CONTRACT 1)
+# The control plane's defaults (CONTRACT 1), read from its QueueSpec, not written again:
+ROOM_PER_CAPACITY = QueueSpec.room_per_capacity  # k: requests outstanding per capacity unit
+RUN_SECONDS = QueueSpec.run_seconds  # one scheduled invocation dispatches this long
+SIGNAL_SECONDS = QueueSpec.signal_seconds  # how often the dispatcher publishes its fast signal
 MAX_RECEIVE_COUNT = 5  # the redrive policy's maxReceiveCount (the module's default)
 BATCH = 10  # SNS PublishBatch and SQS batch calls take at most 10 entries
 

@@ -149,12 +149,16 @@ def _queue(raw: dict[str, Any], mode: str) -> tuple[str, QueueSpec | None]:
         output_path=_s3_path(_require(block, "output_path", "queue."), "queue.output_path"),
         failure_path=None if failure is None else _s3_path(failure, "queue.failure_path"),
         room_per_capacity=_number(
-            block.get("room_per_capacity", 2), "queue.room_per_capacity", 0.0
+            block.get("room_per_capacity", QueueSpec.room_per_capacity),
+            "queue.room_per_capacity",
+            0.0,
         ),
         run_seconds=_integer(
             block.get("run_seconds", QueueSpec.run_seconds), "queue.run_seconds", 1
         ),
-        signal_seconds=_integer(block.get("signal_seconds", 10), "queue.signal_seconds", 0),
+        signal_seconds=_integer(
+            block.get("signal_seconds", QueueSpec.signal_seconds), "queue.signal_seconds", 0
+        ),
     )
     if spec.signal_seconds not in (0, *SIGNAL_PERIODS):
         raise ConfigError(
