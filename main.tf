@@ -110,6 +110,7 @@ module "autoscaling" {
   fast_scale_in_evaluation_periods   = var.fast_scale_in_evaluation_periods
   fast_scale_in_cooldown_seconds     = var.fast_scale_in_cooldown_seconds
   fast_scale_in_min_capacity         = var.fast_scale_in_min_capacity
+  fast_scale_in_max_percent          = var.fast_scale_in_max_percent
   fleet_name                         = var.fleet.name
   # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
   fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null

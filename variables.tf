@@ -337,6 +337,17 @@ variable "fast_scale_in_min_capacity" {
   }
 }
 
+variable "fast_scale_in_max_percent" {
+  description = "Load signal: the fast scale-in step's deepest removal, percent: 66 (steps -33/-50/-66 %), 85 (adds -85 % at load <= T/5) or 93 (adds -85 % and -93 % at load <= T/10), T = fast_scale_in_ratio x load_target_value; each step leaves the load below 0.9 x the target. null: scaling_defaults.json (fast_scale_in_max_percent_queue 93, fast_scale_in_max_percent_direct 66)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.fast_scale_in_max_percent == null || contains([66, 85, 93], coalesce(var.fast_scale_in_max_percent, 0))
+    error_message = "fast_scale_in_max_percent must be 66, 85 or 93 (or null): the fast scale-in steps are -33, -50, -66, -85 and -93 %, each sized so that target tracking does not scale straight back out."
+  }
+}
+
 variable "scaling_metric" {
   description = "Per-endpoint metric of target tracking and the metric-math function that combines the endpoints. metric_name null: ApproximateBacklogSizePerInstance (async) or InvocationsPerInstance (realtime); variant_dimension null: true for realtime."
   type = object({

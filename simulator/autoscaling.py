@@ -22,7 +22,7 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
   a scale-from-zero step sized ``floor(waiting_without_capacity / target) + 1``, a fast
   scale-out step (PercentChangeInCapacity) when load > ratio * target while at least
   ``fast_scale_out_min_capacity`` units are in service (per dispatch mode), and a fast scale-in
-  step (-33, -50 or -66 %, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
+  step (-33, -50 or -66 %, down to -85 or -93 % per dispatch mode, ``scale_in_percent``) after ``fast_scale_in_evaluation_periods``
   datapoints of load < ``fast_scale_in_ratio`` * target while at least
   ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
 * a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario import ScalingSettings
+from .scenario import FAST_IN_MAX_PERCENTS, ScalingSettings
 
 SCALE_OUT_DATAPOINTS = 3  # target tracking's high alarm: 3 of 3 datapoints above target
 SCALE_IN_DATAPOINTS = 15  # target tracking's low alarm: 15 of 15 datapoints ...
@@ -82,27 +82,36 @@ def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: f
     return arrivals + sum(backlogs) if capacity < 1 else 0.0
 
 
-def fast_scale_in_bounds(target: float, ratio: float) -> tuple[float, float]:
+def fast_scale_in_bounds(target: float, ratio: float) -> tuple[float, float, float, float]:
     """The fast scale-in steps' bounds below the alarm threshold T = ``ratio * target``:
-    (T / 3, 5T / 9), rounded to 1e-6 as modules/fleet-autoscaling/main.tf rounds them."""
+    (T / 3, 5T / 9, 4T / 5, 9T / 10), rounded to 1e-6 as modules/fleet-autoscaling/main.tf
+    rounds them."""
     threshold = ratio * target
-    return round(threshold / 3, 6), round(threshold * 5 / 9, 6)
+    return tuple(round(threshold * part, 6) for part in (1 / 3, 5 / 9, 4 / 5, 9 / 10))  # type: ignore[return-value]
 
 
-def scale_in_percent(metric: float, target: float, ratio: float) -> float:
+def scale_in_percent(metric: float, target: float, ratio: float, max_percent: int = 66) -> float:
     """The fast scale-in step's adjustment (negative percent) for a load below
     T = ``ratio * target``, as AAS picks the step: bounds are offsets from the alarm
     threshold, and below it a step's lower bound is exclusive and its upper bound inclusive
     (API reference, StepAdjustment). Load in (2T/3, T): -33 %; (4T/9, 2T/3]: -50 %; at most
-    4T/9: -66 %. Each leaves the load below 1.5 x T after the step (<= 0.9 x target for
+    4T/9: -66 %. With ``max_percent`` (``fast_scale_in_max_percent``) 85 the last of these is
+    (T/5, 4T/9] and at most T/5 removes 85 %; with 93, (T/10, T/5] removes 85 % and at most
+    T/10 93 %. Each leaves the load below 1.5 x T after the step (<= 0.9 x target for
     ratio <= 0.6), so target tracking does not scale straight back out."""
-    third, five_ninths = fast_scale_in_bounds(target, ratio)
+    if max_percent not in FAST_IN_MAX_PERCENTS:
+        raise ValueError(f"the deepest fast scale-in is 66, 85 or 93 %, not {max_percent}")
+    third, five_ninths, four_fifths, nine_tenths = fast_scale_in_bounds(target, ratio)
     offset = metric - ratio * target
     if offset > -third:
         return -33.0
     if offset > -five_ninths:
         return -50.0
-    return -66.0
+    if max_percent == 66 or offset > -four_fifths:
+        return -66.0
+    if max_percent == 85 or offset > -nine_tenths:
+        return -85.0
+    return -93.0
 
 
 # modules/fleet-autoscaling/main.tf fast_steps: 9 steps, one per whole multiple of the target
@@ -252,6 +261,7 @@ class ScalableTarget:
         fast_in: StepPolicy | None = None,
         fast_in_ratio: float = 0.0,
         fast_in_min_capacity: int = 0,
+        fast_in_max_percent: int = 66,
         burst: BurstAlarm | None = None,
         fast_min_capacity: int = 0,
         fast_headroom: float = 1.0,
@@ -262,6 +272,7 @@ class ScalableTarget:
         self.fast_in = fast_in
         self.fast_in_ratio = fast_in_ratio
         self.fast_in_min_capacity = fast_in_min_capacity
+        self.fast_in_max_percent = fast_in_max_percent
         self.min_capacity, self.max_capacity = min_capacity, max_capacity
         self.tracking = tracking
         self.from_zero = from_zero
@@ -388,7 +399,9 @@ class ScalableTarget:
                     and fast_in_alarm
                     and now - self.fast_in.last_at >= self.fast_in.cooldown
                 ):
-                    percent = scale_in_percent(metric, tracking.target, self.fast_in_ratio)
+                    percent = scale_in_percent(
+                        metric, tracking.target, self.fast_in_ratio, self.fast_in_max_percent
+                    )
                     result = self.clamp(actual + percent_scale_in(actual, percent))
                     if result < desired:
                         reason = f"fast scale-in {percent:g}%: {metric:.1f} < {fast_in_limit:.1f}"
@@ -413,7 +426,8 @@ MODES = ("queue", "direct")
 def for_mode(settings: ScalingSettings, name: str, mode: str) -> Any:
     """A setting that scaling_defaults.json holds once per dispatch mode, ``<name>_<mode>``
     (``load_target_value``, ``load_backlog_minutes``, ``fast_scale_out_headroom``,
-    ``fast_scale_out_min_capacity``, ``burst_evaluation_periods``), as the module picks it
+    ``fast_scale_out_min_capacity``, ``burst_evaluation_periods``,
+    ``fast_scale_in_max_percent``), as the module picks it
     (modules/fleet-autoscaling/main.tf; why each differs: README, "Choosing the defaults")."""
     if mode not in MODES:
         raise ValueError(f"dispatch mode must be one of {MODES}, not {mode!r}")
@@ -460,6 +474,7 @@ def fleet_target(
             else None,
             fast_in_ratio=settings.fast_scale_in_ratio,
             fast_in_min_capacity=settings.fast_scale_in_min_capacity,
+            fast_in_max_percent=for_mode(settings, "fast_scale_in_max_percent", mode),
             burst=BurstAlarm(Alarm(for_mode(settings, "burst_evaluation_periods", mode)))
             if burst
             else None,

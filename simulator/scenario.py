@@ -61,6 +61,11 @@ class SimEndpoint:
     share: float = 1.0
 
 
+# The fast scale-in step's deepest removal, percent (fast_scale_in_max_percent): the module's
+# step sets (modules/fleet-autoscaling/main.tf fast_in_steps).
+FAST_IN_MAX_PERCENTS = (66, 85, 93)
+
+
 @dataclass(frozen=True)
 class ScalingSettings:
     """The module's autoscaling settings (``scaling_defaults.json``), as the simulator uses them."""
@@ -87,6 +92,8 @@ class ScalingSettings:
     fast_scale_in_evaluation_periods: int
     fast_scale_in_cooldown_seconds: float
     fast_scale_in_min_capacity: int
+    fast_scale_in_max_percent_queue: int
+    fast_scale_in_max_percent_direct: int
     drain_timeout_seconds: float
     scale_to_zero_idle_seconds: float
     trim_hold_seconds: float
@@ -152,6 +159,9 @@ def scaling_settings(overrides: dict[str, Any] | None = None) -> ScalingSettings
     ):
         if values[name] < 1:
             raise ScenarioError(f"scenario: autoscaling.{name} must be >= 1")
+    for name in ("fast_scale_in_max_percent_queue", "fast_scale_in_max_percent_direct"):
+        if values[name] not in FAST_IN_MAX_PERCENTS:
+            raise ScenarioError(f"scenario: autoscaling.{name} must be 66, 85 or 93")
     settings = ScalingSettings(**values)
     settings.reconcile_minutes  # noqa: B018  (validates the schedule)
     return settings

@@ -686,3 +686,49 @@ run "queue_mode_with_create_endpoints_needs_endpoint_deployment" {
   # Both root checks say what is missing; no submodule fails on the absent deployment.
   expect_failures = [terraform_data.endpoint_deployment_check, terraform_data.dispatch_check]
 }
+
+run "queue_mode_fast_scale_in_removes_up_to_93_percent" {
+  command = plan
+
+  assert {
+    condition     = abs(module.autoscaling.fast_scale_in_alarm.threshold - 4.2) < 0.000001
+    error_message = "queue mode: the fast scale-in alarm fires below fast_scale_in_ratio (0.6) x 7 = 4.2"
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.fast_scale_in_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [null, -3.78, -93], [-3.78, -3.36, -85], [-3.36, -2.333333, -66], [-2.333333, -1.4, -50], [-1.4, 0, -33],
+    ])
+    error_message = "queue mode (scaling_defaults.json fast_scale_in_max_percent_queue 93): with T = 4.2, load in (2.8, 4.2) -33 %, (1.866667, 2.8] -50 %, (0.84, 1.866667] -66 %, (0.42, 0.84] -85 %, at most 0.42 -93 % (offsets from the threshold)"
+  }
+}
+
+run "fast_scale_in_max_percent_85_stops_at_85" {
+  command = plan
+
+  variables {
+    fast_scale_in_max_percent = 85
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.fast_scale_in_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [null, -3.36, -85], [-3.36, -2.333333, -66], [-2.333333, -1.4, -50], [-1.4, 0, -33],
+    ])
+    error_message = "fast_scale_in_max_percent 85: load at most T/5 = 0.84 removes 85 %, the open step"
+  }
+}
+
+run "fast_scale_in_max_percent_66_is_direct_modes_three_steps" {
+  command = plan
+
+  variables {
+    fast_scale_in_max_percent = 66
+  }
+
+  assert {
+    condition = jsonencode([for s in module.autoscaling.fast_scale_in_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
+      [null, -2.333333, -66], [-2.333333, -1.4, -50], [-1.4, 0, -33],
+    ])
+    error_message = "fast_scale_in_max_percent 66: the three steps of direct mode's default"
+  }
+}

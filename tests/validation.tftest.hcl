@@ -757,6 +757,16 @@ run "rejects_fast_scale_in_min_capacity_range" {
   expect_failures = [var.fast_scale_in_min_capacity]
 }
 
+run "rejects_fast_scale_in_max_percent_outside_its_steps" {
+  command = plan
+
+  variables {
+    fast_scale_in_max_percent = 90
+  }
+
+  expect_failures = [var.fast_scale_in_max_percent]
+}
+
 run "rejects_fast_scale_out_min_capacity_range" {
   command = plan
 

@@ -28,6 +28,7 @@ locals {
   fast_scale_in_evaluation_periods   = coalesce(var.fast_scale_in_evaluation_periods, local.defaults.fast_scale_in_evaluation_periods)
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
   fast_scale_in_min_capacity         = coalesce(var.fast_scale_in_min_capacity, local.defaults.fast_scale_in_min_capacity)
+  fast_scale_in_max_percent          = coalesce(var.fast_scale_in_max_percent, local.defaults["fast_scale_in_max_percent_${local.mode}"])
   period                             = local.defaults.metric_period_seconds
 
   # The backlog signal: one metric per endpoint, combined by a metric-math function.
@@ -138,17 +139,22 @@ locals {
   # threshold; below the threshold a step's lower bound is exclusive and its upper bound
   # inclusive, one step may have a null lower bound and a step with a negative lower bound
   # needs it (Application Auto Scaling API reference, StepAdjustment). So the steps are:
-  # load in (2T/3, T) -33 %, (4T/9, 2T/3] -50 %, at most 4T/9 -66 %. Each leaves load below
-  # 1.5 x T after the step (T / 0.67, (2T/3) / 0.5, (4T/9) / 0.34), which is at most 0.9 x
-  # target for a ratio <= 0.6: target tracking does not scale straight back out.
+  # load in (2T/3, T) -33 %, (4T/9, 2T/3] -50 %, (T/5, 4T/9] -66 %, (T/10, T/5] -85 % and at
+  # most T/10 -93 %, the steps deeper than fast_scale_in_max_percent left out and the last one
+  # kept open (queue mode 93, direct mode 66: README, "Choosing the defaults"). Each leaves load
+  # below 1.5 x T after the step (T / 0.67, (2T/3) / 0.5, (4T/9) / 0.34, (T/5) / 0.15,
+  # (T/10) / 0.07), which is at most 0.9 x target for a ratio <= 0.6: target tracking does not
+  # scale straight back out. simulator/autoscaling.py scale_in_percent picks the same steps.
   # The bounds are rounded to 1e-6 (T / 3 would otherwise render as -0.5999...96).
   fast_in_threshold = local.fast_scale_in_ratio * local.target_value
-  fast_in_third     = floor(local.fast_in_threshold / 3 * 1000000 + 0.5) / 1000000
-  fast_in_five_nine = floor(local.fast_in_threshold * 5 / 9 * 1000000 + 0.5) / 1000000
+  fast_in_bounds    = [for part in [0, 1 / 3, 5 / 9, 4 / 5, 9 / 10, 1] : floor(local.fast_in_threshold * part * 1000000 + 0.5) / 1000000]
+  fast_in_kept = [
+    for i, adjustment in [-33, -50, -66, -85, -93] : {
+      lower = -local.fast_in_bounds[i + 1], upper = i == 0 ? 0 : -local.fast_in_bounds[i], adjustment = adjustment
+    } if abs(adjustment) <= local.fast_scale_in_max_percent
+  ]
   fast_in_steps = [
-    { lower = -local.fast_in_third, upper = 0, adjustment = -33 },
-    { lower = -local.fast_in_five_nine, upper = -local.fast_in_third, adjustment = -50 },
-    { lower = null, upper = -local.fast_in_five_nine, adjustment = -66 },
+    for i, step in local.fast_in_kept : merge(step, { lower = i == length(local.fast_in_kept) - 1 ? null : step.lower })
   ]
 }
 
@@ -545,7 +551,7 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
   count = local.fast_scale_in ? 1 : 0
 
   alarm_name          = "${var.name_prefix}-fast-scale-in"
-  alarm_description   = "Load below ${local.fast_scale_in_ratio} x the target (${local.target_value}) for ${local.fast_scale_in_evaluation_periods} minutes with at least ${local.fast_scale_in_min_capacity} capacity units in service: remove 33, 50 or 66 % of the capacity."
+  alarm_description   = "Load below ${local.fast_scale_in_ratio} x the target (${local.target_value}) for ${local.fast_scale_in_evaluation_periods} minutes with at least ${local.fast_scale_in_min_capacity} capacity units in service: remove 33 to ${local.fast_scale_in_max_percent} % of the capacity."
   comparison_operator = "LessThanThreshold"
   threshold           = local.fast_in_threshold
   evaluation_periods  = local.fast_scale_in_evaluation_periods

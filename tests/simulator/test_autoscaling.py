@@ -352,9 +352,64 @@ def test_fast_scale_in_defaults_are_sane():
     ],
 )
 def test_fast_scale_in_bands(fraction, percent):
-    assert scale_in_percent(fraction * FAST_IN_T, TARGET, FAST_IN_RATIO) == percent
+    # Deepest removal 66 % (direct mode's default): three bands.
+    assert scale_in_percent(fraction * FAST_IN_T, TARGET, FAST_IN_RATIO, 66) == percent
     # The same bands for any target and ratio.
-    assert scale_in_percent(fraction * 0.6 * 10.0, 10.0, 0.6) == percent
+    assert scale_in_percent(fraction * 0.6 * 10.0, 10.0, 0.6, 66) == percent
+
+
+@pytest.mark.parametrize(
+    ("fraction", "at_85", "at_93"),
+    [
+        (0.999, -33.0, -33.0),
+        (2 / 3 - 0.001, -50.0, -50.0),
+        (4 / 9 - 0.001, -66.0, -66.0),  # (T/5, 4T/9]: -66 %
+        (1 / 5 + 0.001, -66.0, -66.0),
+        (1 / 5 - 0.001, -85.0, -85.0),  # at most T/5: -85 %
+        (1 / 10 + 0.001, -85.0, -85.0),
+        (1 / 10 - 0.001, -85.0, -93.0),  # at most T/10: -93 % where allowed
+        (0.0, -85.0, -93.0),
+    ],
+)
+def test_deeper_fast_scale_in_bands(fraction, at_85, at_93):
+    for target, ratio in ((TARGET, FAST_IN_RATIO), (7.0, 0.6), (10.0, 0.45)):
+        metric = fraction * ratio * target
+        assert scale_in_percent(metric, target, ratio, 85) == at_85
+        assert scale_in_percent(metric, target, ratio, 93) == at_93
+
+
+@pytest.mark.parametrize("max_percent", [66, 85, 93])
+def test_every_band_leaves_target_tracking_nothing_to_scale_out(max_percent):
+    # The highest load of each band, after its removal, stays below 1.5 x T: at most
+    # 0.9 x the target for a ratio <= 0.6 (the variable's limit), so the fleet does not
+    # scale straight back out, however deep the step.
+    ratio, target = 0.6, 7.0
+    threshold = ratio * target
+    tops = [threshold, 2 / 3 * threshold, 4 / 9 * threshold, threshold / 5, threshold / 10]
+    for top in tops:
+        percent = scale_in_percent(top - 1e-9, target, ratio, max_percent)
+        assert top / (1 + percent / 100) < 1.5 * threshold
+    assert 1.5 * threshold == pytest.approx(0.9 * target)
+
+
+def test_deepest_fast_scale_in_must_be_a_known_step():
+    with pytest.raises(ValueError, match="66, 85 or 93"):
+        scale_in_percent(0.0, 7.0, 0.6, 90)
+
+
+def test_the_dispatch_modes_deepest_fast_scale_in():
+    # Queue mode removes up to 93 %, direct mode up to 66 % (README, "Choosing the defaults").
+    assert SETTINGS.fast_scale_in_max_percent_queue == 93
+    assert SETTINGS.fast_scale_in_max_percent_direct == 66
+    queue = fleet_target(SETTINGS, 1, 12, "load", mode="queue")
+    direct = fleet_target(SETTINGS, 1, 12, "load", mode="direct")
+    assert (queue.fast_in_max_percent, direct.fast_in_max_percent) == (93, 66)
+    # A burst has ended: 12 units, hardly any load for the alarm's evaluation periods.
+    decisions = run_low(queue, FAST_IN_PERIODS, 0.0, actual=12, capacity=12)
+    assert [d.desired for _, d in decisions] == [1]  # 12 - 11.16 toward zero: 1
+    assert decisions[0][1].reason.startswith("fast scale-in -93%")
+    decisions = run_low(direct, FAST_IN_PERIODS, 0.0, actual=12, capacity=12)
+    assert [d.desired for _, d in decisions] == [5]  # 12 - 7.92 toward zero: 5
 
 
 @pytest.mark.parametrize(
@@ -369,6 +424,10 @@ def test_fast_scale_in_bands(fraction, percent):
         (3, -33, -1),  # -0.99: at least one unit
         (2, -33, -1),
         (1, -66, -1),
+        (12, -93, -11),  # -11.16 toward zero
+        (9, -93, -8),
+        (12, -85, -10),  # -10.2
+        (8, -85, -6),
     ],
 )
 def test_percent_scale_in_rounds_like_application_auto_scaling(actual, percent, change):
@@ -474,12 +533,14 @@ def test_fast_scale_in_ratio_zero_disables_it():
     target=st.floats(min_value=0.5, max_value=100.0),
     fraction=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
     actual=st.integers(min_value=max(FAST_IN_MIN, 3), max_value=500),
+    max_percent=st.sampled_from([66, 85, 93]),
 )
 def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
-    ratio, target, fraction, actual
+    ratio, target, fraction, actual, max_percent
 ):
     metric = fraction * ratio * target  # below the alarm threshold
-    new = max(1, actual + percent_scale_in(actual, scale_in_percent(metric, target, ratio)))
+    percent = scale_in_percent(metric, target, ratio, max_percent)
+    new = max(1, actual + percent_scale_in(actual, percent))
     assert 1 <= new < actual
     assert metric * actual / new <= 0.9 * target + 1e-9
 

@@ -171,6 +171,7 @@ def test_autoscaling_settings_come_only_from_the_modules_json(tmp_path):
         ("[autoscaling]\nload_target_value_queue = 0\n", "must be > 0"),
         ("[autoscaling]\nload_backlog_minutes_queue = 0.5\n", "minutes_queue must be >= 1"),
         ("[autoscaling]\nfast_scale_out_headroom_queue = 0.9\n", "headroom_queue must be >= 1"),
+        ("[autoscaling]\nfast_scale_in_max_percent_queue = 90\n", "must be 66, 85 or 93"),
         ("[autoscaling]\nreconcile_schedule = 'cron(* * * * ? *)'\n", "rate"),
         ("metric_delay_seconds = -1\n", "metric_delay_seconds"),
     ],
