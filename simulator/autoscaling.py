@@ -23,8 +23,8 @@ The fleet's policies (CONTRACT section 2, ``scaling_signal``):
   scale-out step (PercentChangeInCapacity) when load > ratio * target while at least
   ``fast_scale_out_min_capacity`` units are in service (per dispatch mode), and a fast scale-in
   step (-33, -50 or -66 %, down to -85 or -93 % per dispatch mode, ``scale_in_percent``)
-  after ``fast_scale_in_evaluation_periods`` datapoints of load < ``fast_scale_in_ratio`` * target while at least
-  ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
+  after ``fast_scale_in_evaluation_periods`` datapoints of load < ``fast_scale_in_ratio`` *
+  target while at least ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
 * a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
   dispatcher's ``OutstandingPerCapacity``; direct mode: the router's ``RoutedPerCapacity``
   per minute) with the fast scale-out threshold, whose action is the same fast scale-out
