@@ -145,6 +145,8 @@ locals {
   # below 1.5 x T after the step (T / 0.67, (2T/3) / 0.5, (4T/9) / 0.34, (T/5) / 0.15,
   # (T/10) / 0.07), which is at most 0.9 x target for a ratio <= 0.6: target tracking does not
   # scale straight back out. simulator/autoscaling.py scale_in_percent picks the same steps.
+  # Ranges may not overlap or leave a gap (StepAdjustment); five steps are within the 20 step
+  # adjustments a step scaling policy may hold (Application Auto Scaling user guide, "Quotas").
   # The bounds are rounded to 1e-6 (T / 3 would otherwise render as -0.5999...96).
   fast_in_threshold = local.fast_scale_in_ratio * local.target_value
   fast_in_bounds    = [for part in [0, 1 / 3, 5 / 9, 4 / 5, 9 / 10, 1] : floor(local.fast_in_threshold * part * 1000000 + 0.5) / 1000000]
