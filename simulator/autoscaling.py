@@ -82,12 +82,24 @@ def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: f
     return arrivals + sum(backlogs) if capacity < 1 else 0.0
 
 
-def fast_scale_in_bounds(target: float, ratio: float) -> tuple[float, float, float, float]:
+# The fast scale-in steps in the order modules/fleet-autoscaling/main.tf lists them
+# (fast_in_steps): each step's lower bound below the alarm threshold T, as a fraction of T
+# (None: the open step), and its removal in percent.
+FAST_IN_STEPS: tuple[tuple[float | None, float], ...] = (
+    (1 / 3, -33.0),
+    (5 / 9, -50.0),
+    (4 / 5, -66.0),
+    (9 / 10, -85.0),
+    (None, -93.0),
+)
+
+
+def fast_scale_in_bounds(target: float, ratio: float) -> tuple[float, ...]:
     """The fast scale-in steps' bounds below the alarm threshold T = ``ratio * target``:
     (T / 3, 5T / 9, 4T / 5, 9T / 10), rounded to 1e-6 as modules/fleet-autoscaling/main.tf
     rounds them."""
     threshold = ratio * target
-    return tuple(round(threshold * part, 6) for part in (1 / 3, 5 / 9, 4 / 5, 9 / 10))  # type: ignore[return-value]
+    return tuple(round(threshold * part, 6) for part, _ in FAST_IN_STEPS if part is not None)
 
 
 def scale_in_percent(metric: float, target: float, ratio: float, max_percent: int = 66) -> float:
@@ -97,21 +109,17 @@ def scale_in_percent(metric: float, target: float, ratio: float, max_percent: in
     (API reference, StepAdjustment). Load in (2T/3, T): -33 %; (4T/9, 2T/3]: -50 %; at most
     4T/9: -66 %. With ``max_percent`` (``fast_scale_in_max_percent``) 85 the last of these is
     (T/5, 4T/9] and at most T/5 removes 85 %; with 93, (T/10, T/5] removes 85 % and at most
-    T/10 93 %. Each leaves the load below 1.5 x T after the step (<= 0.9 x target for
-    ratio <= 0.6), so target tracking does not scale straight back out."""
+    T/10 93 %: the steps deeper than ``max_percent`` are left out and the deepest kept one is
+    open, as in the module. Each leaves the load below 1.5 x T after the step (<= 0.9 x
+    target for ratio <= 0.6), so target tracking does not scale straight back out."""
     if max_percent not in FAST_IN_MAX_PERCENTS:
         raise ValueError(f"the deepest fast scale-in is 66, 85 or 93 %, not {max_percent}")
-    third, five_ninths, four_fifths, nine_tenths = fast_scale_in_bounds(target, ratio)
+    kept = [percent for _, percent in FAST_IN_STEPS if -percent <= max_percent]
     offset = metric - ratio * target
-    if offset > -third:
-        return -33.0
-    if offset > -five_ninths:
-        return -50.0
-    if max_percent == 66 or offset > -four_fifths:
-        return -66.0
-    if max_percent == 85 or offset > -nine_tenths:
-        return -85.0
-    return -93.0
+    for bound, percent in zip(fast_scale_in_bounds(target, ratio), kept[:-1], strict=False):
+        if offset > -bound:
+            return percent
+    return kept[-1]
 
 
 # modules/fleet-autoscaling/main.tf fast_steps: 9 steps, one per whole multiple of the target
