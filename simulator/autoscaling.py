@@ -68,13 +68,25 @@ class ScalingDecision:
 
 
 def load_metric(
-    arrivals: float, backlogs: list[float], capacity: float, backlog_minutes: float = 1.0
+    arrivals: float,
+    backlogs: list[float],
+    capacity: float,
+    backlog_minutes: float = 1.0,
+    queue_depth: float | None = None,
 ) -> float:
-    """The load signal: (FILL(a,0) + SUM FILL(b_i,0) / H) / max(FILL(c,0), 1), H =
-    ``backlog_minutes`` (``load_backlog_minutes``): the backlog counts as work spread over
-    H minutes, so a backlog that capacity already ordered will drain is not ordered again
-    at its full size each minute."""
-    return (arrivals + sum(backlogs) / backlog_minutes) / max(capacity, 1.0)
+    """The load signal: (FILL(a,0) + W / H) / max(FILL(c,0), 1), H = ``backlog_minutes``
+    (``load_backlog_minutes``): the backlog counts as work spread over H minutes, so a
+    backlog that capacity already ordered will drain is not ordered again at its full size
+    each minute. W, what waits: in direct mode (``queue_depth`` None) SUM FILL(b_i,0); in
+    queue mode the endpoints' backlog beyond one request per in-service unit plus the fleet
+    queue's depth, IF(SUM b_i - c > 0, SUM b_i - c, 0) + FILL(q,0), as
+    modules/fleet-autoscaling/main.tf builds it (the endpoints' ApproximateBacklogSize counts
+    the requests in service too)."""
+    if queue_depth is None:
+        waiting = sum(backlogs)
+    else:
+        waiting = max(sum(backlogs) - capacity, 0.0) + queue_depth
+    return (arrivals + waiting / backlog_minutes) / max(capacity, 1.0)
 
 
 def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: float) -> float:

@@ -116,13 +116,14 @@ def signal_inputs(
         if arrivals is None and seen.period < 0:
             return None, None
         backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
-        if queue is not None:
-            backlogs.append(seen.get(sqs_depth_key(queue)) or 0.0)  # FILL(q, 0)
+        depth = None if queue is None else seen.get(sqs_depth_key(queue)) or 0.0  # FILL(q, 0)
         capacity = seen.get(capacity_key(fleet)) or 0.0
         arrivals = arrivals or 0.0
         return (
-            load_metric(arrivals, backlogs, capacity, backlog_minutes),
-            waiting_without_capacity(arrivals, backlogs, capacity),
+            load_metric(arrivals, backlogs, capacity, backlog_minutes, depth),
+            waiting_without_capacity(
+                arrivals, backlogs if depth is None else [*backlogs, depth], capacity
+            ),
         )
     per_instance = [seen.endpoint("ApproximateBacklogSizePerInstance", n) for n in endpoints]
     known = [v for v in per_instance if v is not None]

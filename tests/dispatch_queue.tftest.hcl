@@ -269,16 +269,16 @@ run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
   command = plan
 
   assert {
-    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 14
-    error_message = "queue mode tracks load_target_value_queue (7) and its fast alarm fires above fast_scale_out_ratio x 7 = 14"
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 12
+    error_message = "queue mode tracks load_target_value_queue (6) and its fast alarm fires above fast_scale_out_ratio x 6 = 12"
   }
 
   assert {
     condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 7, 250], [7, 14, 425], [14, 21, 600], [21, 28, 775], [28, 35, 950], [35, 42, 1125],
-      [42, 49, 1300], [49, 56, 1475], [56, null, 1650],
+      [0, 6, 250], [6, 12, 425], [12, 18, 600], [18, 24, 775], [24, 30, 950], [30, 36, 1125],
+      [36, 42, 1300], [42, 48, 1475], [48, null, 1650],
     ])
-    error_message = "queue mode: steps one target (7) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were 4"
+    error_message = "queue mode: steps one target (6) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.4"
   }
 }
 
@@ -323,7 +323,7 @@ run "load_backlog_minutes_overrides_the_queue_mode_default" {
   assert {
     condition = [
       for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
-    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    ] == ["(FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
     error_message = "load_backlog_minutes set by the user spreads the endpoints' backlog and the fleet queue's depth alike"
   }
 }
@@ -334,8 +334,8 @@ run "load_signal_counts_the_fleet_queue" {
   assert {
     condition = [
       for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
-    ] == ["(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
-    error_message = "queue mode: load = (FILL(a,0) + (SUM FILL(b_i,0) + FILL(q,0)) / load_backlog_minutes) / max(FILL(c,0), 1) (CONTRACT.md section 4), load_backlog_minutes_queue 1 by default"
+    ] == ["(FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "queue mode: load = (FILL(a,0) + (max(SUM FILL(b_i,0) - FILL(c,0), 0) + FILL(q,0)) / load_backlog_minutes) / max(FILL(c,0), 1): the endpoints' backlog beyond one request per in-service unit, and the fleet queue in full (README, Queue mode); load_backlog_minutes_queue 1 by default"
   }
 
   assert {
@@ -363,7 +363,7 @@ run "load_signal_counts_the_fleet_queue" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_alarm.expression == "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_out_min_capacity_queue}, (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 0)"
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).fast_scale_out_min_capacity_queue}, (FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 0)"
     error_message = "the fast scale-out alarm follows the same load, read only from fast_scale_out_min_capacity_queue units in service (scaling_defaults.json)"
   }
 
@@ -433,6 +433,18 @@ run "seven_endpoints_fit_in_queue_mode" {
   assert {
     condition     = length(module.autoscaling.scale_from_zero_alarm_queries) == 11 && length([for q in module.autoscaling.scale_from_zero_alarm_queries : q if q.expression == null || q.expression == ""]) == 10
     error_message = "7 endpoints: 10 metrics (a, b1-b7, q, c) and one expression"
+  }
+
+  assert {
+    condition = [
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+    ] == ["(FILL(a, 0) + (IF((${join(" + ", [for i in range(7) : "FILL(b${i + 1}, 0)"])} - FILL(c, 0)) > 0, ${join(" + ", [for i in range(7) : "FILL(b${i + 1}, 0)"])} - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
+    error_message = "the seven endpoints' backlogs are summed, less one request per in-service unit, before the fleet queue joins"
+  }
+
+  assert {
+    condition     = length(module.autoscaling.fast_scale_out_alarm.expression) <= 1024 && alltrue([for m in module.autoscaling.target_tracking_metrics : length(coalesce(m.expression, "-")) <= 1024])
+    error_message = "the longest expression (the fast alarm's, seven endpoints) stays well within a metric-math expression's length limit"
   }
 }
 
@@ -690,9 +702,15 @@ run "queue_mode_with_create_endpoints_needs_endpoint_deployment" {
 run "queue_mode_fast_scale_in_removes_up_to_93_percent" {
   command = plan
 
+  # load_target_value 7 rather than the default: T = 4.2 puts bounds such as 7/3 on the
+  # 1e-6 rounding the module applies.
+  variables {
+    load_target_value = 7
+  }
+
   assert {
     condition     = abs(module.autoscaling.fast_scale_in_alarm.threshold - 4.2) < 0.000001
-    error_message = "queue mode: the fast scale-in alarm fires below fast_scale_in_ratio (0.6) x 7 = 4.2"
+    error_message = "queue mode: the fast scale-in alarm fires below fast_scale_in_ratio (0.6) x load_target_value (7) = 4.2"
   }
 
   assert {
@@ -707,6 +725,7 @@ run "fast_scale_in_max_percent_85_stops_at_85" {
   command = plan
 
   variables {
+    load_target_value         = 7
     fast_scale_in_max_percent = 85
   }
 
@@ -722,6 +741,7 @@ run "fast_scale_in_max_percent_66_is_direct_modes_three_steps" {
   command = plan
 
   variables {
+    load_target_value         = 7
     fast_scale_in_max_percent = 66
   }
 

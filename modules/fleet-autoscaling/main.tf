@@ -69,10 +69,21 @@ locals {
   )
   # A metric-math alarm reads at most 10 metrics (a, every b_i, c and q): the root module
   # checks that the fleet has at most 8 endpoints (7 in queue mode) with the load signal.
-  backlog_terms   = concat([for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : [])
-  work            = join(" + ", concat(["FILL(a, 0)"], local.backlog_terms))
-  load_work       = "FILL(a, 0) + (${join(" + ", local.backlog_terms)}) / ${local.load_backlog_minutes}"
-  load_expression = "(${local.load_work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+  backlog_terms = concat([for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : [])
+  work          = join(" + ", concat(["FILL(a, 0)"], local.backlog_terms))
+  # What waits, for the load. Direct mode: every endpoint's backlog. Queue mode: the
+  # endpoints hold only what the dispatcher sent them, and ApproximateBacklogSize counts the
+  # requests in service too, about one per in-service unit at a steady load, so a fleet that
+  # keeps up would read as one with work waiting; only the endpoints' backlog beyond one
+  # request per in-service unit counts, IF(B - c > 0, B - c, 0), and the fleet queue's depth
+  # in full (README, "Queue mode", the load). IF compares with a scalar, as the divisor below
+  # does. With MaxConcurrentInvocationsPerInstance above 1 more than one request per unit is
+  # in service: the difference then overstates what waits, never understates it.
+  endpoint_backlog = join(" + ", [for id in local.backlog_ids : "FILL(${id}, 0)"])
+  endpoint_waiting = "IF((${local.endpoint_backlog} - FILL(c, 0)) > 0, ${local.endpoint_backlog} - FILL(c, 0), 0)"
+  waiting          = local.queue_mode ? "${local.endpoint_waiting} + FILL(q, 0)" : local.endpoint_backlog
+  load_work        = "FILL(a, 0) + (${local.waiting}) / ${local.load_backlog_minutes}"
+  load_expression  = "(${local.load_work}) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
   # Work that waits while no capacity is in service: what scale-from-zero must serve.
   waiting_without_capacity = "IF(FILL(c, 0) < 1, ${local.work}, 0)"
   # With the backlog signal, scale-from-zero watches each endpoint's HasBacklogWithoutCapacity.

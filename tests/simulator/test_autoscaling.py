@@ -58,6 +58,30 @@ def test_load_signal_metric_math(arrivals, backlogs, capacity, load, waiting):
 
 
 @pytest.mark.parametrize(
+    ("arrivals", "backlogs", "queue", "capacity", "minutes", "load"),
+    [
+        # 45 a minute on 8 units, 12 requests in service on the endpoints: they read 0
+        (45, [6, 6, 0], 0, 8, 1, (45 + 4) / 8),
+        (45, [3, 3, 0], 0, 8, 1, 45 / 8),  # fewer than one per unit: nothing waits there
+        (4, [3, 0, 0], 7, 2, 1, (4 + 1 + 7) / 2),  # the fleet queue counts in full
+        (4, [3, 0, 0], 7, 0, 1, 4 + 3 + 7),  # nothing in service: every request waits
+        (0, [10, 2, 0], 6, 2, 2, (10 + 6) / 2 / 2),  # H spreads what waits, as in direct mode
+    ],
+)
+def test_queue_mode_load_counts_endpoint_backlog_beyond_one_per_unit(
+    arrivals, backlogs, queue, capacity, minutes, load
+):
+    assert load_metric(arrivals, backlogs, capacity, minutes, queue_depth=queue) == pytest.approx(
+        load
+    )
+    # scale-from-zero still sizes on all of the waiting work, the fleet queue's included
+    assert (
+        waiting_without_capacity(arrivals, [*backlogs, queue], 0)
+        == arrivals + sum(backlogs) + queue
+    )
+
+
+@pytest.mark.parametrize(
     ("arrivals", "backlogs", "capacity", "minutes", "load"),
     [
         (40, [0, 0, 0], 12, 3, 40 / 12),  # no backlog: the horizon changes nothing

@@ -197,6 +197,29 @@ def test_signal_inputs_add_the_queue_depth_to_load_and_to_waiting_without_capaci
     assert signal_inputs(seen, ["e1"], "demo", "load", "q", backlog_minutes=4) == (6.0, 12.0)
 
 
+def test_queue_mode_load_leaves_out_one_request_in_service_per_unit():
+    """In queue mode the endpoints hold what the dispatcher sent them, about one request in
+    service per unit at a steady load: only their backlog beyond one per in-service unit
+    counts as waiting (the fleet queue's depth counts in full)."""
+    cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
+    for key, value in [
+        (arrivals_key(), 40.0),
+        (capacity_key("demo"), 8.0),
+        (endpoint_key("ApproximateBacklogSize", "e1"), 7.0),
+        (endpoint_key("ApproximateBacklogSize", "e2"), 5.0),
+        (sqs_depth_key("q"), 2.0),
+    ]:
+        cloudwatch.record(key, 0, value)
+    cloudwatch.publish_due(60 + 120, to_moto=False)
+    seen = Published(cloudwatch, 0)
+    # direct mode: every request on an endpoint counts
+    assert signal_inputs(seen, ["e1", "e2"], "demo", "load") == ((40 + 12) / 8, 0.0)
+    assert signal_inputs(seen, ["e1", "e2"], "demo", "load", queue="q") == (
+        (40 + (12 - 8) + 2) / 8,
+        0.0,
+    )
+
+
 def test_a_completion_is_a_sagemaker_notification():
     success = notification("demo-g5", "req-1", 100.0, 160.5, "s3://out/results/req-1.out")
     assert success["invocationStatus"] == "Completed"
