@@ -77,8 +77,10 @@ locals {
   # keeps up would read as one with work waiting; only the endpoints' backlog beyond one
   # request per in-service unit counts, IF(B - c > 0, B - c, 0), and the fleet queue's depth
   # in full (README, "Queue mode", the load). IF compares with a scalar, as the divisor below
-  # does. With MaxConcurrentInvocationsPerInstance above 1 more than one request per unit is
-  # in service: the difference then overstates what waits, never understates it.
+  # does. One in service per unit is exact for one concurrent invocation per instance and
+  # capacity_per_instance 1; with more concurrent invocations than units per instance
+  # (MaxConcurrentInvocationsPerInstance) more are in service and the load overstates what
+  # waits, as without the subtraction; with fewer it understates it by the difference.
   endpoint_backlog = join(" + ", [for id in local.backlog_ids : "FILL(${id}, 0)"])
   endpoint_waiting = "IF((${local.endpoint_backlog} - FILL(c, 0)) > 0, ${local.endpoint_backlog} - FILL(c, 0), 0)"
   waiting          = local.queue_mode ? "${local.endpoint_waiting} + FILL(q, 0)" : local.endpoint_backlog
