@@ -1,5 +1,5 @@
 locals {
-  # The scaling defaults live in one file that the simulator reads too (CONTRACT.md section 1);
+  # The scaling defaults live in one file that the simulator reads too (README, "Choosing the defaults");
   # every root input that corresponds defaults to null and falls back to it.
   scaling_defaults = jsondecode(file("${path.module}/modules/fleet-autoscaling/scaling_defaults.json"))
 
@@ -65,7 +65,7 @@ locals {
   # The burst signal and its alarm: async fleets on the load signal, in both dispatch modes.
   burst_signal = var.burst_signal_seconds > 0 && var.fleet.invocation_mode == "async" && local.scaling_signal == "load"
 
-  # Queue mode (CONTRACT.md sections 1 and 5). The endpoints share one output path: the
+  # Queue mode (README, "Configuration" and "Queue mode: what the module adds"). The endpoints share one output path: the
   # module's own endpoints use endpoint_deployment's, the caller's are given by
   # dispatch_output_path (and failure path).
   queue_mode            = var.dispatch == "queue"

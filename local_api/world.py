@@ -310,8 +310,9 @@ class LocalWorld:
         self.fleet_queue.publish_one(message)
 
     def _dispatch_loop(self, dispatch_once: Callable[[float], Any], runtime: Any) -> None:
-        """The dispatcher's rounds (CONTRACT 3), each like a short scheduled invocation:
-        the ledger reloaded if another container wrote it, one round, the ledger written.
+        """The dispatcher's rounds (README, "Queue mode: the dispatcher"), each like a short
+        scheduled invocation: the ledger reloaded if another container wrote it, one round,
+        the ledger written.
         The runtime stand-in is put in place before each round: anything that resets the
         package's clients (a test between two requests) would otherwise remove it."""
         aws = importlib.import_module("fleet_autoscaler.aws")

@@ -15,7 +15,7 @@ is applied to the current capacity; within the cooldown a step policy scales out
 only when the new result is larger than the previous one. When several policies fire,
 AAS takes the one that gives the largest capacity.
 
-The fleet's policies (CONTRACT section 2, ``scaling_signal``):
+The fleet's policies (README, Design notes, "The scaling signal"):
 
 * ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
   the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),

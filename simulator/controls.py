@@ -108,7 +108,8 @@ def signal_inputs(
     backlog_minutes: float = 1.0,
 ) -> tuple[float | None, float | None]:
     """(tracked metric, scale-from-zero alarm metric) of the module's policies; ``queue``:
-    the fleet queue's name in queue mode, whose published depth joins both (CONTRACT 4);
+    the fleet queue's name in queue mode, whose published depth joins both (README, "Queue
+    mode: what the module adds");
     ``backlog_minutes``: the load signal's ``load_backlog_minutes`` (the scale-from-zero
     alarm counts the whole backlog)."""
     if signal == "load":

@@ -64,9 +64,9 @@ QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mod
 def dispatch_due(start: float, run_seconds: float) -> tuple[bool, bool, bool]:
     """(a dispatcher round runs in the tick starting at ``start``, it is its invocation's
     first, its last): the schedule is rate(1 minute), each invocation dispatching for
-    ``run_seconds`` (CONTRACT section 3), so no round in the minute's last 60 - run_seconds
-    seconds. At the default 58 every tick runs one: the real gap of about 2 s, until the next
-    minute's invocation gets the one slot, is below the tick."""
+    ``run_seconds`` (README, "Queue mode: the dispatcher"), so no round in the minute's last
+    60 - run_seconds seconds. At the default 58 every tick runs one: the real gap of about
+    2 s, until the next minute's invocation gets the one slot, is below the tick."""
     offset = start % 60.0
     due = offset < run_seconds
     return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
@@ -293,7 +293,8 @@ class World:
             sum(s["_instances_" + ep.name] * ep.capacity_per_instance for ep in scenario.endpoints)
             for s in samples
         )
-        # The control plane's EMF line (CONTRACT section 3): the fleet's actual capacity.
+        # The control plane's EMF line (README, "Backlog and the fleet-capacity metric"): the
+        # fleet's actual capacity.
         cloudwatch.record(capacity_key(scenario.fleet_name), period, float(capacity))
         if self.fleet_queue is not None:
             # AWS/SQS ApproximateNumberOfMessagesVisible, statistic Maximum over the minute

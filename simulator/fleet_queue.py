@@ -30,7 +30,8 @@ from .cloudwatch import Key
 
 OUTPUT_PATH = "s3://fleet-sim-output/results/"  # the S3OutputPath every endpoint shares
 FAILURE_PATH = "s3://fleet-sim-output/failures/"  # the S3FailurePath every endpoint shares
-# The control plane's defaults (CONTRACT 1), read from its QueueSpec, not written again:
+# The control plane's defaults (README, "Configuration"), read from its QueueSpec, not
+# written again:
 ROOM_PER_CAPACITY = QueueSpec.room_per_capacity  # k: requests outstanding per capacity unit
 RUN_SECONDS = QueueSpec.run_seconds  # one scheduled invocation dispatches this long
 SIGNAL_SECONDS = QueueSpec.signal_seconds  # how often the dispatcher publishes its fast signal
@@ -39,7 +40,8 @@ BATCH = 10  # SNS PublishBatch and SQS batch calls take at most 10 entries
 
 
 def sqs_depth_key(queue_name: str) -> Key:
-    """AWS/SQS ApproximateNumberOfMessagesVisible of the fleet queue (CONTRACT section 4)."""
+    """AWS/SQS ApproximateNumberOfMessagesVisible of the fleet queue (README, "Queue mode: what
+    the module adds")."""
     return ("AWS/SQS", "ApproximateNumberOfMessagesVisible", (("QueueName", queue_name),))
 
 

@@ -1,4 +1,4 @@
-# Issue 13, queue mode (CONTRACT.md sections 1, 4 and 5): one SQS queue per fleet, its
+# Issue 13, queue mode (README, "Queue mode: what the module adds" and "Configuration"): one SQS queue per fleet, its
 # dead-letter queue, the completion path, the dispatcher on a schedule, the IAM that goes with
 # them and the load signal that counts the queue; and direct mode, which creates none of it.
 
@@ -70,7 +70,7 @@ run "fleet_config_carries_dispatch_and_the_queue" {
         signal_seconds       = 10
       }
     }
-    error_message = "FLEET_CONFIG must carry dispatch = queue, burst_signal and the queue object of CONTRACT.md section 1 (paths end in /)"
+    error_message = "FLEET_CONFIG must carry dispatch = queue, burst_signal and the queue object of README, Configuration (paths end in /)"
   }
 
   assert {

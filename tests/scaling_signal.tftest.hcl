@@ -1,4 +1,4 @@
-# Issue 11: the load signal (CONTRACT.md section 2), fast scale-out, sized scale-from-zero and
+# Issue 11: the load signal (README, Design notes, "The scaling signal"), fast scale-out, sized scale-from-zero and
 # the defaults read from modules/fleet-autoscaling/scaling_defaults.json.
 
 
@@ -57,7 +57,7 @@ run "defaults_come_from_scaling_defaults_json" {
       scale_to_zero_idle_seconds = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).scale_to_zero_idle_seconds
       trim_hold_seconds          = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).trim_hold_seconds
     }
-    error_message = "FLEET_CONFIG must carry metrics_namespace, drain_timeout_seconds, backlog_max_age_seconds, scale_to_zero_idle_seconds and trim_hold_seconds (CONTRACT.md section 4)"
+    error_message = "FLEET_CONFIG must carry metrics_namespace, drain_timeout_seconds, backlog_max_age_seconds, scale_to_zero_idle_seconds and trim_hold_seconds (README, Configuration)"
   }
 
   assert {

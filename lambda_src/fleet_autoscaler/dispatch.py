@@ -68,7 +68,8 @@ class QueuedRequest:
 
 
 def queue_message(inference_id: str, parameters: Mapping[str, Any], enqueued_at: float) -> str:
-    """The fleet queue's message body (CONTRACT: v, InferenceId, Parameters, EnqueuedAt)."""
+    """The fleet queue's message body: v, InferenceId, Parameters, EnqueuedAt (README,
+    "Queue mode: the dispatcher")."""
     body = {
         "v": MESSAGE_VERSION,
         "InferenceId": inference_id,

@@ -106,7 +106,7 @@ resource "aws_lambda_permission" "reconcile" {
   source_arn    = aws_cloudwatch_event_rule.reconcile.arn
 }
 
-# Queue mode: the dispatcher runs every minute (CONTRACT.md section 3: a schedule, not an SQS
+# Queue mode: the dispatcher runs every minute (README, "Queue mode: the dispatcher": a schedule, not an SQS
 # event source mapping, so that a message is received only when an endpoint has room and its
 # receive count counts dispatch attempts). A delivery that fails is not retried: the next
 # tick comes within a minute; one that cannot be delivered at all is dead-lettered.

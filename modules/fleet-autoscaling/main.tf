@@ -4,7 +4,7 @@
 # each woken by a metric-math alarm. Defaults come from scaling_defaults.json.
 
 locals {
-  # The scaling defaults live in one file that the simulator reads too (CONTRACT.md section 1).
+  # The scaling defaults live in one file that the simulator reads too (README, "Choosing the defaults").
   defaults = jsondecode(file("${path.module}/scaling_defaults.json"))
 
   signal = var.invocation_mode == "realtime" ? "backlog" : coalesce(var.scaling_signal, local.defaults.scaling_signal)
@@ -43,7 +43,7 @@ locals {
   backlog_expression = "${local.scaling_metric.aggregation}([${join(", ", local.metric_ids)}])"
   backlog_ids        = [for index, _ in var.endpoints : "b${index + 1}"]
 
-  # The load signal (CONTRACT.md section 2): requests that arrived in the minute (a) plus the
+  # The load signal (README, Design notes, "The scaling signal"): requests that arrived in the minute (a) plus the
   # requests waiting or in flight on every endpoint (b_i) spread over load_backlog_minutes (H),
   # per in-service capacity unit (c, which the control plane publishes in its logs). With H = 1
   # a backlog counts as one minute's work and, as CloudWatch publishes datapoints minutes late
@@ -56,7 +56,7 @@ locals {
   # Scaling user guide, "Create a target tracking scaling policy ... using metric math"); FILL
   # turns a missing datapoint into 0 and IF(FILL(c, 0) < 1, 1, ...) keeps the divisor >= 1.
   #
-  # In queue mode (CONTRACT.md section 4) the requests waiting in the fleet queue join the
+  # In queue mode (README, "Queue mode: what the module adds", the load signal row) the requests waiting in the fleet queue join the
   # work: q = AWS/SQS ApproximateNumberOfMessagesVisible of the fleet queue (the messages
   # available for retrieval; the dispatcher holds a received message only for one round, and
   # what it dispatched is in the endpoints' b_i), Maximum over the minute.

@@ -1,4 +1,4 @@
-# Queue mode (CONTRACT.md sections 3 and 5): one SQS queue per fleet that the router fills
+# Queue mode (README, "Queue mode: what the module adds" and "Queue mode: the dispatcher"): one SQS queue per fleet that the router fills
 # and the dispatcher drains into the endpoints with room, its dead-letter queue, and the
 # completion path: the endpoints' async success/error notifications (SNS) delivered to an SQS
 # queue that the dispatcher reads to learn which dispatched requests have finished.
@@ -162,7 +162,7 @@ resource "aws_sqs_queue_policy" "completions" {
 }
 
 # raw_message_delivery stays false: the dispatcher reads the SNS envelope, whose "Message"
-# is SageMaker's notification JSON (CONTRACT.md section 3).
+# is SageMaker's notification JSON (README, "Queue mode: the dispatcher").
 resource "aws_sns_topic_subscription" "completions" {
   for_each = local.subscribed_topics
 

@@ -26,7 +26,7 @@ locals {
 
   router_invoke_action = var.fleet_config.invocation_mode == "async" ? "sagemaker:InvokeEndpointAsync" : "sagemaker:InvokeEndpoint"
 
-  # Queue mode (CONTRACT.md sections 2 and 3): the router only sends to the fleet queue (no
+  # Queue mode (README, "Router" and "Queue mode: the dispatcher"): the router only sends to the fleet queue (no
   # DynamoDB read, no SageMaker call), and a fifth function, the dispatcher, drains it.
   queue_mode = var.fleet_config.dispatch == "queue"
   # Endpoint configurations the dispatcher describes to check the shared output path: those
@@ -182,7 +182,7 @@ locals {
         }] : [],
         fn.metrics ? [{
           # The reconciler reads every endpoint's ApproximateBacklogSize with one GetMetricData
-          # call (CONTRACT.md section 5). GetMetricData supports no resource-level permissions,
+          # call (README, "Backlog and the fleet-capacity metric"). GetMetricData supports no resource-level permissions,
           # so "*" is its only valid resource. The metrics the functions publish are log lines
           # in the embedded metric format (no cloudwatch:PutMetricData), but for the queue-mode
           # dispatcher's high-resolution signal (statement FleetSignal).

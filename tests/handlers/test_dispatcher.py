@@ -1,4 +1,5 @@
-"""The queue-mode dispatcher against moto (CONTRACT 3): late binding without losing a request."""
+"""The queue-mode dispatcher against moto (README, "Queue mode: the dispatcher"): late
+binding without losing a request."""
 
 from __future__ import annotations
 

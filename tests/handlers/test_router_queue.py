@@ -1,4 +1,5 @@
-"""The router in queue mode (CONTRACT 2): one SendMessage, an answer with the promised locations."""
+"""The router in queue mode (README, "Router"): one SendMessage, an answer with the
+promised locations."""
 
 from __future__ import annotations
 

@@ -124,7 +124,8 @@ def test_function_roles_touch_only_the_fleets_endpoints_and_table(
             if "*" in resources:
                 allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
                 if address.endswith('["reconciler"]'):
-                    # GetMetricData has no resource-level permissions (CONTRACT.md section 5).
+                    # GetMetricData has no resource-level permissions (README, "Backlog and
+                    # the fleet-capacity metric").
                     allowed.add("cloudwatch:GetMetricData")
                 assert set(actions) <= allowed, (address, statement)
 
