@@ -139,8 +139,8 @@ run "scale_from_zero_adds_what_the_waiting_work_needs" {
 
   assert {
     condition = jsonencode([for s in module.autoscaling.scale_from_zero_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 4, 1], [4, 8, 2], [8, 12, 3], [12, 16, 4], [16, 20, 5], [20, 24, 6],
-      [24, 28, 7], [28, 32, 8], [32, 36, 9], [36, 40, 10], [40, 44, 11], [44, null, 12],
+      [0, 5, 1], [5, 10, 2], [10, 15, 3], [15, 20, 4], [20, 25, 5], [25, 30, 6],
+      [30, 35, 7], [35, 40, 8], [40, 45, 9], [45, 50, 10], [50, 55, 11], [55, null, 12],
     ])
     error_message = "step i covers waiting in [(i - 1) x target, i x target) and adds i units: floor(waiting / load_target_value) + 1, at most max_capacity"
   }
@@ -151,13 +151,13 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
 
   assert {
     condition = module.autoscaling.fast_scale_out_alarm == {
-      threshold           = 8
+      threshold           = 10
       comparison_operator = "GreaterThanThreshold"
       evaluation_periods  = 1
       datapoints_to_alarm = 1
       expression          = "(FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
     }
-    error_message = "the fast alarm fires when load > fast_scale_out_ratio x target on the first datapoint"
+    error_message = "the fast alarm fires when load > fast_scale_out_ratio x target (2 x 5) on the first datapoint"
   }
 
   assert {
@@ -167,8 +167,8 @@ run "fast_scale_out_fires_on_the_first_datapoint_above_ratio_times_target" {
 
   assert {
     condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 4, 100], [4, 8, 200], [8, 12, 300], [12, 16, 400], [16, 20, 500], [20, 24, 600],
-      [24, 28, 700], [28, 32, 800], [32, null, 900],
+      [0, 5, 100], [5, 10, 200], [10, 15, 300], [15, 20, 400], [20, 25, 500], [25, 30, 600],
+      [30, 35, 700], [35, 40, 800], [40, null, 900],
     ])
     error_message = "direct mode (headroom 1, scaling_defaults.json fast_scale_out_headroom_direct): at load = m x target the fast step adds (m - 1) x 100 % so that the new capacity is about actual x load / target"
   }

@@ -159,19 +159,19 @@ def test_load_signal_scale_from_zero_adds_what_the_waiting_work_needs():
     ("waiting", "units"),
     [
         (0.5, 1),
-        (3.9, 1),
-        (4.0, 2),  # a lower bound is inclusive above the threshold: [4, 8) adds 2
-        (7.5, 2),
-        (8.0, 3),
-        (43.9, 11),
-        (44.0, 12),  # the last step, [44, ...), adds max_capacity
-        (45.0, 12),
+        (4.9, 1),
+        (5.0, 2),  # a lower bound is inclusive above the threshold: [5, 10) adds 2
+        (9.5, 2),
+        (10.0, 3),
+        (54.9, 11),
+        (55.0, 12),  # the last step, [55, ...), adds max_capacity
+        (56.0, 12),
     ],
 )
 def test_scale_from_zero_adds_the_units_of_the_modules_step(waiting, units):
     # modules/fleet-autoscaling/main.tf scale_from_zero_steps (tests/scaling_signal.tftest.hcl
     # asserts them for max_capacity 12): [(i - 1) x T, i x T) above the threshold 0 adds i.
-    assert TARGET == 4.0
+    assert TARGET == 5.0
     t = load_target()
     decision = None
     for m in range(1, SETTINGS.scale_from_zero_evaluation_periods + 1):
@@ -229,19 +229,19 @@ def test_fast_scale_out_reads_the_load_only_from_its_minimum_capacity(mode, capa
 @pytest.mark.parametrize(
     ("metric", "percent"),
     [
-        (8.5, 100),  # load in [2T, 3T) (offset [0, T) above the threshold 2T): +100 %
-        (11.9, 100),  # still the first step: the module's steps are whole multiples of T
-        (12.0, 200),  # a lower bound is inclusive above the threshold
-        (15.9, 200),
-        (39.9, 800),
-        (40.0, 900),  # the last step is open
-        (400.0, 900),
+        (10.5, 100),  # load in [2T, 3T) (offset [0, T) above the threshold 2T): +100 %
+        (14.9, 100),  # still the first step: the module's steps are whole multiples of T
+        (15.0, 200),  # a lower bound is inclusive above the threshold
+        (19.9, 200),
+        (49.9, 800),
+        (50.0, 900),  # the last step is open
+        (500.0, 900),
     ],
 )
 def test_fast_scale_out_adds_the_percent_of_the_modules_step_for_the_load(metric, percent):
     # modules/fleet-autoscaling/main.tf fast_steps (tests/scaling_signal.tftest.hcl asserts
     # them): offsets i x T to (i + 1) x T above the threshold 2T add (2 + i - 1) x 100 %.
-    assert (TARGET, SETTINGS.fast_scale_out_ratio) == (4.0, 2.0)
+    assert (TARGET, SETTINGS.fast_scale_out_ratio) == (5.0, 2.0)
     t = fleet_target(SETTINGS, 0, 1000, "load")
     decision = t.evaluate(60, metric, 0, actual=10, desired=10, capacity=10)
     assert decision is not None and decision.reason.startswith("fast scale-out")
@@ -572,7 +572,15 @@ def test_after_the_step_the_load_stays_below_target_trackings_low_alarm(
 # The burst alarm's mechanics at one target for both modes, without headroom (the headroom
 # steps: test_fast_scale_out_headroom_scales_each_step and
 # test_burst_alarm_uses_the_headroom_step_too).
-PLAIN = replace(SETTINGS, load_target_value_queue=TARGET, fast_scale_out_headroom_queue=1.0)
+# The burst alarm's mechanics at load target 4 in both modes and headroom 1, whatever the
+# defaults: the threshold is 2 x 4 = 8 and a load of m x 4 adds (m - 1) x 100 %.
+PLAIN = replace(
+    SETTINGS,
+    load_target_value_queue=4.0,
+    load_target_value_direct=4.0,
+    fast_scale_out_headroom_queue=1.0,
+    fast_scale_out_headroom_direct=1.0,
+)
 
 
 def burst_target(mode: str = "queue") -> ScalableTarget:
