@@ -17,8 +17,9 @@ AAS takes the one that gives the largest capacity.
 
 The fleet's policies (README, Design notes, "The scaling signal"):
 
-* ``load``: target tracking on ``(a + sum b_i) / max(c, 1)`` (a: requests that arrived in
-  the minute, b_i: ``ApproximateBacklogSize`` per endpoint, c: ``InServiceCapacity``),
+* ``load``: target tracking on ``(a + waiting / H) / max(c, 1)`` (:func:`load_metric`; a:
+  requests that arrived in the minute, waiting: from ``ApproximateBacklogSize`` per endpoint
+  and, in queue mode, the fleet queue's depth, c: ``InServiceCapacity``),
   a scale-from-zero step sized ``floor(waiting_without_capacity / target) + 1``, a fast
   scale-out step (PercentChangeInCapacity) when load > ratio * target while at least
   ``fast_scale_out_min_capacity`` units are in service (per dispatch mode), and a fast scale-in

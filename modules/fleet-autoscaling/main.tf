@@ -69,8 +69,9 @@ locals {
   )
   # A metric-math alarm reads at most 10 metrics (a, every b_i, c and q): the root module
   # checks that the fleet has at most 8 endpoints (7 in queue mode) with the load signal.
-  backlog_terms = concat([for id in local.backlog_ids : "FILL(${id}, 0)"], local.queue_mode ? ["FILL(q, 0)"] : [])
-  work          = join(" + ", concat(["FILL(a, 0)"], local.backlog_terms))
+  endpoint_terms = [for id in local.backlog_ids : "FILL(${id}, 0)"]
+  backlog_terms  = concat(local.endpoint_terms, local.queue_mode ? ["FILL(q, 0)"] : [])
+  work           = join(" + ", concat(["FILL(a, 0)"], local.backlog_terms))
   # What waits, for the load. Direct mode: every endpoint's backlog. Queue mode: the
   # endpoints hold only what the dispatcher sent them, and ApproximateBacklogSize counts the
   # requests in service too, about one per in-service unit at a steady load, so a fleet that
@@ -81,7 +82,7 @@ locals {
   # capacity_per_instance 1; with more concurrent invocations than units per instance
   # (MaxConcurrentInvocationsPerInstance) more are in service and the load overstates what
   # waits, as without the subtraction; with fewer it understates it by the difference.
-  endpoint_backlog = join(" + ", [for id in local.backlog_ids : "FILL(${id}, 0)"])
+  endpoint_backlog = join(" + ", local.endpoint_terms)
   endpoint_waiting = "IF((${local.endpoint_backlog} - FILL(c, 0)) > 0, ${local.endpoint_backlog} - FILL(c, 0), 0)"
   waiting          = local.queue_mode ? "${local.endpoint_waiting} + FILL(q, 0)" : local.endpoint_backlog
   load_work        = "FILL(a, 0) + (${local.waiting}) / ${local.load_backlog_minutes}"
