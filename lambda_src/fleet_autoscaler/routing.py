@@ -163,7 +163,10 @@ def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState])
     in a serving status). An endpoint the plan is draining counts only
     the instances it keeps, so new work stops going to instances about to be
     removed: on an async fleet, work queued on an endpoint that is then scaled to
-    zero would wait for its next scale-out. When nothing that stays is serving,
+    zero would wait for its next scale-out. The one instance a drain hold keeps
+    (:func:`~fleet_autoscaler.control.drain_holds`, target 1) stays and counts: it
+    serves new work on top of the desired capacity until the hold ends (README,
+    Semantics, "Drain before scale-in"). When nothing that stays is serving,
     the plain serving capacity is used (a draining endpoint still serves).
     """
     serving: dict[str, int] = {}
