@@ -320,22 +320,32 @@ def pick_endpoint(
     room: Mapping[str, int],
     limits: Mapping[str, float],
     exclude: Collection[str] = (),
+    last_resort: Collection[str] = (),
 ) -> str | None:
     """The endpoint with the most free room (fraction of its ``k x capacity``), or None.
 
-    Ties go to the higher priority (1 first), then configuration order.
+    Ties go to the higher priority (1 first), then configuration order. Endpoints in
+    ``last_resort`` (the ones whose last instance a drain hold keeps,
+    :func:`draining_endpoints`) get work only while no other endpoint has room: a
+    held instance finishes what it holds and leaves when the rest of the fleet keeps
+    up, and still takes the overflow when it does not.
     """
     best: str | None = None
-    best_key: tuple[float, int, int] | None = None
+    best_key: tuple[bool, float, int, int] | None = None
     for index, spec in enumerate(config.endpoints):
         free = room.get(spec.name, 0)
         limit = limits.get(spec.name, 0.0)
         if free <= 0 or limit <= 0 or spec.name in exclude:
             continue
-        key = (-free / limit, spec.priority, index)
+        key = (spec.name in last_resort, -free / limit, spec.priority, index)
         if best_key is None or key < best_key:
             best, best_key = spec.name, key
     return best
+
+
+def draining_endpoints(endpoints: Mapping[str, EndpointState]) -> frozenset[str]:
+    """Endpoints whose last instance a drain hold keeps (``drain_started_at`` set)."""
+    return frozenset(name for name, ep in endpoints.items() if ep.drain_started_at > 0)
 
 
 # -- messages held while an endpoint works on them ----------------------------------------

@@ -50,6 +50,7 @@ from .dispatch import (
     QueuedRequest,
     RoundResult,
     clamp,
+    draining_endpoints,
     endpoints_to_release,
     held_bound,
     output_file,
@@ -126,6 +127,7 @@ class QueueDispatcher:
         self._verified: set[str] = set()
         self._verified_at = -math.inf
         self._cooldown: dict[str, float] = {}  # endpoint -> time until which it gets no work
+        self._draining: frozenset[str] = frozenset()  # drain-held endpoints: last resort
         # endpoint -> InferenceId -> (the held message, when its hold ends)
         self._held: dict[str, dict[str, tuple[Received, float]]] = {}
 
@@ -231,6 +233,7 @@ class QueueDispatcher:
         limits = room_limits(self._config, endpoints, k)
         eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
         room = rooms(self._config, endpoints, ledger, k, eligible=eligible)
+        self._draining = draining_endpoints(endpoints)
         before = dict(room)
         dispatched: list[tuple[str, str]] = []
         received = returned = 0
@@ -431,7 +434,9 @@ class QueueDispatcher:
         tried: list[str] = []
         charged: list[str] = []
         while True:
-            endpoint = pick_endpoint(self._config, room, limits, exclude=tried)
+            endpoint = pick_endpoint(
+                self._config, room, limits, exclude=tried, last_resort=self._draining
+            )
             if endpoint is None:
                 return None, charged
             tried.append(endpoint)

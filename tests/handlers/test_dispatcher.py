@@ -116,6 +116,25 @@ def test_most_free_room_first_ties_by_priority(queue_fleet):
     assert spy.endpoints == ["demo-g5", "demo-g6", "demo-g4dn", "demo-g4dn"]
 
 
+def test_an_endpoint_held_to_drain_takes_only_the_overflow(queue_fleet):
+    # demo-g4dn's last instance is kept by a drain hold (Semantics, "Drain before
+    # scale-in"): it gets work only once the endpoints that stay have no room left.
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1})
+    store = runtime.store()
+    state = store.load()
+    held = replace(state.endpoint("demo-g4dn"), drain_started_at=fleet.clock.now - 60)
+    store.save(state.with_endpoint(held), state.version, fleet.clock.now)
+    runtime.fleet_view().invalidate()
+    spy = install_runtime_spy()
+    enqueue(fleet, 3)
+    dispatcher.dispatch_once(fleet.clock.now)
+    assert Counter(spy.endpoints) == {"demo-g5": 2, "demo-g6": 1}
+    enqueue(fleet, 4, prefix="more")
+    fleet.clock.advance(10)
+    dispatcher.dispatch_once(fleet.clock.now)
+    assert Counter(spy.endpoints) == {"demo-g5": 2, "demo-g6": 2, "demo-g4dn": 2}
+
+
 def test_completions_free_room(queue_fleet, queues):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
     spy = install_runtime_spy()

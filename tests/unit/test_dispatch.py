@@ -18,6 +18,7 @@ from fleet_autoscaler.dispatch import (
     QueuedRequest,
     RoundResult,
     clamp,
+    draining_endpoints,
     endpoints_to_release,
     held_bound,
     output_file,
@@ -293,6 +294,32 @@ def test_the_endpoint_with_the_most_free_room_gets_the_next_message(
     room, limits, exclude, expected
 ):
     assert pick_endpoint(CONFIG, room, limits, exclude) == expected
+
+
+@pytest.mark.parametrize(
+    ("room", "exclude", "expected"),
+    [
+        # demo-g4dn's last instance is held to drain it: the others take the work first,
+        # even with less free room,
+        ({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 8}, (), "demo-g5"),
+        # and it takes the overflow once no other endpoint has room.
+        ({"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 8}, (), "demo-g4dn"),
+        ({"demo-g5": 2, "demo-g6": 0, "demo-g4dn": 8}, ("demo-g5",), "demo-g4dn"),
+        ({"demo-g5": 0, "demo-g6": 0, "demo-g4dn": 0}, (), None),
+    ],
+)
+def test_an_endpoint_held_to_drain_gets_work_only_when_the_others_are_full(room, exclude, expected):
+    limits = {"demo-g5": 8.0, "demo-g6": 8.0, "demo-g4dn": 8.0}
+    assert pick_endpoint(CONFIG, room, limits, exclude, last_resort={"demo-g4dn"}) == expected
+
+
+def test_draining_endpoints_are_the_ones_a_drain_hold_keeps():
+    endpoints = {
+        "demo-g5": EndpointState(name="demo-g5", current=4, target=4),
+        "demo-g6": EndpointState(name="demo-g6", current=1, target=1, drain_started_at=90.0),
+        "demo-g4dn": EndpointState(name="demo-g4dn", current=0, target=0),
+    }
+    assert draining_endpoints(endpoints) == {"demo-g6"}
 
 
 def test_round_result_idle_and_failing():
