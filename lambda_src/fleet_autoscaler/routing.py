@@ -166,7 +166,9 @@ def routing_weights(config: FleetConfig, endpoints: Mapping[str, EndpointState])
     zero would wait for its next scale-out. The one instance a drain hold keeps
     (:func:`~fleet_autoscaler.control.drain_holds`, target 1) stays and counts: it
     serves new work on top of the desired capacity until the hold ends (README,
-    Semantics, "Drain before scale-in"). When nothing that stays is serving,
+    Semantics, "Drain before scale-in"; queue mode's dispatcher sends it work only
+    while no other endpoint has room, :func:`~fleet_autoscaler.dispatch.pick_endpoint`).
+    When nothing that stays is serving,
     the plain serving capacity is used (a draining endpoint still serves).
     """
     serving: dict[str, int] = {}
