@@ -36,7 +36,7 @@ endpoint: they would not fit the ledger's DynamoDB item in a large fleet).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -127,7 +127,6 @@ class QueueDispatcher:
         self._verified: set[str] = set()
         self._verified_at = -math.inf
         self._cooldown: dict[str, float] = {}  # endpoint -> time until which it gets no work
-        self._draining: frozenset[str] = frozenset()  # drain-held endpoints: last resort
         # endpoint -> InferenceId -> (the held message, when its hold ends)
         self._held: dict[str, dict[str, tuple[Received, float]]] = {}
 
@@ -233,7 +232,7 @@ class QueueDispatcher:
         limits = room_limits(self._config, endpoints, k)
         eligible = {name for name in self._verified if self._cooldown.get(name, -math.inf) <= now}
         room = rooms(self._config, endpoints, ledger, k, eligible=eligible)
-        self._draining = draining_endpoints(endpoints)
+        draining = draining_endpoints(endpoints)  # last resort: pick_endpoint
         before = dict(room)
         dispatched: list[tuple[str, str]] = []
         received = returned = 0
@@ -261,7 +260,9 @@ class QueueDispatcher:
                         receive_count=message.receive_count,
                     )
                 else:
-                    endpoint, charged = self._dispatch(request, message, room, limits, now)
+                    endpoint, charged = self._dispatch(
+                        request, message, room, limits, draining, now
+                    )
                     for name in charged:
                         # Kept at once: an error later in the round must not forget a call.
                         ledger = self._ledger = record_dispatch(ledger, name, now)
@@ -423,6 +424,7 @@ class QueueDispatcher:
         message: Received,
         room: dict[str, int],
         limits: Mapping[str, float],
+        draining: Collection[str],
         now: float,
     ) -> tuple[str | None, list[str]]:
         """Invoke an endpoint with room; (the endpoint that took it, endpoints charged).
@@ -435,7 +437,7 @@ class QueueDispatcher:
         charged: list[str] = []
         while True:
             endpoint = pick_endpoint(
-                self._config, room, limits, exclude=tried, last_resort=self._draining
+                self._config, room, limits, exclude=tried, last_resort=draining
             )
             if endpoint is None:
                 return None, charged
