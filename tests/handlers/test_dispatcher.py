@@ -62,6 +62,15 @@ def no_sleep(monkeypatch, queue_fleet):
     return install
 
 
+def store_endpoint(fleet, name, **changes):
+    """Change one endpoint in the state item, as the reconciler would, and drop the view."""
+    store = runtime.store()
+    state = store.load()
+    endpoint = replace(state.endpoint(name), **changes)
+    store.save(state.with_endpoint(endpoint), state.version, fleet.clock.now)
+    runtime.fleet_view().invalidate()
+
+
 def enqueue(fleet, count, prefix="req"):
     ids = [f"{prefix}-{i}" for i in range(count)]
     for inference_id in ids:
@@ -120,11 +129,7 @@ def test_an_endpoint_held_to_drain_takes_only_the_overflow(queue_fleet):
     # demo-g4dn's last instance is kept by a drain hold (Semantics, "Drain before
     # scale-in"): it gets work only once the endpoints that stay have no room left.
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 1})
-    store = runtime.store()
-    state = store.load()
-    held = replace(state.endpoint("demo-g4dn"), drain_started_at=fleet.clock.now - 60)
-    store.save(state.with_endpoint(held), state.version, fleet.clock.now)
-    runtime.fleet_view().invalidate()
+    store_endpoint(fleet, "demo-g4dn", drain_started_at=fleet.clock.now - 60)
     spy = install_runtime_spy()
     enqueue(fleet, 3)
     dispatcher.dispatch_once(fleet.clock.now)
@@ -330,11 +335,7 @@ def test_a_fresh_backlog_datapoint_frees_room_lost_notifications_held(queue_flee
     assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 2
     # No notification arrives; two minutes later the backlog datapoint says 0 waiting.
     fleet.clock.advance(120)
-    store = runtime.store()
-    state = store.load()
-    endpoint = replace(state.endpoint("demo-g5"), backlog=0.0, backlog_at=fleet.clock.now - 30)
-    store.save(state.with_endpoint(endpoint), state.version, fleet.clock.now)
-    runtime.fleet_view().invalidate()
+    store_endpoint(fleet, "demo-g5", backlog=0.0, backlog_at=fleet.clock.now - 30)
     result = dispatcher.dispatch_once(fleet.clock.now)
     assert len(result.dispatched) == 2
     assert len(spy.calls) == 4
@@ -345,12 +346,8 @@ def test_a_backlog_datapoint_older_than_the_dispatches_does_not_free_room(queue_
     install_runtime_spy()
     enqueue(fleet, 4)
     assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 2
-    store = runtime.store()
-    state = store.load()
     # A datapoint from before the dispatches: they are all on top of it.
-    endpoint = replace(state.endpoint("demo-g5"), backlog=0.0, backlog_at=fleet.clock.now - 60)
-    store.save(state.with_endpoint(endpoint), state.version, fleet.clock.now)
-    runtime.fleet_view().invalidate()
+    store_endpoint(fleet, "demo-g5", backlog=0.0, backlog_at=fleet.clock.now - 60)
     fleet.clock.advance(10)
     assert dispatcher.dispatch_once(fleet.clock.now).dispatched == ()
 
