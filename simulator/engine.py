@@ -297,11 +297,15 @@ class World:
         # fleet's actual capacity.
         cloudwatch.record(capacity_key(scenario.fleet_name), period, float(capacity))
         if self.fleet_queue is not None:
-            # AWS/SQS ApproximateNumberOfMessagesVisible, statistic Maximum over the minute
+            # AWS/SQS ApproximateNumberOfMessagesVisible: SQS metrics are "collected and pushed
+            # to CloudWatch at one-minute intervals" (SQS developer guide, "Monitoring Amazon
+            # SQS queues using CloudWatch"), so a minute has one sample, whatever the statistic;
+            # modelled as the count at the minute's end (when in the minute SQS takes it is not
+            # documented). Until 2026-12-05 this was the most of six 10-second samples.
             cloudwatch.record(
                 sqs_depth_key(self.fleet_queue.queue_name),
                 period,
-                float(max(s["_queue_visible"] for s in samples)),
+                float(samples[-1]["_queue_visible"]),
             )
         names = [ep.name for ep in scenario.endpoints]
         if self.control.shared_queue:

@@ -13,7 +13,7 @@ from simulator import cli
 from simulator import controls as controls_module
 from simulator.cloudwatch import DelayedCloudWatch
 from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, signal_inputs
-from simulator.engine import QUEUE_COLUMN, dispatch_due, simulate
+from simulator.engine import QUEUE_COLUMN, TICK_SECONDS, World, dispatch_due, simulate
 from simulator.fleet_queue import RUN_SECONDS, FleetQueue, notification, sqs_depth_key
 from simulator.report import summarise
 from simulator.scenario import DEFAULT_START, load
@@ -146,19 +146,45 @@ def test_the_fleet_queue_depth_reaches_the_load_signal_after_the_metric_delay(
         return real(published, endpoints, fleet, signal, queue, backlog_minutes)
 
     monkeypatch.setattr(controls_module, "signal_inputs", spy)
-    outcome = simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
+    simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
     key = sqs_depth_key("demo-fleet-queue")
-    depths = {row.minute: row.backlog[QUEUE_COLUMN] for row in outcome.timeline}
     assert [published.period for published in seen[:4]] == [-2, -1, 0, 1]  # 2 minutes late
-    for minute, published in enumerate(seen, start=1):
-        if published.period < 0:
-            assert published.get(key) is None
-            continue
+    for published in seen:
         value = published.get(key)
-        assert value is not None
-        # the datapoint of minute p is the most the queue held during it (Maximum)
-        assert value >= depths[published.period + 1], minute
+        assert (value is None) == (published.period < 0), published.period
     assert max(p.get(key) or 0.0 for p in seen) > 0
+
+
+def test_the_fleet_queue_depth_is_one_sample_a_minute_taken_at_its_end(tmp_path, monkeypatch):
+    # SQS metrics are "collected and pushed to CloudWatch at one-minute intervals" (SQS
+    # developer guide, "Monitoring Amazon SQS queues using CloudWatch"): one value per minute,
+    # so the minute's Maximum is that sample, not the most the queue held in the minute.
+    samples: list[int] = []
+    real_sample = World._sample
+
+    def spy(self, instances):
+        sample = real_sample(self, instances)
+        samples.append(sample["_queue_visible"])
+        return sample
+
+    recorded: dict[int, float] = {}
+    real_record = DelayedCloudWatch.record
+
+    def record(self, key, period, value):
+        if key == sqs_depth_key("demo-fleet-queue"):
+            recorded[period] = value
+        return real_record(self, key, period, value)
+
+    monkeypatch.setattr(World, "_sample", spy)
+    monkeypatch.setattr(DelayedCloudWatch, "record", record)
+    simulate(load(write_scenario(tmp_path, "zero", FROM_ZERO)), dispatch="queue")
+    per_minute = round(60 / TICK_SECONDS)
+    minutes = [samples[i : i + per_minute] for i in range(0, len(samples), per_minute)]
+    assert recorded and len(recorded) == len(minutes)
+    for period, value in recorded.items():
+        assert value == minutes[period][-1], period
+    # the run has minutes whose last sample is below their peak: the test can tell them apart
+    assert any(minute[-1] < max(minute) for minute in minutes)
 
 
 @pytest.mark.parametrize(("mode", "minutes"), [("queue", 1.0), ("direct", 3.0)])
