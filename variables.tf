@@ -173,7 +173,7 @@ variable "scaling_signal" {
 }
 
 variable "load_target_value" {
-  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 6 with dispatch = \"queue\", load_target_value_direct 5 otherwise; README, Choosing the defaults)."
+  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 5.75 with dispatch = \"queue\", load_target_value_direct 5 otherwise; README, Choosing the defaults)."
   type        = number
   default     = null
 

@@ -269,16 +269,16 @@ run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
   command = plan
 
   assert {
-    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 12
-    error_message = "queue mode tracks load_target_value_queue (6) and its fast alarm fires above fast_scale_out_ratio x 6 = 12"
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 11.5
+    error_message = "queue mode tracks load_target_value_queue (5.75) and its fast alarm fires above fast_scale_out_ratio x 5.75 = 11.5"
   }
 
   assert {
     condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 6, 250], [6, 12, 425], [12, 18, 600], [18, 24, 775], [24, 30, 950], [30, 36, 1125],
-      [36, 42, 1300], [42, 48, 1475], [48, null, 1650],
+      [0, 5.75, 250], [5.75, 11.5, 425], [11.5, 17.25, 600], [17.25, 23, 775], [23, 28.75, 950],
+      [28.75, 34.5, 1125], [34.5, 40.25, 1300], [40.25, 46, 1475], [46, null, 1650],
     ])
-    error_message = "queue mode: steps one target (6) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.4"
+    error_message = "queue mode: steps one target (5.75) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.4"
   }
 }
 

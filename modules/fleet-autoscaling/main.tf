@@ -124,9 +124,9 @@ locals {
   # is sized as if the target were target / h. Bounds are offsets above the alarm threshold
   # (ratio x target), one step per whole multiple of the target, the last step open; between
   # two multiples the lower one's percent applies (simulator/autoscaling.py
-  # fast_scale_out_percent applies the same steps). Queue mode tracks 6 with h = 1.75: the
-  # fleet serves steady traffic at 6 per unit, and a burst, whose later datapoints arrive
-  # minutes late, gets the capacity of target 6 / 1.75 (about 3.4) at once (README,
+  # fast_scale_out_percent applies the same steps). Queue mode tracks 5.75 with h = 1.75: the
+  # fleet serves steady traffic at 5.75 per unit, and a burst, whose later datapoints arrive
+  # minutes late, gets the capacity of target 5.75 / 1.75 (about 3.3) at once (README,
   # "Choosing the defaults").
   # A step adjustment is an integer; + 1e-6 keeps (2.3 + i) x 1.1 - 1 from losing a percent to
   # rounding.
