@@ -278,7 +278,7 @@ run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
       [0, 5.75, 250], [5.75, 11.5, 425], [11.5, 17.25, 600], [17.25, 23, 775], [23, 28.75, 950],
       [28.75, 34.5, 1125], [34.5, 40.25, 1300], [40.25, 46, 1475], [46, null, 1650],
     ])
-    error_message = "queue mode: steps one target (5.75) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.4"
+    error_message = "queue mode: steps one target (5.75) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.3"
   }
 }
 
