@@ -95,6 +95,7 @@ module "autoscaling" {
   scaling_metric                     = var.scaling_metric
   target_value                       = local.scaling_signal == "load" ? var.load_target_value : var.target_backlog_per_instance
   load_backlog_minutes               = var.load_backlog_minutes
+  load_keep_up_waiting               = var.load_keep_up_waiting
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds
   scale_in_cooldown_seconds          = var.scale_in_cooldown_seconds
   disable_scale_in                   = var.disable_scale_in

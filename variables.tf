@@ -173,7 +173,7 @@ variable "scaling_signal" {
 }
 
 variable "load_target_value" {
-  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 5.75 with dispatch = \"queue\", load_target_value_direct 5 otherwise; README, Choosing the defaults)."
+  description = "Target of the load signal: requests arriving per minute plus requests waiting / load_backlog_minutes, per in-service capacity unit. Lower serves faster at more cost. null: scaling_defaults.json (load_target_value_queue 5.5 with dispatch = \"queue\", load_target_value_direct 5 otherwise; README, Choosing the defaults)."
   type        = number
   default     = null
 
@@ -191,6 +191,17 @@ variable "load_backlog_minutes" {
   validation {
     condition     = var.load_backlog_minutes == null || try(var.load_backlog_minutes >= 1 && var.load_backlog_minutes <= 15, false)
     error_message = "load_backlog_minutes must be between 1 and 15 minutes (or null for the default)."
+  }
+}
+
+variable "load_keep_up_waiting" {
+  description = "Queue mode (dispatch = \"queue\"), load signal: while fewer requests wait than this many per in-service capacity unit (the endpoints' backlog beyond one in service per unit, plus the fleet queue), target tracking reads the load at most at load_target_value, so the noise of a steady load's arrivals does not ratchet capacity up; 0 turns this off. Ignored in direct mode. null: scaling_defaults.json (load_keep_up_waiting_queue 1; README, Choosing the defaults)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_keep_up_waiting == null || try(var.load_keep_up_waiting >= 0 && var.load_keep_up_waiting <= 10, false)
+    error_message = "load_keep_up_waiting must be between 0 (off) and 10 requests per in-service unit (or null for the default)."
   }
 }
 

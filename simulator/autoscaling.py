@@ -83,11 +83,31 @@ def load_metric(
     queue's depth, IF(SUM b_i - c > 0, SUM b_i - c, 0) + FILL(q,0), as
     modules/fleet-autoscaling/main.tf builds it (the endpoints' ApproximateBacklogSize counts
     the requests in service too)."""
+    return (arrivals + waiting_work(backlogs, capacity, queue_depth) / backlog_minutes) / max(
+        capacity, 1.0
+    )
+
+
+def waiting_work(backlogs: list[float], capacity: float, queue_depth: float | None) -> float:
+    """W of the load signal (:func:`load_metric`): SUM FILL(b_i,0) in direct mode (``queue_depth``
+    None); IF(SUM b_i - c > 0, SUM b_i - c, 0) + FILL(q,0) in queue mode."""
     if queue_depth is None:
-        waiting = sum(backlogs)
-    else:
-        waiting = max(sum(backlogs) - capacity, 0.0) + queue_depth
-    return (arrivals + waiting / backlog_minutes) / max(capacity, 1.0)
+        return sum(backlogs)
+    return max(sum(backlogs) - capacity, 0.0) + queue_depth
+
+
+def keep_up_cap(
+    load: float, waiting: float, capacity: float, target: float, keep_up: float
+) -> float:
+    """What target tracking reads in queue mode (modules/fleet-autoscaling/main.tf, the
+    ``tracked`` query): IF(w < k x IF(FILL(c,0) < 1, 1, FILL(c,0)), IF(load > T, T, load), load),
+    k = ``keep_up`` (``load_keep_up_waiting``; 0: off). While fewer requests wait than k per
+    in-service unit the fleet keeps up, and the load counts no more than the target: target
+    tracking does not scale out on the noise of one minute's arrivals, and scales in as before
+    (a load below the target is not changed)."""
+    if keep_up > 0 and waiting < keep_up * max(capacity, 1.0) and load > target:
+        return target
+    return load
 
 
 def waiting_without_capacity(arrivals: float, backlogs: list[float], capacity: float) -> float:
@@ -286,7 +306,9 @@ class ScalableTarget:
         burst: BurstAlarm | None = None,
         fast_min_capacity: int = 0,
         fast_headroom: float = 1.0,
+        keep_up: float = 0.0,
     ) -> None:
+        self.keep_up = keep_up  # load_keep_up_waiting (queue mode; 0: off), keep_up_cap
         self.fast_min_capacity = fast_min_capacity
         self.fast_headroom = fast_headroom
         self.burst = burst
@@ -351,11 +373,17 @@ class ScalableTarget:
         actual: int,
         desired: int,
         capacity: float | None = None,
+        waiting: float | None = None,
     ) -> ScalingDecision | None:
-        """One minute: the newest published datapoint of the tracked metric and of the
-        scale-from-zero alarm's metric; a decision means "set desiredCapacity"."""
+        """One minute: the newest published datapoint of the load (or backlog) and of the
+        scale-from-zero alarm's metric; a decision means "set desiredCapacity". ``waiting``:
+        the load's W in queue mode, with which target tracking reads the load through
+        :func:`keep_up_cap` (the step alarms read the load itself)."""
         tracking = self.tracking
-        high, low = tracking.observe(metric)
+        tracked = metric
+        if metric is not None and waiting is not None and self.keep_up > 0:
+            tracked = keep_up_cap(metric, waiting, capacity or 0.0, tracking.target, self.keep_up)
+        high, low = tracking.observe(tracked)
         # The fast scale-in alarm sees every datapoint, whichever policy acts this minute: the
         # load while at least fast_in_min_capacity units are in service (IF(FILL(c, 0) >= m,
         # load, target) < ratio x target); a missing datapoint is not breaching.
@@ -397,11 +425,11 @@ class ScalableTarget:
                         ScalingDecision(result, f"fast scale-out: {metric:.1f} > {limit:.1f}")
                     )
 
-        if metric is not None and actual > 0:
-            wanted = self.clamp(tracking.wanted(metric, actual))
+        if tracked is not None and metric is not None and actual > 0:
+            wanted = self.clamp(tracking.wanted(tracked, actual))
             if high and wanted > desired:
                 proposals.append(
-                    ScalingDecision(wanted, f"target tracking: {metric:.1f} > {tracking.target:g}")
+                    ScalingDecision(wanted, f"target tracking: {tracked:.1f} > {tracking.target:g}")
                 )
             elif not proposals:
                 # Scale-in: target tracking's low alarm and the fast scale-in step each act on
@@ -413,7 +441,7 @@ class ScalableTarget:
                     and wanted < desired
                     and now - tracking.last_scale_in >= tracking.scale_in_cooldown
                 ):
-                    reason = f"target tracking: {metric:.1f} < {tracking.target:g} x 0.9"
+                    reason = f"target tracking: {tracked:.1f} < {tracking.target:g} x 0.9"
                     scale_ins.append((ScalingDecision(wanted, reason), "tracking"))
                 if (
                     self.fast_in is not None
@@ -501,6 +529,7 @@ def fleet_target(
             else None,
             fast_min_capacity=for_mode(settings, "fast_scale_out_min_capacity", mode),
             fast_headroom=for_mode(settings, "fast_scale_out_headroom", mode),
+            keep_up=settings.load_keep_up_waiting_queue if mode == "queue" else 0.0,
         )
     return ScalableTarget(
         min_capacity,

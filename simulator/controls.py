@@ -30,6 +30,7 @@ from .autoscaling import (
     for_mode,
     load_metric,
     waiting_without_capacity,
+    waiting_work,
 )
 from .cloudwatch import DelayedCloudWatch, Key
 from .events import endpoint_state_change, router_event, scaling_event, scheduled_event
@@ -133,6 +134,15 @@ def signal_inputs(
     return (max(known) if known else None, max(flagged) if flagged else None)
 
 
+def queue_waiting(seen: Published, endpoints: list[str], fleet: str, queue: str) -> float:
+    """The load's W in queue mode, from the published datapoints (FILL(.., 0) each): the
+    endpoints' backlog beyond one request per in-service unit plus the fleet queue's depth,
+    the ``waiting`` query of modules/fleet-autoscaling/main.tf."""
+    backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
+    capacity = seen.get(capacity_key(fleet)) or 0.0
+    return waiting_work(backlogs, capacity, seen.get(sqs_depth_key(queue)) or 0.0)
+
+
 class SignalScaled:
     """One scalable target for the whole fleet, fed by the module's metric math."""
 
@@ -160,7 +170,12 @@ class SignalScaled:
         )
         _, actual, _ = self.status()
         capacity = seen.get(capacity_key(fleet)) if self.signal == "load" else None
-        decision = self.target.evaluate(now, metric, zero, actual, self.requested, capacity)
+        waiting = None
+        if self.signal == "load" and queue is not None:
+            waiting = queue_waiting(seen, endpoints, fleet, queue)
+        decision = self.target.evaluate(
+            now, metric, zero, actual, self.requested, capacity, waiting
+        )
         if decision is None:
             return Step(self.requested)
         self.requested = decision.desired

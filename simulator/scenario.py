@@ -75,6 +75,7 @@ class ScalingSettings:
     load_target_value_direct: float
     load_backlog_minutes_queue: float
     load_backlog_minutes_direct: float
+    load_keep_up_waiting_queue: float
     backlog_target_value: float
     scale_out_cooldown_seconds: float
     scale_in_cooldown_seconds: float

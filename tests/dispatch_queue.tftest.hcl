@@ -260,8 +260,8 @@ run "fast_scale_out_min_capacity_zero_reads_the_load_on_any_fleet" {
   }
 
   assert {
-    condition     = module.autoscaling.fast_scale_out_alarm.expression == [for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data][0]
-    error_message = "fast_scale_out_min_capacity 0: the fast scale-out alarm reads the tracked load itself, whatever the capacity"
+    condition     = module.autoscaling.fast_scale_out_alarm.expression == [for m in module.autoscaling.target_tracking_metrics : m.expression if m.id == "load"][0]
+    error_message = "fast_scale_out_min_capacity 0: the fast scale-out alarm reads the load itself (the query target tracking caps), whatever the capacity"
   }
 }
 
@@ -269,16 +269,16 @@ run "queue_mode_tracks_its_own_target_and_sizes_the_fast_step_with_headroom" {
   command = plan
 
   assert {
-    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 11.5
-    error_message = "queue mode tracks load_target_value_queue (5.75) and its fast alarm fires above fast_scale_out_ratio x 5.75 = 11.5"
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && module.autoscaling.fast_scale_out_alarm.threshold == 11
+    error_message = "queue mode tracks load_target_value_queue (5.5) and its fast alarm fires above fast_scale_out_ratio x 5.5 = 11"
   }
 
   assert {
     condition = jsonencode([for s in module.autoscaling.fast_scale_out_policy.steps : [s.lower, s.upper, s.adjustment]]) == jsonencode([
-      [0, 5.75, 250], [5.75, 11.5, 425], [11.5, 17.25, 600], [17.25, 23, 775], [23, 28.75, 950],
-      [28.75, 34.5, 1125], [34.5, 40.25, 1300], [40.25, 46, 1475], [46, null, 1650],
+      [0, 5.5, 250], [5.5, 11, 425], [11, 16.5, 600], [16.5, 22, 775], [22, 27.5, 950],
+      [27.5, 33, 1125], [33, 38.5, 1300], [38.5, 44, 1475], [44, null, 1650],
     ])
-    error_message = "queue mode: steps one target (5.75) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.3"
+    error_message = "queue mode: steps one target (5.5) wide above the threshold add floor(((ratio + i) x headroom - 1) x 100) %, headroom 1.75 (scaling_defaults.json fast_scale_out_headroom_queue): a burst is sized as if the target were about 3.1"
   }
 }
 
@@ -313,6 +313,73 @@ run "fast_scale_out_headroom_rounds_down_to_whole_percents" {
   }
 }
 
+run "target_tracking_reads_the_load_at_most_at_its_target_while_the_fleet_keeps_up" {
+  command = plan
+
+  assert {
+    condition = jsonencode({
+      for m in module.autoscaling.target_tracking_metrics : m.id => [m.expression, m.return_data] if m.expression != null && m.expression != ""
+      }) == jsonencode({
+      waiting = ["IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)", false]
+      load    = ["(FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))", false]
+      tracked = ["IF(waiting < IF(FILL(c, 0) < 1, 1, FILL(c, 0)), IF(load > 5.5, 5.5, load), load)", true]
+    })
+    error_message = "queue mode (scaling_defaults.json load_keep_up_waiting_queue 1): target tracking returns the load capped at its target (5.5) while fewer requests wait than one per in-service unit; W and the load are queries of their own that return no data"
+  }
+
+  assert {
+    condition     = module.autoscaling.target_tracking.target_value == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue && jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_keep_up_waiting_queue == 1
+    error_message = "the expression above is written for the defaults: load_keep_up_waiting_queue 1 and load_target_value_queue 5.5, which target tracking uses"
+  }
+}
+
+run "load_keep_up_waiting_scales_the_limit_and_0_turns_the_cap_off" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = 2.5
+    load_target_value    = 6
+  }
+
+  assert {
+    condition     = [for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data] == ["IF(waiting < 2.5 * IF(FILL(c, 0) < 1, 1, FILL(c, 0)), IF(load > 6, 6, load), load)"]
+    error_message = "load_keep_up_waiting 2.5 and load_target_value 6: the load is capped at 6 while fewer than 2.5 requests per in-service unit wait"
+  }
+}
+
+run "load_keep_up_waiting_zero_tracks_the_load_itself" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = 0
+  }
+
+  assert {
+    condition     = [for m in module.autoscaling.target_tracking_metrics : m.id if m.expression != null && m.expression != ""] == ["load"] && [for m in module.autoscaling.target_tracking_metrics : m.id if m.return_data] == ["load"]
+    error_message = "load_keep_up_waiting 0: target tracking returns the load itself, with no waiting or tracked query"
+  }
+}
+
+run "load_keep_up_waiting_rejects_negative_values" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = -1
+  }
+
+  expect_failures = [var.load_keep_up_waiting]
+}
+
+run "load_keep_up_waiting_rejects_more_than_ten_per_unit" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = 11
+  }
+
+  expect_failures = [var.load_keep_up_waiting]
+}
+
 run "load_backlog_minutes_overrides_the_queue_mode_default" {
   command = plan
 
@@ -322,7 +389,7 @@ run "load_backlog_minutes_overrides_the_queue_mode_default" {
 
   assert {
     condition = [
-      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.id == "load"
     ] == ["(FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
     error_message = "load_backlog_minutes set by the user spreads the endpoints' backlog and the fleet queue's depth alike"
   }
@@ -333,7 +400,7 @@ run "load_signal_counts_the_fleet_queue" {
 
   assert {
     condition = [
-      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.id == "load"
     ] == ["(FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
     error_message = "queue mode: load = (FILL(a,0) + (max(SUM FILL(b_i,0) - FILL(c,0), 0) + FILL(q,0)) / load_backlog_minutes) / max(FILL(c,0), 1): the endpoints' backlog beyond one request per in-service unit, and the fleet queue in full (README, Queue mode); load_backlog_minutes_queue 1 by default"
   }
@@ -437,7 +504,7 @@ run "seven_endpoints_fit_in_queue_mode" {
 
   assert {
     condition = [
-      for m in module.autoscaling.target_tracking_metrics : m.expression if m.return_data
+      for m in module.autoscaling.target_tracking_metrics : m.expression if m.id == "load"
     ] == ["(FILL(a, 0) + (IF((${join(" + ", [for i in range(7) : "FILL(b${i + 1}, 0)"])} - FILL(c, 0)) > 0, ${join(" + ", [for i in range(7) : "FILL(b${i + 1}, 0)"])} - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0))"]
     error_message = "the seven endpoints' backlogs are summed, less one request per in-service unit, before the fleet queue joins"
   }
@@ -607,6 +674,11 @@ run "direct_mode_creates_no_queue_and_no_dispatcher" {
   assert {
     condition     = !strcontains(module.autoscaling.fleet_metric_expression, "q") && !anytrue([for a in output.alarm_names : strcontains(a, "fleet-queue")])
     error_message = "direct mode's load signal and alarms do not read a fleet queue"
+  }
+
+  assert {
+    condition     = [for m in module.autoscaling.target_tracking_metrics : m.id if m.return_data] == ["load"] && !contains([for m in module.autoscaling.target_tracking_metrics : m.id], "tracked")
+    error_message = "direct mode: target tracking reads the load itself (load_keep_up_waiting is queue mode's)"
   }
 
   assert {

@@ -15,6 +15,7 @@ locals {
   mode                               = local.queue_mode ? "queue" : "direct"
   target_value                       = coalesce(var.target_value, local.load ? local.defaults["load_target_value_${local.mode}"] : local.defaults.backlog_target_value)
   load_backlog_minutes               = coalesce(var.load_backlog_minutes, local.defaults["load_backlog_minutes_${local.mode}"])
+  load_keep_up_waiting               = local.queue_mode ? coalesce(var.load_keep_up_waiting, local.defaults.load_keep_up_waiting_queue) : 0
   scale_out_cooldown_seconds         = coalesce(var.scale_out_cooldown_seconds, local.defaults.scale_out_cooldown_seconds)
   scale_in_cooldown_seconds          = coalesce(var.scale_in_cooldown_seconds, local.defaults.scale_in_cooldown_seconds)
   scale_from_zero_evaluation_periods = coalesce(var.scale_from_zero_evaluation_periods, local.defaults.scale_from_zero_evaluation_periods)
@@ -94,6 +95,29 @@ locals {
 
   fleet_expression = local.load ? local.load_expression : local.backlog_expression
 
+  # What target tracking reads in queue mode (README, "Queue mode", the load): the load, but
+  # no more than the target while fewer requests wait (W) than load_keep_up_waiting (k) per
+  # in-service unit. A fleet that keeps up holds little waiting work, and its load is then
+  # mostly the minute's arrivals per unit, whose noise crosses the target for three minutes
+  # in a row now and then: target tracking scales out on three datapoints above its target
+  # and in only on fifteen below 90 % of it, so that noise ratchets capacity up through a
+  # long steady peak. Once work queues (W >= k units) the load counts in full; a load below
+  # the target is never changed, so scale-in is as before. The step alarms read the load
+  # itself. W and the load are queries of their own, which the returned one names by id
+  # (TargetTrackingMetricDataQuery, Expression: "can also use the Id of other expressions";
+  # Application Auto Scaling API reference); 0 turns the cap off.
+  keep_up            = local.load && local.load_keep_up_waiting > 0
+  keep_up_limit      = local.load_keep_up_waiting == 1 ? "IF(FILL(c, 0) < 1, 1, FILL(c, 0))" : "${local.load_keep_up_waiting} * IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
+  tracked_expression = "IF(waiting < ${local.keep_up_limit}, IF(load > ${local.target_value}, ${local.target_value}, load), load)"
+  # The expressions target tracking evaluates after its metrics, the returned one last.
+  tracking_expressions = local.keep_up ? [
+    { id = "waiting", label = "Requests waiting beyond one in service per unit, and on the fleet queue", expression = local.waiting, return_data = false },
+    { id = "load", label = "Requests arriving and waiting per in-service capacity unit", expression = local.load_expression, return_data = false },
+    { id = "tracked", label = "The load, at most the target while fewer than ${local.load_keep_up_waiting} request(s) per in-service unit wait", expression = local.tracked_expression, return_data = true },
+    ] : [
+    { id = local.load ? "load" : "fleet", label = local.load ? "Requests arriving and waiting per in-service capacity unit" : "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet", expression = local.fleet_expression, return_data = true },
+  ]
+
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
   fast_scale_out  = local.load
   fast_scale_in   = local.load && local.fast_scale_in_ratio > 0
@@ -124,9 +148,9 @@ locals {
   # is sized as if the target were target / h. Bounds are offsets above the alarm threshold
   # (ratio x target), one step per whole multiple of the target, the last step open; between
   # two multiples the lower one's percent applies (simulator/autoscaling.py
-  # fast_scale_out_percent applies the same steps). Queue mode tracks 5.75 with h = 1.75: the
-  # fleet serves steady traffic at 5.75 per unit, and a burst, whose later datapoints arrive
-  # minutes late, gets the capacity of target 5.75 / 1.75 (about 3.3) at once (README,
+  # fast_scale_out_percent applies the same steps). Queue mode tracks 5.5 with h = 1.75: the
+  # fleet serves steady traffic at 5.5 per unit, and a burst, whose later datapoints arrive
+  # minutes late, gets the capacity of target 5.5 / 1.75 (about 3.1) at once (README,
   # "Choosing the defaults").
   # A step adjustment is an integer; + 1e-6 keeps (2.3 + i) x 1.1 - 1 from losing a percent to
   # rounding.
@@ -287,11 +311,14 @@ resource "aws_appautoscaling_policy" "target_tracking" {
         }
       }
 
-      metrics {
-        id          = local.load ? "load" : "fleet"
-        label       = local.load ? "Requests arriving and waiting per in-service capacity unit" : "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet"
-        expression  = local.fleet_expression
-        return_data = true
+      dynamic "metrics" {
+        for_each = local.tracking_expressions
+        content {
+          id          = metrics.value.id
+          label       = metrics.value.label
+          expression  = metrics.value.expression
+          return_data = metrics.value.return_data
+        }
       }
     }
   }

@@ -101,6 +101,17 @@ variable "load_backlog_minutes" {
   }
 }
 
+variable "load_keep_up_waiting" {
+  description = "Queue mode, load signal: while fewer requests wait than this many per in-service capacity unit (the endpoints' backlog beyond one in service per unit, plus the fleet queue), target tracking reads the load at most at its target, so the noise of a steady load's arrivals does not ratchet capacity up; 0 turns this off. Ignored in direct mode. null: scaling_defaults.json (load_keep_up_waiting_queue 1; README, Choosing the defaults)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.load_keep_up_waiting == null || try(var.load_keep_up_waiting >= 0 && var.load_keep_up_waiting <= 10, false)
+    error_message = "load_keep_up_waiting must be between 0 (off) and 10 requests per in-service unit (or null for the default)."
+  }
+}
+
 variable "scale_out_cooldown_seconds" {
   description = "Cooldown after a scale-out (target tracking and the fast step), seconds. null: scaling_defaults.json."
   type        = number
