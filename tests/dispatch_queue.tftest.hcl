@@ -360,26 +360,6 @@ run "load_keep_up_waiting_zero_tracks_the_load_itself" {
   }
 }
 
-run "load_keep_up_waiting_rejects_negative_values" {
-  command = plan
-
-  variables {
-    load_keep_up_waiting = -1
-  }
-
-  expect_failures = [var.load_keep_up_waiting]
-}
-
-run "load_keep_up_waiting_rejects_more_than_ten_per_unit" {
-  command = plan
-
-  variables {
-    load_keep_up_waiting = 11
-  }
-
-  expect_failures = [var.load_keep_up_waiting]
-}
-
 run "load_backlog_minutes_overrides_the_queue_mode_default" {
   command = plan
 

@@ -717,6 +717,26 @@ run "rejects_load_backlog_minutes_above_fifteen" {
   expect_failures = [var.load_backlog_minutes]
 }
 
+run "rejects_load_keep_up_waiting_below_zero" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = -1
+  }
+
+  expect_failures = [var.load_keep_up_waiting]
+}
+
+run "rejects_load_keep_up_waiting_above_ten" {
+  command = plan
+
+  variables {
+    load_keep_up_waiting = 11
+  }
+
+  expect_failures = [var.load_keep_up_waiting]
+}
+
 run "rejects_fast_scale_in_ratio_range" {
   command = plan
 
