@@ -167,6 +167,7 @@ module "observability" {
     age_alarm_seconds      = var.dispatch_queue_age_alarm_seconds
   } : null
   burst_signal_seconds = local.burst_signal ? var.burst_signal_seconds : 0
+  load_signal          = module.autoscaling.load_signal_widget
   metric_namespace     = var.metrics_namespace
   router_api_name      = module.router_api.rest_api_name
   router_stage_name    = module.router_api.stage_name

@@ -333,6 +333,39 @@ run "target_tracking_reads_the_load_at_most_at_its_target_while_the_fleet_keeps_
   }
 }
 
+run "the_dashboard_draws_the_load_and_what_target_tracking_reads" {
+  command = plan
+
+  assert {
+    condition = [
+      for w in jsondecode(module.observability.dashboard_body).widgets : [
+        for m in w.properties.metrics : [m[0].id, m[0].visible] if can(m[0].expression)
+      ] if startswith(w.properties.title, "Load signal")
+    ] == [[["waiting", false], ["load", true], ["tracked", true]]]
+    error_message = "queue mode: one load-signal widget draws the load and the capped value target tracking returns; the waiting work is hidden"
+  }
+
+  assert {
+    condition = [
+      for w in jsondecode(module.observability.dashboard_body).widgets : [
+        for m in w.properties.metrics : m[0].expression if can(m[0].expression) && m[0].id == "tracked"
+      ] if startswith(w.properties.title, "Load signal")
+    ] == [[for q in module.autoscaling.target_tracking_metrics : q.expression if q.return_data]]
+    error_message = "the widget's tracked line is the expression target tracking returns"
+  }
+
+  assert {
+    condition = jsonencode([
+      for w in jsondecode(module.observability.dashboard_body).widgets : sort([
+        for m in w.properties.metrics : m[length(m) - 1].id if !can(m[0].expression) && !m[length(m) - 1].visible
+      ]) if startswith(w.properties.title, "Load signal")
+      ]) == jsonencode([["a", "b1", "b2", "b3", "c", "q"]]) && jsonencode([
+      for w in jsondecode(module.observability.dashboard_body).widgets : w.properties.annotations.horizontal[0].value if startswith(w.properties.title, "Load signal")
+    ]) == jsonencode([5.5])
+    error_message = "the policy's metrics (a, b1-b3, c, q) are drawn hidden, and the target (5.5) is a horizontal line"
+  }
+}
+
 run "load_keep_up_waiting_scales_the_limit_and_0_turns_the_cap_off" {
   command = plan
 
@@ -520,7 +553,7 @@ run "queue_alarms_and_dashboard_widgets" {
   assert {
     condition = length([
       for w in jsondecode(module.observability.dashboard_body).widgets : w
-      if can(regex("demo-fleet-queue", jsonencode(w.properties.metrics)))
+      if can(regex("demo-fleet-queue", jsonencode(w.properties.metrics))) && !startswith(w.properties.title, "Load signal")
     ]) == 3
     error_message = "the dashboard shows the fleet queue's depth, its oldest message's age and its dead letters"
   }
@@ -659,6 +692,15 @@ run "direct_mode_creates_no_queue_and_no_dispatcher" {
   assert {
     condition     = [for m in module.autoscaling.target_tracking_metrics : m.id if m.return_data] == ["load"] && !contains([for m in module.autoscaling.target_tracking_metrics : m.id], "tracked")
     error_message = "direct mode: target tracking reads the load itself (load_keep_up_waiting is queue mode's)"
+  }
+
+  assert {
+    condition = [
+      for w in jsondecode(module.observability.dashboard_body).widgets : [
+        for m in w.properties.metrics : m[0].id if can(m[0].expression)
+      ] if startswith(w.properties.title, "Load signal")
+    ] == [["load"]]
+    error_message = "direct mode: the load-signal widget draws the load target tracking follows"
   }
 
   assert {

@@ -294,8 +294,8 @@ run "observability_covers_functions_queues_and_scaling" {
   }
 
   assert {
-    condition     = length(jsondecode(module.observability.dashboard_body).widgets) == 9 && output.dashboard_name == "demo-fleet-fleet"
-    error_message = "the dashboard must be created with its widgets (eight, and the burst signal's)"
+    condition     = length(jsondecode(module.observability.dashboard_body).widgets) == 10 && output.dashboard_name == "demo-fleet-fleet"
+    error_message = "the dashboard must be created with its widgets (eight, the burst signal's and the load signal's)"
   }
 }
 

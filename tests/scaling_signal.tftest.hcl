@@ -340,6 +340,11 @@ run "backlog_signal_stays_selectable" {
     condition     = module.autoscaling.burst_scale_out_alarm == null && jsondecode(module.functions.function_environments["router"].FLEET_CONFIG).burst_signal == false
     error_message = "the backlog signal has no burst signal and no burst alarm"
   }
+
+  assert {
+    condition     = module.autoscaling.load_signal_widget == null && length([for w in jsondecode(module.observability.dashboard_body).widgets : w if startswith(w.properties.title, "Load signal")]) == 0
+    error_message = "the backlog signal draws no load-signal widget"
+  }
 }
 
 run "reconciler_may_read_the_backlog_metrics" {

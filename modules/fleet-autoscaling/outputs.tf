@@ -23,6 +23,15 @@ output "fleet_metric_expression" {
   value       = local.fleet_expression
 }
 
+output "load_signal_widget" {
+  description = "The load signal as a dashboard draws it: target tracking's metric queries (hidden), its expressions (the load and, in queue mode, the capped value it returns; the waiting work hidden) and its target. null with the backlog signal."
+  value = local.load ? {
+    target      = local.target_value
+    metrics     = local.load_metrics
+    expressions = [for e in local.tracking_expressions : { id = e.id, expression = e.expression, label = e.label, visible = e.id != "waiting" }]
+  } : null
+}
+
 output "target_tracking" {
   description = "Signal, target value and cooldowns of target tracking (after the scaling_defaults.json fallbacks)."
   value = {

@@ -24,6 +24,14 @@ locals {
   fleet_queue = var.fleet_queue == null ? { queue_name = "", dead_letter_queue_name = "", age_alarm_seconds = 0 } : var.fleet_queue
   queue_mode  = var.fleet_queue != null
 
+  # The load signal as target tracking computes it: its metrics drawn hidden (a metric-math
+  # expression on a dashboard refers to them by id), its expressions and its target.
+  load_signal = var.load_signal == null ? { target = 0, metrics = [], expressions = [] } : var.load_signal
+  load_signal_metrics = concat(
+    [for m in local.load_signal.metrics : concat([m.namespace, m.name], flatten([for k, v in m.dimensions : [k, v]]), [{ id = m.id, stat = m.stat, visible = false }])],
+    [for e in local.load_signal.expressions : [{ id = e.id, expression = e.expression, label = e.label, visible = e.visible }]],
+  )
+
   # The burst scale-out signal (modules/fleet-autoscaling): direct mode's alarm reads the Sum of
   # RoutedPerCapacity per period x 60 / period, requests routed per minute per capacity unit.
   burst_per_minute = var.burst_signal_seconds > 0 ? 60 / var.burst_signal_seconds : 0
@@ -273,6 +281,23 @@ locals {
         }
       },
     ], 0, !local.queue_mode && var.burst_signal_seconds > 0 ? 1 : 0),
+    # What target tracking follows: the load (and, in queue mode, the value it returns, at
+    # most the target while the fleet keeps up) against the target.
+    slice([
+      {
+        type = "metric", x = 0, y = 36, width = 24, height = 6
+        properties = {
+          title   = "Load signal: requests arriving and waiting per in-service capacity unit, and what target tracking reads"
+          region  = local.region
+          view    = "timeSeries"
+          period  = 60
+          metrics = local.load_signal_metrics
+          annotations = {
+            horizontal = [{ label = "target", value = local.load_signal.target }]
+          }
+        }
+      },
+    ], 0, var.load_signal == null ? 0 : 1),
   )
 }
 

@@ -65,6 +65,16 @@ variable "burst_signal_seconds" {
   }
 }
 
+variable "load_signal" {
+  description = "The load signal to draw (modules/fleet-autoscaling output load_signal_widget): target tracking's metric queries, drawn hidden, its expressions and its target, a horizontal line. null: no load widget (the backlog signal)."
+  type = object({
+    target      = number
+    metrics     = list(object({ id = string, namespace = string, name = string, stat = string, dimensions = map(string) }))
+    expressions = list(object({ id = string, expression = string, label = string, visible = bool }))
+  })
+  default = null
+}
+
 variable "router_api_name" {
   description = "Name of the router REST API (ApiName dimension)."
   type        = string
