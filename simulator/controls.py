@@ -117,9 +117,7 @@ def signal_inputs(
         arrivals = seen.get(arrivals_key())
         if arrivals is None and seen.period < 0:
             return None, None
-        backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
-        depth = None if queue is None else seen.get(sqs_depth_key(queue)) or 0.0  # FILL(q, 0)
-        capacity = seen.get(capacity_key(fleet)) or 0.0
+        backlogs, capacity, depth = load_terms(seen, endpoints, fleet, queue)
         arrivals = arrivals or 0.0
         return (
             load_metric(arrivals, backlogs, capacity, backlog_minutes, depth),
@@ -134,13 +132,22 @@ def signal_inputs(
     return (max(known) if known else None, max(flagged) if flagged else None)
 
 
-def queue_waiting(seen: Published, endpoints: list[str], fleet: str, queue: str) -> float:
-    """The load's W in queue mode, from the published datapoints (FILL(.., 0) each): the
-    endpoints' backlog beyond one request per in-service unit plus the fleet queue's depth,
-    the ``waiting`` query of modules/fleet-autoscaling/main.tf."""
+def load_terms(
+    seen: Published, endpoints: list[str], fleet: str, queue: str | None
+) -> tuple[list[float], float, float | None]:
+    """The load signal's published b_i, c and q, each FILL(.., 0); q is None without a fleet
+    queue (direct mode)."""
     backlogs = [seen.endpoint("ApproximateBacklogSize", n) or 0.0 for n in endpoints]
     capacity = seen.get(capacity_key(fleet)) or 0.0
-    return waiting_work(backlogs, capacity, seen.get(sqs_depth_key(queue)) or 0.0)
+    depth = None if queue is None else seen.get(sqs_depth_key(queue)) or 0.0
+    return backlogs, capacity, depth
+
+
+def queue_waiting(seen: Published, endpoints: list[str], fleet: str, queue: str) -> float:
+    """The load's W in queue mode, from the published datapoints: the endpoints' backlog
+    beyond one request per in-service unit plus the fleet queue's depth, the ``waiting``
+    query of modules/fleet-autoscaling/main.tf."""
+    return waiting_work(*load_terms(seen, endpoints, fleet, queue))
 
 
 class SignalScaled:
