@@ -109,13 +109,14 @@ locals {
   keep_up            = local.load && local.load_keep_up_waiting > 0
   keep_up_limit      = local.load_keep_up_waiting == 1 ? "IF(FILL(c, 0) < 1, 1, FILL(c, 0))" : "${local.load_keep_up_waiting} * IF(FILL(c, 0) < 1, 1, FILL(c, 0))"
   tracked_expression = "IF(waiting < ${local.keep_up_limit}, IF(load > ${local.target_value}, ${local.target_value}, load), load)"
+  load_label         = "Requests arriving and waiting per in-service capacity unit"
   # The expressions target tracking evaluates after its metrics, the returned one last.
   tracking_expressions = local.keep_up ? [
     { id = "waiting", label = "Requests waiting beyond one in service per unit, and on the fleet queue", expression = local.waiting, return_data = false },
-    { id = "load", label = "Requests arriving and waiting per in-service capacity unit", expression = local.load_expression, return_data = false },
+    { id = "load", label = local.load_label, expression = local.load_expression, return_data = false },
     { id = "tracked", label = "The load, at most the target while fewer than ${local.load_keep_up_waiting} request(s) per in-service unit wait", expression = local.tracked_expression, return_data = true },
     ] : [
-    { id = local.load ? "load" : "fleet", label = local.load ? "Requests arriving and waiting per in-service capacity unit" : "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet", expression = local.fleet_expression, return_data = true },
+    { id = local.load ? "load" : "fleet", label = local.load ? local.load_label : "${local.scaling_metric.aggregation} ${local.scaling_metric.metric_name} over the fleet", expression = local.fleet_expression, return_data = true },
   ]
 
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
@@ -458,7 +459,7 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_out" {
 
   metric_query {
     id          = "load"
-    label       = local.fast_scale_out_min_capacity > 1 ? "Requests arriving and waiting per in-service capacity unit (0 while fewer than ${local.fast_scale_out_min_capacity} units are in service)" : "Requests arriving and waiting per in-service capacity unit"
+    label       = local.fast_scale_out_min_capacity > 1 ? "${local.load_label} (0 while fewer than ${local.fast_scale_out_min_capacity} units are in service)" : local.load_label
     expression  = local.fast_scale_out_expression
     return_data = true
   }
@@ -621,7 +622,7 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
 
   metric_query {
     id          = "load"
-    label       = "Requests arriving and waiting per in-service capacity unit (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
+    label       = "${local.load_label} (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
     expression  = "IF(FILL(c, 0) >= ${local.fast_scale_in_min_capacity}, ${local.load_expression}, ${local.target_value})"
     return_data = true
   }
