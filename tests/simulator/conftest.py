@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import _credentials
+from simulator.cloudwatch import DelayedCloudWatch, Key
+from simulator.scenario import DEFAULT_START
 
 HERE = Path(__file__).parent
 
@@ -15,6 +17,16 @@ HERE = Path(__file__).parent
 def _moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     _credentials()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+def published_minute(values: dict[Key, float]) -> DelayedCloudWatch:
+    """CloudWatch with minute 0's ``values`` recorded and published (120 s after the minute's
+    end), as the alarms read them through ``Published(cloudwatch, 0)``."""
+    cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
+    for key, value in values.items():
+        cloudwatch.record(key, 0, value)
+    cloudwatch.publish_due(60 + 120, to_moto=False)
+    return cloudwatch
 
 
 def write_scenario(tmp_path: Path, name: str, body: str) -> str:

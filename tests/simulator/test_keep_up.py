@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.autoscaling import fleet_target, keep_up_cap, load_metric, waiting_work
-from simulator.cloudwatch import DelayedCloudWatch
 from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, queue_waiting
 from simulator.engine import simulate
 from simulator.fleet_queue import sqs_depth_key
-from simulator.scenario import DEFAULT_START, load
+from simulator.scenario import load
+from tests.simulator.conftest import published_minute
 
 SETTINGS = load("step").autoscaling
 TARGET = SETTINGS.load_target_value_queue
@@ -63,16 +63,15 @@ def test_waiting_is_the_loads_w_in_both_modes():
 
 
 def test_queue_waiting_reads_the_published_datapoints_with_fill_zero():
-    cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
-    for key, value in [
-        (arrivals_key(), 40.0),
-        (capacity_key("demo"), 8.0),
-        (endpoint_key("ApproximateBacklogSize", "e1"), 7.0),
-        (endpoint_key("ApproximateBacklogSize", "e2"), 4.0),
-        (sqs_depth_key("q"), 2.0),
-    ]:
-        cloudwatch.record(key, 0, value)
-    cloudwatch.publish_due(60 + 120, to_moto=False)
+    cloudwatch = published_minute(
+        {
+            arrivals_key(): 40.0,
+            capacity_key("demo"): 8.0,
+            endpoint_key("ApproximateBacklogSize", "e1"): 7.0,
+            endpoint_key("ApproximateBacklogSize", "e2"): 4.0,
+            sqs_depth_key("q"): 2.0,
+        }
+    )
     # "gone" published nothing: FILL(b, 0)
     assert queue_waiting(Published(cloudwatch, 0), ["e1", "e2", "gone"], "demo", "q") == 5.0
     assert queue_waiting(Published(cloudwatch, 1), ["e1"], "demo", "q") == 0.0  # nothing yet

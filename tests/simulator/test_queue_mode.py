@@ -17,7 +17,7 @@ from simulator.engine import QUEUE_COLUMN, TICK_SECONDS, World, dispatch_due, si
 from simulator.fleet_queue import RUN_SECONDS, FleetQueue, notification, sqs_depth_key
 from simulator.report import summarise
 from simulator.scenario import DEFAULT_START, load
-from tests.simulator.conftest import BURST, write_scenario
+from tests.simulator.conftest import BURST, published_minute, write_scenario
 
 # Nothing in service at the start; 8 requests/minute for 3 minutes, then silence.
 FROM_ZERO = """
@@ -227,17 +227,18 @@ def test_queue_mode_load_leaves_out_one_request_in_service_per_unit():
     """In queue mode the endpoints hold what the dispatcher sent them, about one request in
     service per unit at a steady load: only their backlog beyond one per in-service unit
     counts as waiting (the fleet queue's depth counts in full)."""
-    cloudwatch = DelayedCloudWatch(120, DEFAULT_START)
-    for key, value in [
-        (arrivals_key(), 40.0),
-        (capacity_key("demo"), 8.0),
-        (endpoint_key("ApproximateBacklogSize", "e1"), 7.0),
-        (endpoint_key("ApproximateBacklogSize", "e2"), 5.0),
-        (sqs_depth_key("q"), 2.0),
-    ]:
-        cloudwatch.record(key, 0, value)
-    cloudwatch.publish_due(60 + 120, to_moto=False)
-    seen = Published(cloudwatch, 0)
+    seen = Published(
+        published_minute(
+            {
+                arrivals_key(): 40.0,
+                capacity_key("demo"): 8.0,
+                endpoint_key("ApproximateBacklogSize", "e1"): 7.0,
+                endpoint_key("ApproximateBacklogSize", "e2"): 5.0,
+                sqs_depth_key("q"): 2.0,
+            }
+        ),
+        0,
+    )
     # direct mode: every request on an endpoint counts
     assert signal_inputs(seen, ["e1", "e2"], "demo", "load") == ((40 + 12) / 8, 0.0)
     assert signal_inputs(seen, ["e1", "e2"], "demo", "load", queue="q") == (
