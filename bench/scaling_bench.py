@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT / "lambda_src"), str(ROOT)]
 
 from simulator.autoscaling import for_mode  # noqa: E402
 from simulator.cli import _credentials  # noqa: E402
-from simulator.engine import simulate  # noqa: E402
+from simulator.engine import DISPATCH_STEP_SECONDS, DISPATCH_STEPS, simulate  # noqa: E402
 from simulator.report import percentile  # noqa: E402
 from simulator.scenario import Scenario, available, load, scaling_settings  # noqa: E402
 
@@ -126,6 +126,7 @@ class Job:
     settings: Settings = ()  # --set: scaling_defaults.json as if it held these
     room_per_capacity: float | None = None  # --room-per-capacity: queue mode's k
     signal_seconds: int | None = None  # --signal-seconds: the burst signal's period (0: off)
+    dispatch_step: float = DISPATCH_STEP_SECONDS  # --dispatch-step: queue mode's rounds
 
 
 def run(job: Job) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def run(job: Job) -> dict[str, Any]:
         dispatch=DISPATCH.get(job.controller, "direct"),
         room_per_capacity=job.room_per_capacity if job.controller in DISPATCH else None,
         signal_seconds=job.signal_seconds if control == "fleet" else None,
+        dispatch_step=job.dispatch_step,
     )
     waits = outcome.waits
     extras = outcome.extras
@@ -311,6 +313,7 @@ def jobs_for(
     settings: Settings = (),
     room_per_capacity: float | None = None,
     signal_seconds: int | None = None,
+    dispatch_step: float = DISPATCH_STEP_SECONDS,
 ) -> list[Job]:
     jobs = []
     for scenario in scenarios:
@@ -329,6 +332,7 @@ def jobs_for(
                         settings,
                         room_per_capacity,
                         signal_seconds,
+                        dispatch_step if controller in DISPATCH else DISPATCH_STEP_SECONDS,
                     )
                     for seed in seeds
                 )
@@ -372,6 +376,16 @@ def main(argv: list[str] | None = None) -> int:
         choices=(0, 10, 20, 30),
         help="the burst signal's period, 0 = off (fleet-load, fleet-queue; default: the module's)",
     )
+    parser.add_argument(
+        "--dispatch-step",
+        type=float,
+        choices=DISPATCH_STEPS,
+        default=DISPATCH_STEP_SECONDS,
+        metavar="SECONDS",
+        help="seconds between queue mode's dispatcher rounds in the simulator "
+        f"(fleet-queue only; one of {', '.join(f'{s:g}' for s in DISPATCH_STEPS)}; "
+        f"default {DISPATCH_STEP_SECONDS:g})",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench-scaling")
     args = parser.parse_args(argv)
     minutes = args.minutes
@@ -400,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         settings,
         args.room_per_capacity,
         args.signal_seconds,
+        args.dispatch_step,
     )
     if args.jobs > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -421,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         changed.append(f"room_per_capacity={args.room_per_capacity:g}")
     if args.signal_seconds is not None:
         changed.append(f"signal_seconds={args.signal_seconds}")
+    if args.dispatch_step != DISPATCH_STEP_SECONDS:
+        changed.append(f"dispatch_step={args.dispatch_step:g}")
     lines = [
         *([f"Settings changed from the defaults: {', '.join(changed)}", ""] if changed else []),
         f"Medians over seeds {' '.join(map(str, args.seeds))} at each controller's default "

@@ -10,6 +10,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -61,15 +62,28 @@ CONTROLS = ("fleet", "aws-sample", "aws-sample-equal", "native", "pool", "oracle
 QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mode)
 
 
-def dispatch_due(start: float, run_seconds: float) -> tuple[bool, bool, bool]:
-    """(a dispatcher round runs in the tick starting at ``start``, it is its invocation's
+# Queue mode: the dispatcher's rounds and the endpoints' completion notifications run on
+# this finer step inside each tick (README, "How the simulator models AWS"). The real
+# dispatcher loops without pause while it has work (IDLE_SLEEP_SECONDS 1 s when idle) and
+# learns of a finished request from its SNS notification; AWS documents no latency for that
+# notification, so the simulator lets the dispatcher see it at the end of the step in which
+# the request finished and act on it at the next round: within 0-2 s. Ten (one round per
+# tick) was the simulator's coarser model until 2026-12-05.
+DISPATCH_STEP_SECONDS = 2.0
+DISPATCH_STEPS = (1.0, 2.0, 5.0, 10.0)  # the steps that divide a tick
+
+
+def dispatch_due(
+    start: float, run_seconds: float, step: float = TICK_SECONDS
+) -> tuple[bool, bool, bool]:
+    """(a dispatcher round runs in the ``step`` starting at ``start``, it is its invocation's
     first, its last): the schedule is rate(1 minute), each invocation dispatching for
     ``run_seconds`` (README, "Queue mode: the dispatcher"), so no round in the minute's last
-    60 - run_seconds seconds. At the default 58 every tick runs one: the real gap of about
-    2 s, until the next minute's invocation gets the one slot, is below the tick."""
+    60 - run_seconds seconds: at the default 58 and a 2-second step, the one at second 58
+    (the real gap until the next minute's invocation gets the one slot)."""
     offset = start % 60.0
     due = offset < run_seconds
-    return due, due and offset == 0.0, due and offset + TICK_SECONDS >= run_seconds
+    return due, due and offset == 0.0, due and offset + step >= run_seconds
 
 
 class EventQueue:
@@ -173,6 +187,7 @@ class World:
         dispatch: str = "direct",
         room_per_capacity: float | None = None,
         signal_seconds: int | None = None,
+        dispatch_step: float = DISPATCH_STEP_SECONDS,
     ) -> None:
         if control not in CONTROLS:
             raise ValueError(f"control must be one of {', '.join(CONTROLS)}, not {control!r}")
@@ -186,6 +201,10 @@ class World:
         if signal_seconds is not None and signal_seconds not in (0, 10, 20, 30):
             raise ValueError(f"signal_seconds must be 0, 10, 20 or 30, not {signal_seconds!r}")
         self.signal_seconds = signal_seconds  # the burst signal's period; None: the default
+        if dispatch_step not in DISPATCH_STEPS:
+            steps = ", ".join(f"{s:g}" for s in DISPATCH_STEPS)
+            raise ValueError(f"dispatch_step must be one of {steps} seconds, not {dispatch_step!r}")
+        self.dispatch_step = dispatch_step  # queue mode: seconds between dispatcher rounds
         self.scenario = scenario
         self.now = 0.0
         self.queue = EventQueue()
@@ -462,9 +481,53 @@ class World:
             return False
         return True
 
-    def _dispatch_due(self, start: float) -> tuple[bool, bool, bool]:
-        assert self.fleet_queue_config is not None
-        return dispatch_due(start, float(self.fleet_queue_config["run_seconds"]))
+    def _route(self, when: float, request_id: int, work: float) -> None:
+        """The router's answer for a request that arrived at ``when``, and where it waits."""
+        endpoint = self.control.route(request_id)
+        if endpoint is None:
+            self.inference.lost += 1
+        elif endpoint == QUEUED:
+            assert self.fleet_queue is not None
+            self.fleet_queue.enqueue(f"req-{request_id}", when, work)
+        elif self._takes_invocations(endpoint):
+            self.inference.arrive(endpoint, when, work)
+        else:
+            self.inference.lost += 1  # direct mode: no other copy of it
+
+    def _queue_mode_tick(
+        self,
+        start: float,
+        instances: dict[str, int],
+        held: deque[tuple[float, int, float]],
+    ) -> dict[str, int]:
+        """Queue mode's tick in dispatch steps; requests finished per endpoint. Each step:
+        the router queues the requests that have arrived by its start (never one before it
+        arrives), a dispatcher round runs (inside the invocation's ``run_seconds``), the
+        endpoints serve the step, and the requests finished in it publish their
+        notifications at its end, for the next round to read. The round at a tick's start
+        publishes the fast signal (once per ``signal_seconds``, a multiple of the tick)."""
+        assert self.fleet_queue is not None and self.fleet_queue_config is not None
+        control = self.control
+        assert isinstance(control, FleetControl)
+        fleet_queue, step = self.fleet_queue, self.dispatch_step
+        run_seconds = float(self.fleet_queue_config["run_seconds"])
+        epoch = self.scenario.start_time.timestamp()
+        finished = dict.fromkeys(instances, 0)
+        for index in range(round(TICK_SECONDS / step)):
+            at = self.now = start + index * step
+            while held and held[0][0] <= at:
+                self._route(*held.popleft())
+            due, first, last = dispatch_due(at, run_seconds, step)
+            if due:
+                result = control.dispatch(first, last)
+                if result.signal is not None:
+                    self._signal_published(at, result.signal)
+            for name, count in self.inference.serve(instances, at, at + step).items():
+                finished[name] = finished.get(name, 0) + count
+            if self.inference.completed:
+                fleet_queue.publish(self.inference.completed, epoch)
+                self.inference.completed.clear()
+        return finished
 
     def _signal_published(self, at: float, value: float) -> None:
         """The dispatcher's PutMetricData at ``at``: the datapoint of its period."""
@@ -532,6 +595,8 @@ class World:
         ticks_per_minute = round(60 / TICK_SECONDS)
         total_ticks = scenario.duration_minutes * ticks_per_minute
         burst: Step | None = None  # a burst scale-out in the current minute
+        queue_mode = isinstance(self.control, FleetControl) and self.fleet_queue is not None
+        held: deque[tuple[float, int, float]] = deque()  # queue mode: arrived, not yet routed
         for tick in range(1, total_ticks + 1):
             start = self.now
             arrived_now = 0
@@ -540,32 +605,20 @@ class World:
                 arrivals += 1
                 arrived_now += 1
                 work = self._work()
-                endpoint = self.control.route(request_id)
-                if endpoint is None:
-                    self.inference.lost += 1
-                elif endpoint == QUEUED:
-                    assert self.fleet_queue is not None
-                    self.fleet_queue.enqueue(f"req-{request_id}", when, work)
-                elif self._takes_invocations(endpoint):
-                    self.inference.arrive(endpoint, when, work)
+                if queue_mode:
+                    held.append((when, request_id, work))
                 else:
-                    self.inference.lost += 1  # direct mode: no other copy of it
+                    self._route(when, request_id, work)
             self._routed_signal()
-            if isinstance(self.control, FleetControl) and self.fleet_queue is not None:
-                due, first, last = self._dispatch_due(start)
-                if due:
-                    result = self.control.dispatch(first, last)
-                    if result.signal is not None:
-                        self._signal_published(start, result.signal)
-            self.now = tick * TICK_SECONDS
             # The tick is served with the instances in service at its start; the events
             # due by its end (updates completing, failures, rollbacks) take effect after,
             # at the next tick: an update completing at t serves until t, not a tick less.
             instances = self.serving_instances()
-            finished = self.inference.serve(instances, start, self.now)
-            if self.fleet_queue is not None and self.inference.completed:
-                self.fleet_queue.publish(self.inference.completed, scenario.start_time.timestamp())
-                self.inference.completed.clear()
+            if queue_mode:
+                finished = self._queue_mode_tick(start, instances, held)
+            else:
+                finished = self.inference.serve(instances, start, start + TICK_SECONDS)
+            self.now = tick * TICK_SECONDS
             self.queue.run_due(self.now)
             burst = self._burst_alarm() or burst
             if self.link is not None:
@@ -672,6 +725,8 @@ class World:
             arrivals = 0
             if progress is not None:
                 progress(minute, scenario.duration_minutes)
+        while held:  # arrived in the run's last seconds: queued at its end
+            self._route(*held.popleft())
         extras: dict[str, Any] = {}
         queued_at_end = self.inference.total_backlog()
         unserved = self.inference.unserved_waits(self.now)
@@ -793,13 +848,16 @@ def simulate(
     dispatch: str = "direct",
     room_per_capacity: float | None = None,
     signal_seconds: int | None = None,
+    dispatch_step: float = DISPATCH_STEP_SECONDS,
 ) -> Outcome:
     """Run one scenario with ``control`` (``fleet`` = this project, or a baseline of
     ``CONTROLS``); ``signal`` overrides the fleet's scaling signal and ``target`` the
     controller's target (the signal's target value; the oracle's utilisation);
     ``dispatch`` = ``queue`` runs the fleet in queue mode (one SQS queue, the dispatcher);
     ``room_per_capacity`` overrides its ``k`` (FLEET_CONFIG ``queue.room_per_capacity``)
-    and ``signal_seconds`` the burst signal's period (both modes; 0: off).
+    and ``signal_seconds`` the burst signal's period (both modes; 0: off);
+    ``dispatch_step`` is queue mode's seconds between dispatcher rounds (one of
+    :data:`DISPATCH_STEPS`).
 
     ``with_container`` starts a real model server (``container/``) per endpoint and
     sends every served request to it.
@@ -814,6 +872,7 @@ def simulate(
             dispatch=dispatch,
             room_per_capacity=room_per_capacity,
             signal_seconds=signal_seconds,
+            dispatch_step=dispatch_step,
         )
         world.serve_port, world.pace, world.on_serve = serve_port, pace, on_serve
         world.on_minute = on_minute

@@ -128,6 +128,14 @@ def test_set_runs_as_if_the_defaults_file_held_the_value():
     assert [(j.target, j.settings, j.room_per_capacity) for j in jobs] == [(8.0, settings, 3.0)]
 
 
+def test_dispatch_step_reaches_queue_mode_jobs_only():
+    jobs = bench.jobs_for(["step"], ["fleet-queue", "pool"], [1], [], None, dispatch_step=10.0)
+    assert {j.controller: j.dispatch_step for j in jobs} == {
+        "fleet-queue": 10.0,
+        "pool": bench.DISPATCH_STEP_SECONDS,
+    }
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -135,6 +143,7 @@ def test_set_runs_as_if_the_defaults_file_held_the_value():
         ["--set", "no_such_setting=1"],
         ["--set", "load_target_value_queue=0"],
         ["--room-per-capacity", "0"],
+        ["--dispatch-step", "3"],  # not a divisor of the 10-second tick
     ],
 )
 def test_bad_settings_are_refused_before_anything_runs(argv, capsys):

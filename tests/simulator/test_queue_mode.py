@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 import pytest
 
@@ -13,7 +14,14 @@ from simulator import cli
 from simulator import controls as controls_module
 from simulator.cloudwatch import DelayedCloudWatch
 from simulator.controls import Published, arrivals_key, capacity_key, endpoint_key, signal_inputs
-from simulator.engine import QUEUE_COLUMN, TICK_SECONDS, World, dispatch_due, simulate
+from simulator.engine import (
+    DISPATCH_STEP_SECONDS,
+    QUEUE_COLUMN,
+    TICK_SECONDS,
+    World,
+    dispatch_due,
+    simulate,
+)
 from simulator.fleet_queue import RUN_SECONDS, FleetQueue, notification, sqs_depth_key
 from simulator.report import summarise
 from simulator.scenario import DEFAULT_START, load
@@ -63,14 +71,13 @@ def test_queue_mode_serves_a_burst_end_to_end_through_the_fleet_queue(tmp_path):
     assert max(row.actual for row in outcome.timeline) >= 8
 
 
-# At minute 12.5 the incident lands inside a dispatcher invocation (rounds run every 10 s
-# of the minute), so the failing endpoint holds work; the round at that instant
-# runs before the control plane hears of it (its event comes 5 s later) and may send
-# work to the endpoint that has just failed (seen here: 718 of 717 accounted for, one
-# request counted both served elsewhere and queued on the failed endpoint).
+# At minute 12.55 the incident takes effect at the 760-s tick boundary, just after the
+# failing endpoint finished a request: the dispatcher's next round, 2 s rounds inside the
+# running invocation, comes before the control plane hears of the failure (its event
+# comes 5 s later) and refills the endpoint that has just failed (seen here: one request).
 @pytest.mark.parametrize("action", ["fail", "delete"])
 def test_an_endpoint_failing_mid_run_loses_nothing_in_queue_mode(tmp_path, action):
-    body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12.5\naction = "{action}"\n'
+    body = BURST + f'[[incidents]]\nendpoint = "demo-g5"\nat_minute = 12.55\naction = "{action}"\n'
     scenario = load(write_scenario(tmp_path, "incident", body), strategy="priority")
     queued = summarise(simulate(scenario, dispatch="queue"))
     direct = summarise(simulate(scenario))
@@ -365,11 +372,13 @@ def _first_patch(outcome) -> tuple[int, str]:
 def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp_path):
     # One instance in service; 30 requests/minute from minute 5 (300 s). The one-minute
     # datapoint of minute [5, 6) is published at 360 + 120 s, so the minute policies act in
-    # minute 8 at the earliest; the dispatcher's 10-second datapoints of [300, 310) and
-    # [310, 320) reach the burst alarm at 330 and 340 s, so it can act in minute 6. Without
-    # the burst alarm, the fast scale-out alarm leaves a one-unit fleet to target tracking
-    # (fast_scale_out_min_capacity_queue 2), whose third datapoint is published in minute 10;
-    # read on one unit too (0), the fast alarm acts on the first, in minute 8.
+    # minute 8 at the earliest. The dispatcher publishes each 10-second datapoint at the
+    # period's first round, from what is queued and outstanding then: [310, 320) reads the
+    # burst's first 10 s (6 per unit), [330, 340) and [340, 350) read 16 and 18, above the
+    # threshold (11), and reach the burst alarm at 360 and 370 s: it acts in minute 7.
+    # Without the burst alarm, the fast scale-out alarm leaves a one-unit fleet to target
+    # tracking (fast_scale_out_min_capacity_queue 2), whose third datapoint is published in
+    # minute 10; read on one unit too (0), the fast alarm acts on the first, in minute 8.
     scenario = load(write_scenario(tmp_path, "burst", BURST.replace("70", "18")))
     ungated = load(
         write_scenario(
@@ -385,7 +394,7 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
         dataclasses.replace(scenario, high_resolution_delay_seconds=600.0), dispatch="queue"
     )
     minute, reason = _first_patch(fast)
-    assert minute == 6 and reason.startswith("burst scale-out")
+    assert minute == 7 and reason.startswith("burst scale-out")
     assert _first_patch(off)[0] == 10 and _first_patch(off)[1].startswith("target tracking")
     assert _first_patch(off_ungated)[0] == 8
     assert _first_patch(off_ungated)[1].startswith("fast scale-out")
@@ -414,5 +423,88 @@ def test_dispatcher_rounds_follow_run_seconds_within_each_minute(run_seconds, ro
     assert [offset for offset in offsets if due[offset][2]] == [last]
 
 
+def test_dispatcher_rounds_run_every_dispatch_step_until_run_seconds():
+    # The engine's default: a round every 2 s of the invocation's 58 s; the one at 56 s
+    # closes it, and none runs at 58 s (the real gap before the next minute's invocation).
+    step = DISPATCH_STEP_SECONDS
+    offsets = [2.0 * i for i in range(30)]
+    due = {offset: dispatch_due(600.0 + offset, QueueSpec.run_seconds, step) for offset in offsets}
+    assert [offset for offset in offsets if due[offset][0]] == offsets[:-1]
+    assert [offset for offset in offsets if due[offset][1]] == [0.0]
+    assert [offset for offset in offsets if due[offset][2]] == [56.0]
+
+
 def test_the_simulated_dispatcher_runs_the_control_planes_default_run_seconds():
     assert RUN_SECONDS == QueueSpec.run_seconds == 58
+
+
+# One instance that serves a request in 3 s (20 a minute), k = 1 (one request outstanding
+# at a time), and more demand than it can serve: how many it serves depends only on how
+# soon the dispatcher refills it after each completion.
+ONE_FAST_INSTANCE = """
+duration_minutes = 20
+min_capacity = 1
+max_capacity = 1
+service_time_cv = 0
+[instance_types."ml.c5.xlarge"]
+provisioning_seconds = 60
+deprovisioning_seconds = 60
+requests_per_minute = 20
+price_per_hour = 1.0
+[[endpoints]]
+name = "fast"
+instance_type = "ml.c5.xlarge"
+initial_instances = 1
+min_instances = 1
+max_instances = 1
+[[demand]]
+at_minute = 0
+rate = 30
+"""
+
+
+@pytest.mark.parametrize("step", [1.0, 2.0, 5.0])
+def test_the_dispatcher_refills_an_endpoint_within_one_dispatch_step_of_a_completion(
+    tmp_path, step
+):
+    # The real dispatcher loops while it has work and reads each completion's notification
+    # seconds after it; a round once per 10-second tick left this instance idle for the rest
+    # of every tick (one request per 10 s). Per step: the 3-s request finishes, its
+    # notification is read at the end of the step it finished in, and the next round sends
+    # the next one: one request per ceil(3 / step) steps.
+    scenario = load(write_scenario(tmp_path, "fast", ONE_FAST_INSTANCE))
+    summary = summarise(
+        simulate(scenario, dispatch="queue", room_per_capacity=1, dispatch_step=step)
+    )
+    cycle = math.ceil(3.0 / step) * step
+    minutes = 20 - 1  # the 58-second invocation leaves a 2-second gap each minute
+    assert summary["served"] >= minutes * 60 / cycle
+    assert summary["served"] <= 20 * 60 / 3 + 1  # never faster than the instance
+    assert summary["lost"] == 0
+
+
+def test_the_router_queues_a_request_no_earlier_than_it_arrives(tmp_path, monkeypatch):
+    # Queue mode's tick runs in dispatch steps: a request arriving inside a step reaches the
+    # fleet queue at the next step's start, so no round can send it before it arrives.
+    seen: list[tuple[float, float]] = []
+    take = FleetQueue.take
+
+    def spy(self, inference_id, endpoint, now):
+        entry = take(self, inference_id, endpoint, now)
+        assert entry is not None
+        seen.append((now, entry[0]))
+        return entry
+
+    monkeypatch.setattr(FleetQueue, "take", spy)
+    burst = BURST.replace("duration_minutes = 70", "duration_minutes = 12")
+    simulate(load(write_scenario(tmp_path, "burst", burst)), dispatch="queue")
+    assert len(seen) > 40
+    assert all(dispatched >= arrived for dispatched, arrived in seen)
+    # and soon after: with room (before the burst, one instance, 2 a minute) the next
+    # step's round sends it
+    assert min(d - a for d, a in seen) < DISPATCH_STEP_SECONDS
+
+
+def test_dispatch_step_must_divide_the_tick():
+    with pytest.raises(ValueError, match="dispatch_step must be one of 1, 2, 5, 10 seconds"):
+        simulate(load("step"), dispatch="queue", dispatch_step=3.0)
