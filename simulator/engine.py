@@ -521,7 +521,7 @@ class World:
             if due:
                 result = control.dispatch(first, last)
                 if result.signal is not None:
-                    self._signal_published(at, result.signal)
+                    self._signal_published(*result.signal)
             for name, count in self.inference.serve(instances, at, at + step).items():
                 finished[name] = finished.get(name, 0) + count
             if self.inference.completed:
@@ -529,10 +529,12 @@ class World:
                 self.inference.completed.clear()
         return finished
 
-    def _signal_published(self, at: float, value: float) -> None:
-        """The dispatcher's PutMetricData at ``at``: the datapoint of its period."""
+    def _signal_published(self, stamp: float, value: float) -> None:
+        """The dispatcher's PutMetricData of the datapoint stamped ``stamp`` (epoch seconds,
+        its period's start)."""
         period = self.control.signal_seconds  # type: ignore[union-attr]
-        self.signal_points[math.floor(at / period)] = value
+        epoch = self.scenario.start_time.timestamp()
+        self.signal_points[math.floor((stamp - epoch) / period)] = value
 
     def _routed_signal(self) -> None:
         """Direct mode: the router's RoutedPerCapacity lines of this tick, summed per alarm

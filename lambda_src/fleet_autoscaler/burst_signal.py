@@ -13,22 +13,25 @@ same fast scale-out step on a high-resolution signal instead:
   ``ApproximateNumberOfMessagesNotVisible``: a held message whose completion was lost, or
   whose receipt handle a cold start forgot, stays invisible for hours after its request
   finished, and the alarm would keep scaling out on finished work; the ledger's clamp
-  forgets it within ``backlog_max_age_seconds``. Every ``queue.signal_seconds`` it
-  publishes that work per capacity unit (:func:`outstanding_per_capacity`, capacity from
-  :func:`~fleet_autoscaler.control.fleet_capacity`) as ``OutstandingPerCapacity`` with
-  PutMetricData and ``StorageResolution`` 1 (:class:`SignalPublisher`).
+  forgets it within ``backlog_max_age_seconds``. Each round measures that work per
+  capacity unit (:func:`outstanding_per_capacity`, capacity from
+  :func:`~fleet_autoscaler.control.fleet_capacity`); once per ``queue.signal_seconds``
+  period it publishes the period's peak (:class:`PeriodPeak`) as
+  ``OutstandingPerCapacity`` with PutMetricData and ``StorageResolution`` 1
+  (:class:`SignalPublisher`).
 - **direct mode**: the router has no queue to read but sees each request as it routes it:
   its ``routed`` log line carries ``RoutedPerCapacity`` (:func:`routed_per_capacity`) in
   the embedded metric format with ``StorageResolution`` 1 (``log.routed_metric``; no API
   call). The alarm reads its Sum x 60 / period: requests arriving per minute per unit.
 
 Decisions here are pure (:func:`outstanding_per_capacity`, :func:`routed_per_capacity`,
-:func:`due`); :class:`SignalPublisher` is the thin CloudWatch adapter.
+:class:`PeriodPeak`); :class:`SignalPublisher` is the thin CloudWatch adapter.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,14 +59,43 @@ def routed_per_capacity(capacity: float) -> float:
     return 1.0 / max(capacity, 1.0)
 
 
-def due(last: float | None, now: float, every: int) -> bool:
-    """Publish at ``now``? Once per ``every``-second period of the clock (aligned, so each
-    alarm period gets one datapoint); never when ``every`` is 0 (the signal is off)."""
-    if every <= 0:
-        return False
-    if last is None:
-        return True
-    return math.floor(now / every) > math.floor(last / every)
+@dataclass
+class PeriodPeak:
+    """Queue mode's datapoints: the peak of every round's value within each aligned
+    ``every``-second period, handed out by the first round of a later period, stamped
+    with the period's start.
+
+    A datapoint taken at its period's first round (the dispatcher's until 2026-12-05)
+    misses a burst that starts a second later until the next period: the alarm then
+    sees it one period late. The peak of the period's rounds covers the whole period,
+    and as the alarm evaluates a period only after it ends, publishing it right after
+    the end costs no time. A period whose rounds are all lost (a cold start between
+    them) has no datapoint; the alarm treats missing data as not breaching."""
+
+    every: int
+    period: int | None = None  # the period being measured
+    peak: float = 0.0
+
+    def add(self, now: float, value: float) -> tuple[float, float] | None:
+        """A round's value at ``now``; (timestamp, peak) of an earlier period to publish
+        now, or None. Never one when ``every`` is 0 (the signal is off)."""
+        if self.every <= 0:
+            return None
+        period = math.floor(now / self.every)
+        finished = self.finish(now)
+        if self.period == period:
+            self.peak = max(self.peak, value)
+        else:
+            self.period, self.peak = period, value
+        return finished
+
+    def finish(self, now: float) -> tuple[float, float] | None:
+        """(timestamp, peak) of the period measured, if it has ended by ``now``."""
+        if self.period is None or math.floor(now / self.every) <= self.period:
+            return None
+        finished = (float(self.period * self.every), self.peak)
+        self.period = None
+        return finished
 
 
 class SignalPublisher:

@@ -400,7 +400,9 @@ class RoundResult:
     finished: int = 0  # held messages deleted because their completion arrived
     room: Mapping[str, int] = field(default_factory=dict)  # room before dispatching
     outstanding: Mapping[str, float] = field(default_factory=dict)  # after the round
-    signal: float | None = None  # the fast signal published this round (burst_signal.py)
+    # the fast signal's datapoint published this round, (timestamp, value): the peak of a
+    # period that has ended (burst_signal.py)
+    signal: tuple[float, float] | None = None
 
     @property
     def idle(self) -> bool:

@@ -42,7 +42,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import log
-from .burst_signal import SignalPublisher, due, outstanding_per_capacity
+from .burst_signal import PeriodPeak, SignalPublisher, outstanding_per_capacity
 from .config import ConfigError
 from .control import fleet_capacity
 from .dispatch import (
@@ -121,7 +121,7 @@ class QueueDispatcher:
         self._gateway = gateway
         self._runtime = runtime_client
         self._signal = signal
-        self._signal_at: float | None = None  # when the fast signal was last published
+        self._signal_peak = PeriodPeak(self._queue.signal_seconds)  # the fast signal's period
         self._ledger: Ledger | None = None
         self._version = 0
         self._verified: set[str] = set()
@@ -314,24 +314,34 @@ class QueueDispatcher:
             )
         return result
 
-    def _publish_signal(self, endpoints: Mapping[str, EndpointState], now: float) -> float | None:
-        """Once per ``queue.signal_seconds``: the fleet's waiting and outstanding work per
-        in-service capacity unit, as a high-resolution metric (burst_signal.py). A failed
-        call is logged and skipped: dispatching never waits on the signal."""
-        every = self._queue.signal_seconds
-        if self._signal is None or not due(self._signal_at, now, every):
+    def _publish_signal(
+        self, endpoints: Mapping[str, EndpointState], now: float
+    ) -> tuple[float, float] | None:
+        """The fast signal: the fleet's waiting and outstanding work per in-service capacity
+        unit, measured each round; the first round of each ``queue.signal_seconds`` period
+        publishes the previous period's peak, stamped with its start, as a high-resolution
+        metric (burst_signal.py). Returns the (timestamp, value) published. A failed call
+        is logged and skipped: dispatching never waits on the signal."""
+        if self._signal is None or self._queue.signal_seconds <= 0:
             return None
-        self._signal_at = now
         try:
             outstanding = sum(self.ledger.outstanding().values())
             value = outstanding_per_capacity(
                 self._fleet_queue.waiting(), outstanding, fleet_capacity(self._config, endpoints)
             )
-            self._signal.publish(value, now)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("fast signal not measured", fleet=self._config.fleet_name, error=str(exc))
+            finished = self._signal_peak.finish(now)  # publish what the period had
+        else:
+            finished = self._signal_peak.add(now, value)
+        if finished is None:
+            return None
+        try:
+            self._signal.publish(finished[1], finished[0])
         except (ClientError, BotoCoreError) as exc:
             log.warning("fast signal not published", fleet=self._config.fleet_name, error=str(exc))
             return None
-        return value
+        return finished
 
     def _release_lost(
         self, ledger: Ledger, endpoints: Mapping[str, EndpointState], now: float

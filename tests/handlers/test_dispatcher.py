@@ -551,28 +551,37 @@ class RecordingCloudWatch:
         return getattr(self._real, name)
 
 
-def test_each_round_publishes_outstanding_work_per_capacity_once_per_period(queue_fleet):
+def test_each_period_publishes_the_peak_of_its_rounds_once_it_has_ended(queue_fleet):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 1, "demo-g4dn": 0})  # capacity 2, room 4
     cloudwatch = RecordingCloudWatch()
     aws.override("cloudwatch", cloudwatch)
     install_runtime_spy()
+    start = fleet.clock.now  # a period's start (aligned to 10 s)
+    assert dispatcher.dispatch_once(start).signal is None  # nothing waits yet: measures 0
+    # A burst 3 s into the period: the period's datapoint must carry it, not the 0 its
+    # first round saw (the alarm would see the burst a period later).
+    fleet.clock.advance(3)
     enqueue(fleet, 10)
-    first = dispatcher.dispatch_once(fleet.clock.now)
-    # 6 waiting in the fleet queue + 4 outstanding in the ledger, over 2 units in service
-    assert len(first.dispatched) == 4 and first.signal == 5.0
+    burst = dispatcher.dispatch_once(fleet.clock.now)
+    assert len(burst.dispatched) == 4 and burst.signal is None  # the period has not ended
+    assert cloudwatch.puts == []
+    # The next period's first round publishes the last one's peak, stamped with its start:
+    # 6 waiting in the fleet queue + 4 outstanding in the ledger, over 2 units in service.
+    fleet.clock.advance(7)
+    assert dispatcher.dispatch_once(fleet.clock.now).signal == (start, 5.0)
     [put] = cloudwatch.puts
     [datum] = put["MetricData"]
     assert put["Namespace"] == fleet.config.get("metrics_namespace", "SageMakerFleet")
     assert datum["MetricName"] == "OutstandingPerCapacity"
     assert datum["Dimensions"] == [{"Name": "Fleet", "Value": "demo"}]
     assert (datum["Value"], datum["StorageResolution"]) == (5.0, 1)
-    assert datum["Timestamp"].timestamp() == fleet.clock.now
-    # Within the same 10-second period: no second datapoint; in the next one: another.
-    fleet.clock.advance(3)
-    assert dispatcher.dispatch_once(fleet.clock.now).signal is None
-    fleet.clock.advance(7)
+    assert datum["Timestamp"].timestamp() == start
+    # Within a period, no second datapoint; the next period's peak is its highest round.
+    fleet.clock.advance(4)
     enqueue(fleet, 2, prefix="more")
-    assert dispatcher.dispatch_once(fleet.clock.now).signal == 6.0
+    assert dispatcher.dispatch_once(fleet.clock.now).signal is None
+    fleet.clock.advance(6)
+    assert dispatcher.dispatch_once(fleet.clock.now).signal == (start + 10, 6.0)
     assert len(cloudwatch.puts) == 2
 
 
@@ -587,14 +596,17 @@ def test_signal_seconds_0_publishes_nothing(queue_fleet):
     assert cloudwatch.puts == []
 
 
-def test_a_failed_signal_is_logged_and_dispatching_goes_on(queue_fleet, logs):
+def test_a_failed_signal_is_logged_and_dispatching_goes_on(queue_fleet, queues, logs):
     fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
     cloudwatch = RecordingCloudWatch(fail=True)
     aws.override("cloudwatch", cloudwatch)
     install_runtime_spy()
     enqueue(fleet, 3)
+    assert len(dispatcher.dispatch_once(fleet.clock.now).dispatched) == 2
+    fleet.clock.advance(10)
+    queues.complete("demo-g5", "req-0")
     result = dispatcher.dispatch_once(fleet.clock.now)
-    assert len(result.dispatched) == 2 and result.signal is None
+    assert len(result.dispatched) == 1 and result.signal is None
     assert len(cloudwatch.puts) == 1
     [line] = [line for line in logs if line.get("message") == "fast signal not published"]
     assert "Rate exceeded" in line["error"]

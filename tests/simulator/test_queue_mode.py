@@ -372,10 +372,10 @@ def _first_patch(outcome) -> tuple[int, str]:
 def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp_path):
     # One instance in service; 30 requests/minute from minute 5 (300 s). The one-minute
     # datapoint of minute [5, 6) is published at 360 + 120 s, so the minute policies act in
-    # minute 8 at the earliest. The dispatcher publishes each 10-second datapoint at the
-    # period's first round, from what is queued and outstanding then: [310, 320) reads the
-    # burst's first 10 s (6 per unit), [330, 340) and [340, 350) read 16 and 18, above the
-    # threshold (11), and reach the burst alarm at 360 and 370 s: it acts in minute 7.
+    # minute 8 at the earliest. The dispatcher publishes each 10-second period's peak once
+    # the period has ended: [300, 310) reads 4 per unit, [310, 320) 8, then 14 and 18,
+    # above the threshold (11) twice; the burst alarm sees those at 350 and 360 s and
+    # acts at 360 s, in minute 6.
     # Without the burst alarm, the fast scale-out alarm leaves a one-unit fleet to target
     # tracking (fast_scale_out_min_capacity_queue 2), whose third datapoint is published in
     # minute 10; read on one unit too (0), the fast alarm acts on the first, in minute 8.
@@ -394,7 +394,7 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
         dataclasses.replace(scenario, high_resolution_delay_seconds=600.0), dispatch="queue"
     )
     minute, reason = _first_patch(fast)
-    assert minute == 7 and reason.startswith("burst scale-out")
+    assert minute == 6 and reason.startswith("burst scale-out")
     assert _first_patch(off)[0] == 10 and _first_patch(off)[1].startswith("target tracking")
     assert _first_patch(off_ungated)[0] == 8
     assert _first_patch(off_ungated)[1].startswith("fast scale-out")

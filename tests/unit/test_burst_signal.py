@@ -1,10 +1,10 @@
-"""Queue mode's fast signal (burst_signal.py): the value and when it is published."""
+"""The burst signal (burst_signal.py): its values, and which datapoint queue mode publishes."""
 
 from __future__ import annotations
 
 import pytest
 
-from fleet_autoscaler.burst_signal import due, outstanding_per_capacity, routed_per_capacity
+from fleet_autoscaler.burst_signal import PeriodPeak, outstanding_per_capacity, routed_per_capacity
 
 
 @pytest.mark.parametrize(
@@ -24,24 +24,37 @@ def test_outstanding_per_capacity(waiting, outstanding, capacity, expected):
 
 
 @pytest.mark.parametrize(
-    ("last", "now", "every", "expected"),
-    [
-        (None, 1000.0, 10, True),  # never published
-        (1000.0, 1009.9, 10, False),  # the same 10-second period
-        (1009.9, 1010.0, 10, True),  # a new period: one datapoint per alarm period
-        (1001.0, 1019.0, 20, False),  # periods are aligned to the clock, not to the last call
-        (1019.0, 1020.0, 20, True),
-        (None, 1000.0, 0, False),  # 0: the signal is off
-        (900.0, 1000.0, 0, False),
-    ],
-)
-def test_due_once_per_aligned_period(last, now, every, expected):
-    assert due(last, now, every) is expected
-
-
-@pytest.mark.parametrize(
     ("capacity", "expected"), [(4, 0.25), (1, 1.0), (0, 1.0), (0.5, 1.0), (12, 1 / 12)]
 )
 def test_routed_per_capacity_sums_to_requests_per_unit(capacity, expected):
     # The alarm's Sum over a period of one value per request: requests per capacity unit.
     assert routed_per_capacity(capacity) == pytest.approx(expected)
+
+
+def test_period_peak_hands_out_each_ended_periods_peak_stamped_with_its_start():
+    peak = PeriodPeak(10)
+    assert peak.add(1000.0, 0.0) is None  # the period [1000, 1010) begins
+    assert peak.add(1003.0, 7.5) is None  # a burst 3 s in: the peak, not the first value
+    assert peak.add(1009.9, 4.0) is None
+    assert peak.add(1010.0, 2.0) == (1000.0, 7.5)  # the next period's first round
+    assert peak.add(1019.0, 1.0) is None
+    # periods without a round have no datapoint: the next one ended is handed out
+    assert peak.add(1047.0, 3.0) == (1010.0, 2.0)
+    assert peak.finish(1049.0) is None  # [1040, 1050) has not ended
+    assert peak.finish(1050.0) == (1040.0, 3.0)
+    assert peak.finish(1070.0) is None  # nothing measured since
+
+
+@pytest.mark.parametrize("every", [20, 30])
+def test_period_peak_periods_are_aligned_to_the_clock(every):
+    peak = PeriodPeak(every)
+    assert peak.add(1001.0, 1.0) is None
+    assert peak.add(1019.0, 2.0) is None
+    assert peak.add(1080.0, 0.0) == (1000.0 if every == 20 else 990.0, 2.0)
+
+
+def test_period_peak_is_off_at_0():
+    peak = PeriodPeak(0)
+    assert peak.add(1000.0, 5.0) is None
+    assert peak.add(2000.0, 5.0) is None
+    assert peak.finish(3000.0) is None
