@@ -63,12 +63,12 @@ QUEUE_COLUMN = "queue"  # the fleet queue's backlog in a timeline row (queue mod
 
 
 # Queue mode: the dispatcher's rounds and the endpoints' completion notifications run on
-# this finer step inside each tick (README, "How the simulator models AWS"). The real
-# dispatcher loops without pause while it has work (IDLE_SLEEP_SECONDS 1 s when idle) and
-# learns of a finished request from its SNS notification; AWS documents no latency for that
-# notification, so the simulator lets the dispatcher see it at the end of the step in which
-# the request finished and act on it at the next round: within 0-2 s. Ten (one round per
-# tick) was the simulator's coarser model until 2026-12-05.
+# this finer step inside each tick (README, "Where the simulation departs from the real
+# services"). The real dispatcher loops without pause while it has work (IDLE_SLEEP_SECONDS
+# 1 s when idle) and learns of a finished request from its SNS notification; AWS documents
+# no latency for that notification, so the simulator lets the dispatcher see it at the end
+# of the step in which the request finished and act on it at the next round: within 0-2 s.
+# Ten (one round per tick) was the simulator's coarser model until 2026-12-05.
 DISPATCH_STEP_SECONDS = 2.0
 DISPATCH_STEPS = (1.0, 2.0, 5.0, 10.0)  # the steps that divide a tick
 
@@ -504,8 +504,8 @@ class World:
         the router queues the requests that have arrived by its start (never one before it
         arrives), a dispatcher round runs (inside the invocation's ``run_seconds``), the
         endpoints serve the step, and the requests finished in it publish their
-        notifications at its end, for the next round to read. The round at a tick's start
-        publishes the fast signal (once per ``signal_seconds``, a multiple of the tick)."""
+        notifications at its end, for the next round to read. The first round of each burst
+        signal period publishes the previous period's peak (``RoundResult.signal``)."""
         assert self.fleet_queue is not None and self.fleet_queue_config is not None
         control = self.control
         assert isinstance(control, FleetControl)

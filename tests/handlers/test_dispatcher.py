@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from fleet_autoscaler import aws, queue_dispatcher, runtime
+from fleet_autoscaler import aws, queue_dispatcher, runtime, sqs
 from fleet_autoscaler.config import ConfigError
 from fleet_autoscaler.handlers import dispatcher
 from fleet_autoscaler.state import ledger_key
@@ -594,6 +594,30 @@ def test_signal_seconds_0_publishes_nothing(queue_fleet):
     result = dispatcher.dispatch_once(fleet.clock.now)
     assert len(result.dispatched) == 2 and result.signal is None
     assert cloudwatch.puts == []
+
+
+def test_a_failed_measurement_still_publishes_the_ended_period(queue_fleet, logs, monkeypatch):
+    fleet = queue_fleet({"demo-g5": 1, "demo-g6": 0, "demo-g4dn": 0})
+    cloudwatch = RecordingCloudWatch()
+    aws.override("cloudwatch", cloudwatch)
+    install_runtime_spy()
+    start = fleet.clock.now
+    enqueue(fleet, 3)
+    assert len(dispatcher.dispatch_once(start).dispatched) == 2  # 1 waiting + 2 outstanding
+
+    def throttled(self):
+        error = {"Error": {"Code": "RequestThrottled", "Message": "Rate exceeded"}}
+        raise ClientError(error, "GetQueueAttributes")
+
+    monkeypatch.setattr(sqs.QueueClient, "waiting", throttled)
+    fleet.clock.advance(10)
+    result = dispatcher.dispatch_once(fleet.clock.now)
+    assert result.signal == (start, 3.0)  # the period that ended still gets its datapoint
+    [line] = [line for line in logs if line.get("message") == "fast signal not measured"]
+    assert "Rate exceeded" in line["error"]
+    fleet.clock.advance(10)
+    assert dispatcher.dispatch_once(fleet.clock.now).signal is None  # nothing was measured
+    assert len(cloudwatch.puts) == 1
 
 
 def test_a_failed_signal_is_logged_and_dispatching_goes_on(queue_fleet, queues, logs):
