@@ -73,9 +73,7 @@ DISPATCH_STEP_SECONDS = 2.0
 DISPATCH_STEPS = (1.0, 2.0, 5.0, 10.0)  # the steps that divide a tick
 
 
-def dispatch_due(
-    start: float, run_seconds: float, step: float = TICK_SECONDS
-) -> tuple[bool, bool, bool]:
+def dispatch_due(start: float, run_seconds: float, step: float) -> tuple[bool, bool, bool]:
     """(a dispatcher round runs in the ``step`` starting at ``start``, it is its invocation's
     first, its last): the schedule is rate(1 minute), each invocation dispatching for
     ``run_seconds`` (README, "Queue mode: the dispatcher"), so no round in the minute's last

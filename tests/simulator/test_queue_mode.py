@@ -405,7 +405,8 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
 @pytest.mark.parametrize(
     ("run_seconds", "rounds", "last"),
     [
-        # The default: every 10-second tick of the minute runs a round, the one at 50 s
+        # 10-second rounds (--dispatch-step 10, the simulator's model until 2026-12-05) at
+        # the default run_seconds: every tick of the minute runs a round, the one at 50 s
         # closes the invocation (its ledger write); the next minute's tick finds the slot
         # free within seconds (README, "Queue mode: the dispatcher").
         (QueueSpec.run_seconds, [0, 10, 20, 30, 40, 50], 50),
@@ -417,7 +418,7 @@ def test_the_burst_alarm_scales_out_before_the_minute_datapoint_is_published(tmp
 )
 def test_dispatcher_rounds_follow_run_seconds_within_each_minute(run_seconds, rounds, last):
     offsets = range(0, 60, 10)
-    due = {offset: dispatch_due(120.0 + offset, run_seconds) for offset in offsets}
+    due = {offset: dispatch_due(120.0 + offset, run_seconds, TICK_SECONDS) for offset in offsets}
     assert [offset for offset in offsets if due[offset][0]] == rounds
     assert [offset for offset in offsets if due[offset][1]] == [0]
     assert [offset for offset in offsets if due[offset][2]] == [last]
