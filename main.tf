@@ -112,6 +112,11 @@ module "autoscaling" {
   fast_scale_in_cooldown_seconds     = var.fast_scale_in_cooldown_seconds
   fast_scale_in_min_capacity         = var.fast_scale_in_min_capacity
   fast_scale_in_max_percent          = var.fast_scale_in_max_percent
+  steady_scale_in_ratio              = var.steady_scale_in_ratio
+  steady_scale_in_datapoints         = var.steady_scale_in_datapoints
+  steady_scale_in_evaluation_periods = var.steady_scale_in_evaluation_periods
+  steady_scale_in_cooldown_seconds   = var.steady_scale_in_cooldown_seconds
+  steady_scale_in_min_capacity       = var.steady_scale_in_min_capacity
   fleet_name                         = var.fleet.name
   # Queue mode needs the load signal (terraform_data.dispatch_check says so otherwise).
   fleet_queue_name           = local.queue_mode && local.scaling_signal == "load" ? module.fleet_queue[0].queue_name : null

@@ -26,6 +26,10 @@ The fleet's policies (README, Design notes, "The scaling signal"):
   step (-33, -50 or -66 %, down to -85 or -93 % per dispatch mode, ``scale_in_percent``)
   after ``fast_scale_in_evaluation_periods`` datapoints of load < ``fast_scale_in_ratio`` *
   target while at least ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
+  a steady scale-in step (-15 or -25 %, :func:`steady_scale_in_percent`) on an M-of-N alarm,
+  ``steady_scale_in_datapoints`` of ``steady_scale_in_evaluation_periods`` datapoints of load <
+  ``steady_scale_in_ratio`` * target while at least ``steady_scale_in_min_capacity`` units are
+  in service (ratio 0, direct mode's default: no such step);
 * a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
   dispatcher's ``OutstandingPerCapacity``; direct mode: the router's ``RoutedPerCapacity``
   per minute) with the fast scale-out threshold, whose action is the same fast scale-out
@@ -39,6 +43,7 @@ Settings come from ``modules/fleet-autoscaling/scaling_defaults.json``.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +160,30 @@ def scale_in_percent(metric: float, target: float, ratio: float, max_percent: in
     return kept[-1]
 
 
+# The steady scale-in steps (modules/fleet-autoscaling/main.tf steady_in_steps): below the
+# alarm threshold S = steady_scale_in_ratio x target, load in (7S/8, S] removes 15 %, below
+# 7S/8 25 %; a load above S matches no step.
+STEADY_IN_SPLIT = 7 / 8
+STEADY_IN_PERCENTS = (-15.0, -25.0)
+
+
+def steady_scale_in_percent(metric: float, target: float, ratio: float) -> float | None:
+    """The steady scale-in step's adjustment (negative percent) for ``metric``, or None when no
+    step matches (a load above S = ``ratio * target``: the alarm is M of N, so it can be
+    in ALARM while its newest datapoint is not breaching). Bounds are offsets from S; below S a
+    step's upper bound is inclusive and its lower bound exclusive (API reference,
+    StepAdjustment): offset in (-S/8, 0] removes 15 %, at most -S/8 removes 25 %. A load
+    below S = 0.8 x target leaves at most S / 0.85 < 0.95 x target after the 15 % step and
+    (7S/8) / 0.75 < 0.94 x target after the 25 % one, so target tracking (> target on 3 of 3)
+    does not scale back out."""
+    threshold = ratio * target
+    offset = metric - threshold
+    if offset > 0:
+        return None
+    split = round(threshold * (1 - STEADY_IN_SPLIT), 6)
+    return STEADY_IN_PERCENTS[0] if offset > -split else STEADY_IN_PERCENTS[1]
+
+
 # modules/fleet-autoscaling/main.tf fast_steps: 9 steps, one per whole multiple of the target
 # above the threshold, the last open; scale_from_zero_steps: at most 20 (zero_steps).
 FAST_STEPS = 9
@@ -208,16 +237,24 @@ def percent_adjustment(actual: int, percent: float) -> int:
 
 @dataclass
 class Alarm:
-    """A CloudWatch alarm over one-minute datapoints: N of N breaching."""
+    """A CloudWatch alarm over one-minute datapoints: N of N breaching, or with
+    ``datapoints`` M (DatapointsToAlarm) M of the last N ("M out of N", CloudWatch user guide,
+    "Evaluating an alarm")."""
 
     periods: int
+    datapoints: int = 0  # M; 0: all N
     streak: int = 0
+    window: deque[bool] = field(default_factory=deque)
 
     def observe(self, breaching: bool | None) -> bool:
         """One new datapoint (None: missing, which keeps the alarm where it was)."""
-        if breaching is None:
-            return self.streak >= self.periods
-        self.streak = self.streak + 1 if breaching else 0
+        if breaching is not None:
+            self.streak = self.streak + 1 if breaching else 0
+            self.window.append(breaching)
+            if len(self.window) > self.periods:
+                self.window.popleft()
+        if self.datapoints:
+            return sum(self.window) >= self.datapoints
         return self.streak >= self.periods
 
 
@@ -307,7 +344,13 @@ class ScalableTarget:
         fast_min_capacity: int = 0,
         fast_headroom: float = 1.0,
         keep_up: float = 0.0,
+        steady_in: StepPolicy | None = None,
+        steady_in_ratio: float = 0.0,
+        steady_in_min_capacity: int = 0,
     ) -> None:
+        self.steady_in = steady_in
+        self.steady_in_ratio = steady_in_ratio
+        self.steady_in_min_capacity = steady_in_min_capacity
         self.keep_up = keep_up  # load_keep_up_waiting (queue mode; 0: off), keep_up_cap
         self.fast_min_capacity = fast_min_capacity
         self.fast_headroom = fast_headroom
@@ -374,11 +417,14 @@ class ScalableTarget:
         desired: int,
         capacity: float | None = None,
         waiting: float | None = None,
+        published_desired: float | None = None,
     ) -> ScalingDecision | None:
         """One minute: the newest published datapoint of the load (or backlog) and of the
         scale-from-zero alarm's metric; a decision means "set desiredCapacity". ``waiting``:
         the load's W in queue mode, with which target tracking reads the load through
-        :func:`keep_up_cap` (the step alarms read the load itself)."""
+        :func:`keep_up_cap` (the step alarms read the load itself). ``capacity`` and
+        ``published_desired``: the control plane's InServiceCapacity and DesiredCapacity
+        datapoints (None: not published)."""
         tracking = self.tracking
         tracked = metric
         if metric is not None and waiting is not None and self.keep_up > 0:
@@ -396,6 +442,23 @@ class ScalableTarget:
                 and (capacity or 0.0) >= self.fast_in_min_capacity
             )
             fast_in_alarm = self.fast_in.alarm.observe(breaching)
+        # The steady scale-in alarm likewise: load < steady ratio x target on M of N datapoints
+        # while at least steady_scale_in_min_capacity units are in service and every desired
+        # unit is (FILL(c, 0) >= FILL(d, 0): a fleet short of its desired capacity, an endpoint
+        # failed or capacity still provisioning, is not trimmed); otherwise it reads the target,
+        # so its newest datapoint then matches no step.
+        steady_in_alarm = False
+        steady_in_value: float | None = None
+        if self.steady_in is not None:
+            in_service = capacity or 0.0
+            gated = in_service >= self.steady_in_min_capacity and in_service >= (
+                published_desired or 0.0
+            )
+            steady_in_value = (metric if gated else tracking.target) if metric is not None else None
+            steady_in_alarm = self.steady_in.alarm.observe(
+                steady_in_value is not None
+                and steady_in_value < self.steady_in_ratio * tracking.target
+            )
         proposals: list[ScalingDecision] = []
 
         if self.from_zero is not None:
@@ -455,12 +518,29 @@ class ScalableTarget:
                     if result < desired:
                         reason = f"fast scale-in {percent:g}%: {metric:.1f} < {fast_in_limit:.1f}"
                         scale_ins.append((ScalingDecision(result, reason), "fast_in"))
+                if (
+                    self.steady_in is not None
+                    and steady_in_alarm
+                    and steady_in_value is not None
+                    and now - self.steady_in.last_at >= self.steady_in.cooldown
+                ):
+                    steady = steady_scale_in_percent(
+                        steady_in_value, tracking.target, self.steady_in_ratio
+                    )
+                    if steady is not None:
+                        result = self.clamp(actual + percent_scale_in(actual, steady))
+                        if result < desired:
+                            limit = self.steady_in_ratio * tracking.target
+                            reason = f"steady scale-in {steady:g}%: {metric:.1f} < {limit:.1f}"
+                            scale_ins.append((ScalingDecision(result, reason), "steady_in"))
                 if scale_ins:
                     decision, policy = max(scale_ins, key=lambda item: item[0].desired)
                     if policy == "tracking":
                         tracking.last_scale_in = now
-                    elif self.fast_in is not None:
+                    elif policy == "fast_in" and self.fast_in is not None:
                         self.fast_in.mark(now, decision.desired)
+                    elif policy == "steady_in" and self.steady_in is not None:
+                        self.steady_in.mark(now, decision.desired)
                     return decision
         if not proposals:
             return None
@@ -530,6 +610,17 @@ def fleet_target(
             fast_min_capacity=for_mode(settings, "fast_scale_out_min_capacity", mode),
             fast_headroom=for_mode(settings, "fast_scale_out_headroom", mode),
             keep_up=settings.load_keep_up_waiting_queue if mode == "queue" else 0.0,
+            steady_in=StepPolicy(
+                Alarm(
+                    settings.steady_scale_in_evaluation_periods,
+                    settings.steady_scale_in_datapoints,
+                ),
+                settings.steady_scale_in_cooldown_seconds,
+            )
+            if for_mode(settings, "steady_scale_in_ratio", mode) > 0
+            else None,
+            steady_in_ratio=for_mode(settings, "steady_scale_in_ratio", mode),
+            steady_in_min_capacity=settings.steady_scale_in_min_capacity,
         )
     return ScalableTarget(
         min_capacity,

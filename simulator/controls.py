@@ -53,6 +53,10 @@ def capacity_key(fleet: str) -> Key:
     return ("SageMakerFleet", "InServiceCapacity", (("Fleet", fleet),))
 
 
+def desired_key(fleet: str) -> Key:
+    return ("SageMakerFleet", "DesiredCapacity", (("Fleet", fleet),))
+
+
 @dataclass
 class Published:
     """The datapoints of one minute as the alarms see them (None: not published)."""
@@ -177,11 +181,12 @@ class SignalScaled:
         )
         _, actual, _ = self.status()
         capacity = seen.get(capacity_key(fleet)) if self.signal == "load" else None
+        published_desired = seen.get(desired_key(fleet)) if self.signal == "load" else None
         waiting = None
         if self.signal == "load" and queue is not None:
             waiting = queue_waiting(seen, endpoints, fleet, queue)
         decision = self.target.evaluate(
-            now, metric, zero, actual, self.requested, capacity, waiting
+            now, metric, zero, actual, self.requested, capacity, waiting, published_desired
         )
         if decision is None:
             return Step(self.requested)

@@ -37,6 +37,7 @@ from .controls import (
     Step,
     arrivals_key,
     capacity_key,
+    desired_key,
     endpoint_key,
 )
 from .fleet_queue import (
@@ -205,6 +206,7 @@ class World:
         self.dispatch_step = dispatch_step  # queue mode: seconds between dispatcher rounds
         self.scenario = scenario
         self.now = 0.0
+        self.published_desired: int | None = None  # the control plane's DesiredCapacity
         self.queue = EventQueue()
         self.rng = random.Random(scenario.seed)  # arrivals only: the same for every control
         self.work_rng = random.Random(f"work-{scenario.seed}")  # each request's size
@@ -313,6 +315,12 @@ class World:
         # The control plane's EMF line (README, "Backlog and the fleet-capacity metric"): the
         # fleet's actual capacity.
         cloudwatch.record(capacity_key(scenario.fleet_name), period, float(capacity))
+        # ... and its DesiredCapacity: what the scaling API answered after the previous
+        # minute's policies (AAS changes it at minute boundaries here).
+        if self.published_desired is not None:
+            cloudwatch.record(
+                desired_key(scenario.fleet_name), period, float(self.published_desired)
+            )
         if self.fleet_queue is not None:
             # AWS/SQS ApproximateNumberOfMessagesVisible: SQS metrics are "collected and pushed
             # to CloudWatch at one-minute intervals" (SQS developer guide, "Monitoring Amazon
@@ -686,6 +694,7 @@ class World:
                 step = _with_burst(step, burst)
                 burst = None
             desired, _, status = self.control.status()
+            self.published_desired = desired
             if status == "Failed" and previous_status != "Failed":
                 failed_activities += 1
             previous_status = status

@@ -846,3 +846,60 @@ run "fast_scale_in_max_percent_66_is_direct_modes_three_steps" {
     error_message = "fast_scale_in_max_percent 66: the three steps of direct mode's default"
   }
 }
+
+run "steady_scale_in_defaults_come_from_scaling_defaults_json_in_queue_mode" {
+  command = plan
+
+  assert {
+    condition = module.autoscaling.steady_scale_in_alarm == {
+      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio_queue * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue
+      comparison_operator = "LessThanThreshold"
+      evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_evaluation_periods
+      datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_datapoints
+      treat_missing_data  = "notBreaching"
+      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_min_capacity}, IF(FILL(c, 0) >= FILL(d, 0), (FILL(a, 0) + (IF((FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0)) > 0, FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0) - FILL(c, 0), 0) + FILL(q, 0)) / 1) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue}), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue})"
+    }
+    error_message = "queue mode: the steady scale-in alarm reads the queue-mode load, M of N datapoints, with ratio, M, N and minimum capacity from scaling_defaults.json"
+  }
+
+  assert {
+    condition     = module.autoscaling.steady_scale_in_policy.cooldown == jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_cooldown_seconds && [for s in module.autoscaling.steady_scale_in_policy.steps : s.adjustment] == [-25, -15]
+    error_message = "the steady scale-in policy removes 25 % or 15 %, with the cooldown of scaling_defaults.json"
+  }
+}
+
+run "steady_scale_in_reads_the_fleets_desired_capacity" {
+  command = plan
+
+  assert {
+    condition = [for m in module.autoscaling.steady_scale_in_metrics : m.id] == ["a", "b1", "b2", "b3", "q", "c", "d"] && [
+      for m in module.autoscaling.steady_scale_in_metrics : { namespace = m.namespace, name = m.name, stat = m.stat, dimensions = m.dimensions } if m.id == "d"
+    ] == [{ namespace = "SageMakerFleet", name = "DesiredCapacity", stat = "Maximum", dimensions = { Fleet = "demo" } }]
+    error_message = "the steady scale-in alarm reads the load's metrics and d, the control plane's DesiredCapacity (metrics_namespace, Fleet)"
+  }
+}
+
+run "steady_scale_in_is_off_by_default_where_its_alarm_would_read_more_than_10_metrics" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "demo"
+      max_capacity = 14
+      endpoints = [
+        { name = "demo-1", max_instances = 2 },
+        { name = "demo-2", max_instances = 2 },
+        { name = "demo-3", max_instances = 2 },
+        { name = "demo-4", max_instances = 2 },
+        { name = "demo-5", max_instances = 2 },
+        { name = "demo-6", max_instances = 2 },
+        { name = "demo-7", max_instances = 2 },
+      ]
+    }
+  }
+
+  assert {
+    condition     = module.autoscaling.steady_scale_in_alarm == null && module.autoscaling.fast_scale_in_alarm != null
+    error_message = "queue mode with 7 endpoints: a, 7 backlogs, q and c are the load alarm's 10 metrics, d would be the 11th, so the default leaves steady scale-in off"
+  }
+}

@@ -297,6 +297,58 @@ run "fast_scale_in_removes_a_third_half_or_two_thirds_below_ratio_times_target" 
   }
 }
 
+run "steady_scale_in_is_off_by_default_in_direct_mode" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio_direct == 0 && module.autoscaling.steady_scale_in_alarm == null && module.autoscaling.steady_scale_in_policy == null && module.autoscaling.steady_scale_in_policy_arn == null
+    error_message = "direct mode's default steady_scale_in_ratio_direct is 0: no steady scale-in alarm or policy"
+  }
+}
+
+run "steady_scale_in_removes_15_or_25_percent_below_ratio_times_target_on_m_of_n" {
+  command = plan
+
+  variables {
+    load_target_value                  = 4
+    steady_scale_in_ratio              = 0.5
+    steady_scale_in_datapoints         = 4
+    steady_scale_in_evaluation_periods = 6
+    steady_scale_in_cooldown_seconds   = 300
+    steady_scale_in_min_capacity       = 3
+  }
+
+  assert {
+    condition = module.autoscaling.steady_scale_in_alarm == {
+      threshold           = 2
+      comparison_operator = "LessThanThreshold"
+      evaluation_periods  = 6
+      datapoints_to_alarm = 4
+      treat_missing_data  = "notBreaching"
+      expression          = "IF(FILL(c, 0) >= 3, IF(FILL(c, 0) >= FILL(d, 0), (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), 4), 4)"
+    }
+    error_message = "the steady scale-in alarm fires when load < ratio x target on 4 of 6 datapoints, and only with at least 3 units and all the desired capacity in service"
+  }
+
+  assert {
+    condition = jsonencode(module.autoscaling.steady_scale_in_policy) == jsonencode({
+      adjustment_type         = "PercentChangeInCapacity"
+      cooldown                = 300
+      metric_aggregation_type = "Maximum"
+      steps = [
+        { adjustment = -25, lower = null, upper = -0.25 },
+        { adjustment = -15, lower = -0.25, upper = 0 },
+      ]
+    })
+    error_message = "with S = 2 the steps are load in (1.75, 2] -15 % and <= 1.75 -25 % (offsets from the threshold; a load above S matches none)"
+  }
+
+  assert {
+    condition     = module.autoscaling.steady_scale_in_policy_arn != null && module.autoscaling.fast_scale_in_policy_arn != null
+    error_message = "the steady scale-in policy is exported and sits beside fast scale-in"
+  }
+}
+
 run "fast_scale_in_ratio_zero_creates_no_fast_scale_in" {
   command = plan
 

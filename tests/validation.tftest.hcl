@@ -777,6 +777,56 @@ run "rejects_fast_scale_in_min_capacity_range" {
   expect_failures = [var.fast_scale_in_min_capacity]
 }
 
+run "rejects_steady_scale_in_ratio_range" {
+  command = plan
+
+  variables {
+    steady_scale_in_ratio = 0.85
+  }
+
+  expect_failures = [var.steady_scale_in_ratio]
+}
+
+run "rejects_steady_scale_in_datapoints_range" {
+  command = plan
+
+  variables {
+    steady_scale_in_datapoints = 0
+  }
+
+  expect_failures = [var.steady_scale_in_datapoints]
+}
+
+run "rejects_steady_scale_in_evaluation_periods_range" {
+  command = plan
+
+  variables {
+    steady_scale_in_evaluation_periods = 31
+  }
+
+  expect_failures = [var.steady_scale_in_evaluation_periods]
+}
+
+run "rejects_steady_scale_in_cooldown_seconds_range" {
+  command = plan
+
+  variables {
+    steady_scale_in_cooldown_seconds = 59
+  }
+
+  expect_failures = [var.steady_scale_in_cooldown_seconds]
+}
+
+run "rejects_steady_scale_in_min_capacity_range" {
+  command = plan
+
+  variables {
+    steady_scale_in_min_capacity = 1.5
+  }
+
+  expect_failures = [var.steady_scale_in_min_capacity]
+}
+
 run "rejects_fast_scale_in_max_percent_outside_its_steps" {
   command = plan
 

@@ -30,6 +30,13 @@ locals {
   fast_scale_in_cooldown_seconds     = coalesce(var.fast_scale_in_cooldown_seconds, local.defaults.fast_scale_in_cooldown_seconds)
   fast_scale_in_min_capacity         = coalesce(var.fast_scale_in_min_capacity, local.defaults.fast_scale_in_min_capacity)
   fast_scale_in_max_percent          = coalesce(var.fast_scale_in_max_percent, local.defaults["fast_scale_in_max_percent_${local.mode}"])
+  # The steady scale-in alarm reads one metric more than the load (d, see steady_in_metrics);
+  # where that passes CloudWatch's 10 metrics, the default turns the step off.
+  steady_scale_in_ratio              = var.steady_scale_in_ratio != null ? var.steady_scale_in_ratio : local.steady_in_fits ? local.defaults["steady_scale_in_ratio_${local.mode}"] : 0
+  steady_scale_in_datapoints         = coalesce(var.steady_scale_in_datapoints, local.defaults.steady_scale_in_datapoints)
+  steady_scale_in_evaluation_periods = coalesce(var.steady_scale_in_evaluation_periods, local.defaults.steady_scale_in_evaluation_periods)
+  steady_scale_in_cooldown_seconds   = coalesce(var.steady_scale_in_cooldown_seconds, local.defaults.steady_scale_in_cooldown_seconds)
+  steady_scale_in_min_capacity       = coalesce(var.steady_scale_in_min_capacity, local.defaults.steady_scale_in_min_capacity)
   period                             = local.defaults.metric_period_seconds
 
   # The backlog signal: one metric per endpoint, combined by a metric-math function.
@@ -122,6 +129,7 @@ locals {
   scale_from_zero = var.invocation_mode == "async" && var.min_capacity == 0
   fast_scale_out  = local.load
   fast_scale_in   = local.load && local.fast_scale_in_ratio > 0
+  steady_scale_in = local.load && local.steady_scale_in_ratio > 0
   # The burst signal wakes fast scale-out within seconds (async fleets on the load signal, both
   # dispatch modes): in queue mode the dispatcher's OutstandingPerCapacity, in direct mode the
   # router's RoutedPerCapacity; both high resolution, every burst_signal_seconds.
@@ -197,6 +205,32 @@ locals {
   ]
   fast_in_steps = [
     for i, step in local.fast_in_kept : merge(step, { lower = i == length(local.fast_in_kept) - 1 ? null : step.lower })
+  ]
+
+  # Steady scale-in: while the load sits a little below the target, one noisy minute above
+  # 90 % of it restarts target tracking's 15-of-15 count, so a fleet that drained a burst can
+  # hold its peak capacity until the load falls away (README, "Targets that stay unmet" traced
+  # this in `step`). This alarm is "M out of N" (datapoints_to_alarm of evaluation_periods,
+  # CloudWatch user guide, "Evaluating an alarm") on load < S = steady_scale_in_ratio x target,
+  # and its steps remove 15 % for load in (7S/8, S] and 25 % at most 7S/8 (offsets from the
+  # threshold as for fast scale-in; the first step's upper bound 0 and the second's null lower
+  # bound, StepAdjustment). As the alarm can be in ALARM while its newest datapoint is above S,
+  # a value above S matches no step and nothing is removed. For S <= 0.8 x target each step
+  # leaves the load below 0.95 x the target (S / 0.85, (7S/8) / 0.75), so target tracking,
+  # which scales out above the target, does not scale straight back out.
+  # simulator/autoscaling.py steady_scale_in_percent picks the same steps.
+  # The alarm reads the load only while every desired unit is in service as well, c >= d
+  # (d: the control plane's DesiredCapacity, published in the same EMF line as c; README,
+  # "Backlog and the fleet-capacity metric"): a fleet short of its desired capacity, with an
+  # endpoint failed or instances still provisioning, is not trimmed (the benchmark's
+  # endpoint-failure scenario lost a unit to this step a minute before an endpoint was deleted).
+  steady_in_metrics   = concat(local.load_metrics, [{ id = "d", namespace = var.metrics_namespace, name = "DesiredCapacity", stat = "Maximum", dimensions = { Fleet = coalesce(var.fleet_name, "unset") } }])
+  steady_in_fits      = length(local.load_metrics) + 1 <= 10
+  steady_in_threshold = local.steady_scale_in_ratio * local.target_value
+  steady_in_split     = floor(local.steady_in_threshold / 8 * 1000000 + 0.5) / 1000000
+  steady_in_steps = [
+    { lower = -local.steady_in_split, upper = 0, adjustment = -15 },
+    { lower = null, upper = -local.steady_in_split, adjustment = -25 },
   ]
 }
 
@@ -625,6 +659,91 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
     label       = "${local.load_label} (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
     expression  = "IF(FILL(c, 0) >= ${local.fast_scale_in_min_capacity}, ${local.load_expression}, ${local.target_value})"
     return_data = true
+  }
+
+  tags = var.tags
+}
+
+# Steady scale-in (see local.steady_in_steps): a third scale-in policy beside target tracking
+# and fast scale-in; when several act in one minute the largest capacity wins (PutScalingPolicy,
+# quoted above fast_scale_in), so right after a burst this step can hold back fast scale-in for
+# one minute, until its own cooldown lets fast scale-in act alone.
+resource "aws_appautoscaling_policy" "steady_scale_in" {
+  count = local.steady_scale_in ? 1 : 0
+
+  name               = "${var.name_prefix}-steady-scale-in"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
+  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
+  resource_id        = aws_appautoscaling_target.fleet.resource_id
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "PercentChangeInCapacity"
+    cooldown                = local.steady_scale_in_cooldown_seconds
+    metric_aggregation_type = "Maximum"
+
+    dynamic "step_adjustment" {
+      for_each = local.steady_in_steps
+      content {
+        metric_interval_lower_bound = step_adjustment.value.lower == null ? null : tostring(step_adjustment.value.lower)
+        metric_interval_upper_bound = tostring(step_adjustment.value.upper)
+        scaling_adjustment          = step_adjustment.value.adjustment
+      }
+    }
+  }
+}
+
+# Like the fast scale-in alarm, it reads the load only while at least
+# steady_scale_in_min_capacity units are in service, and only while all the desired capacity
+# is (local.steady_in_metrics); otherwise the target, which never breaches.
+resource "aws_cloudwatch_metric_alarm" "steady_scale_in" {
+  count = local.steady_scale_in ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-steady-scale-in"
+  alarm_description   = "Load below ${local.steady_scale_in_ratio} x the target (${local.target_value}) on ${local.steady_scale_in_datapoints} of ${local.steady_scale_in_evaluation_periods} minutes with at least ${local.steady_scale_in_min_capacity} capacity units in service: remove 15 or 25 % of the capacity."
+  comparison_operator = "LessThanThreshold"
+  threshold           = local.steady_in_threshold
+  evaluation_periods  = local.steady_scale_in_evaluation_periods
+  datapoints_to_alarm = local.steady_scale_in_datapoints
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.steady_scale_in[0].arn]
+
+  dynamic "metric_query" {
+    for_each = local.steady_in_metrics
+    content {
+      id          = metric_query.value.id
+      return_data = false
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = local.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
+      }
+    }
+  }
+
+  metric_query {
+    id          = "load"
+    label       = "${local.load_label} (the target while fewer than ${local.steady_scale_in_min_capacity} units, or fewer than the desired capacity, are in service)"
+    expression  = "IF(FILL(c, 0) >= ${local.steady_scale_in_min_capacity}, IF(FILL(c, 0) >= FILL(d, 0), ${local.load_expression}, ${local.target_value}), ${local.target_value})"
+    return_data = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.steady_in_fits
+      error_message = "The steady scale-in alarm reads the load's metrics and the fleet's DesiredCapacity, and a metric-math alarm reads at most 10 metrics: at most ${local.queue_mode ? 6 : 7} endpoints with steady scale-in in ${local.mode} mode. Set steady_scale_in_ratio = 0 (or leave it null, which turns the step off for a fleet this size)."
+    }
+    precondition {
+      condition     = local.steady_scale_in_datapoints <= local.steady_scale_in_evaluation_periods
+      error_message = "steady_scale_in_datapoints (${local.steady_scale_in_datapoints}) must be at most steady_scale_in_evaluation_periods (${local.steady_scale_in_evaluation_periods}): the alarm needs M of the last N datapoints (PutMetricAlarm DatapointsToAlarm)."
+    }
+    precondition {
+      condition     = local.steady_scale_in_min_capacity * (1 - local.steady_scale_in_ratio) > 1
+      error_message = "steady_scale_in_min_capacity (${local.steady_scale_in_min_capacity}) must be above 1 / (1 - steady_scale_in_ratio) (${local.steady_scale_in_ratio}): below it, removing one unit at a load just under the threshold can push the load above the target, and target tracking scales straight back out."
+    }
   }
 
   tags = var.tags

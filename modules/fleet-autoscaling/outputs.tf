@@ -47,6 +47,7 @@ locals {
     { for policy in aws_appautoscaling_policy.scale_from_zero : "scale_from_zero" => policy },
     { for policy in aws_appautoscaling_policy.fast_scale_out : "fast_scale_out" => policy },
     { for policy in aws_appautoscaling_policy.fast_scale_in : "fast_scale_in" => policy },
+    { for policy in aws_appautoscaling_policy.steady_scale_in : "steady_scale_in" => policy },
   )
   # The steps of each step policy (lower, upper offsets from the alarm threshold; adjustment).
   # step_adjustment is a set; ordered here by lower bound: zero-padded keys of lower + 1e12
@@ -169,6 +170,42 @@ output "fast_scale_in_alarm" {
   description = "Threshold, comparison, evaluation and the expression of the fast scale-in alarm, or null."
   value = one([
     for alarm in aws_cloudwatch_metric_alarm.fast_scale_in : {
+      threshold           = alarm.threshold
+      comparison_operator = alarm.comparison_operator
+      evaluation_periods  = alarm.evaluation_periods
+      datapoints_to_alarm = alarm.datapoints_to_alarm
+      treat_missing_data  = alarm.treat_missing_data
+      expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
+    }
+  ])
+}
+
+output "steady_scale_in_policy_arn" {
+  description = "ARN of the steady scale-in step policy (load signal, steady_scale_in_ratio > 0), or null."
+  value       = one(aws_appautoscaling_policy.steady_scale_in[*].arn)
+}
+
+output "steady_scale_in_policy" {
+  description = "Adjustment type, cooldown, metric aggregation and steps (lower, upper offsets from the alarm threshold; percent) of the steady scale-in policy, or null."
+  value = one([
+    for policy in aws_appautoscaling_policy.steady_scale_in : {
+      adjustment_type         = one(policy.step_scaling_policy_configuration).adjustment_type
+      cooldown                = one(policy.step_scaling_policy_configuration).cooldown
+      metric_aggregation_type = one(policy.step_scaling_policy_configuration).metric_aggregation_type
+      steps                   = local.ordered_steps["steady_scale_in"]
+    }
+  ])
+}
+
+output "steady_scale_in_metrics" {
+  description = "The metrics the steady scale-in alarm reads (id, namespace, name, stat, dimensions): the load's and d, the fleet's DesiredCapacity; null without steady scale-in."
+  value       = local.steady_scale_in ? local.steady_in_metrics : null
+}
+
+output "steady_scale_in_alarm" {
+  description = "Threshold, comparison, evaluation (datapoints_to_alarm of evaluation_periods) and the expression of the steady scale-in alarm, or null."
+  value = one([
+    for alarm in aws_cloudwatch_metric_alarm.steady_scale_in : {
       threshold           = alarm.threshold
       comparison_operator = alarm.comparison_operator
       evaluation_periods  = alarm.evaluation_periods

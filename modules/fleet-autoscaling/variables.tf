@@ -305,6 +305,61 @@ variable "fast_scale_in_max_percent" {
   }
 }
 
+variable "steady_scale_in_ratio" {
+  description = "the steady scale-in step fires when load < ratio x target on steady_scale_in_datapoints of steady_scale_in_evaluation_periods datapoints (M of N, so one noisy minute does not restart the count as it does target tracking's 15 of 15); 0: no steady scale-in step. null: scaling_defaults.json (steady_scale_in_ratio_queue 0.8, steady_scale_in_ratio_direct 0)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.steady_scale_in_ratio == null || try(var.steady_scale_in_ratio == 0 || (var.steady_scale_in_ratio > 0 && var.steady_scale_in_ratio <= 0.8), false)
+    error_message = "steady_scale_in_ratio must be 0 (off) or greater than 0 and at most 0.8 (or null): above 0.8 x the target the step's 15 % removal can leave the load above the target, and target tracking scales straight back out."
+  }
+}
+
+variable "steady_scale_in_datapoints" {
+  description = "how many of the last steady_scale_in_evaluation_periods 60-second datapoints must be below the steady scale-in threshold (the alarm's datapoints_to_alarm, M of N). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.steady_scale_in_datapoints == null || try(floor(var.steady_scale_in_datapoints) == var.steady_scale_in_datapoints && var.steady_scale_in_datapoints >= 1 && var.steady_scale_in_datapoints <= 30, false)
+    error_message = "steady_scale_in_datapoints must be an integer from 1 to 30 (or null), and at most steady_scale_in_evaluation_periods."
+  }
+}
+
+variable "steady_scale_in_evaluation_periods" {
+  description = "the 60-second datapoints the steady scale-in alarm evaluates (its evaluation_periods, N of M of N). null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.steady_scale_in_evaluation_periods == null || try(floor(var.steady_scale_in_evaluation_periods) == var.steady_scale_in_evaluation_periods && var.steady_scale_in_evaluation_periods >= 1 && var.steady_scale_in_evaluation_periods <= 30, false)
+    error_message = "steady_scale_in_evaluation_periods must be an integer from 1 to 30 (or null)."
+  }
+}
+
+variable "steady_scale_in_cooldown_seconds" {
+  description = "cooldown of the steady scale-in step, seconds. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.steady_scale_in_cooldown_seconds == null || try(floor(var.steady_scale_in_cooldown_seconds) == var.steady_scale_in_cooldown_seconds && var.steady_scale_in_cooldown_seconds >= 60 && var.steady_scale_in_cooldown_seconds <= 3600, false)
+    error_message = "steady_scale_in_cooldown_seconds must be an integer from 60 to 3600 (or null)."
+  }
+}
+
+variable "steady_scale_in_min_capacity" {
+  description = "the steady scale-in alarm only breaches while the fleet's InServiceCapacity is at least this many units; it must exceed 1 / (1 - steady_scale_in_ratio) (6 at 0.8), so that removing one unit leaves the load below the target. null: scaling_defaults.json."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.steady_scale_in_min_capacity == null || try(floor(var.steady_scale_in_min_capacity) == var.steady_scale_in_min_capacity && var.steady_scale_in_min_capacity >= 2, false)
+    error_message = "steady_scale_in_min_capacity must be an integer of at least 2 (or null), and above 1 / (1 - steady_scale_in_ratio)."
+  }
+}
+
 variable "fleet_name" {
   description = "Name of the fleet: the Fleet dimension of the control plane's InServiceCapacity metric (load signal)."
   type        = string
