@@ -1,5 +1,5 @@
 # The steady scale-in step's checks across its inputs (modules/fleet-autoscaling, the
-# preconditions on aws_cloudwatch_metric_alarm.steady_scale_in), planned on the submodule alone:
+# preconditions on aws_cloudwatch_metric_alarm.scale_in["steady"]), planned on the submodule alone:
 # a failed precondition of a resource can only be expected from the module under test. The
 # root module's runs are in scaling_signal.tftest.hcl, dispatch_queue.tftest.hcl and
 # validation.tftest.hcl.
@@ -54,7 +54,7 @@ run "steady_scale_in_needs_m_at_most_n" {
     steady_scale_in_evaluation_periods = 6
   }
 
-  expect_failures = [aws_cloudwatch_metric_alarm.steady_scale_in]
+  expect_failures = [aws_cloudwatch_metric_alarm.scale_in]
 }
 
 run "steady_scale_in_needs_a_min_capacity_where_removing_one_unit_keeps_the_load_below_target" {
@@ -69,7 +69,7 @@ run "steady_scale_in_needs_a_min_capacity_where_removing_one_unit_keeps_the_load
     steady_scale_in_min_capacity = 5
   }
 
-  expect_failures = [aws_cloudwatch_metric_alarm.steady_scale_in]
+  expect_failures = [aws_cloudwatch_metric_alarm.scale_in]
 }
 
 run "steady_scale_in_set_on_a_fleet_whose_alarm_would_read_more_than_10_metrics_is_refused" {
@@ -84,5 +84,5 @@ run "steady_scale_in_set_on_a_fleet_whose_alarm_would_read_more_than_10_metrics_
     steady_scale_in_ratio = 0.8
   }
 
-  expect_failures = [aws_cloudwatch_metric_alarm.steady_scale_in]
+  expect_failures = [aws_cloudwatch_metric_alarm.scale_in]
 }

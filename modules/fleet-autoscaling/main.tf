@@ -590,7 +590,8 @@ resource "aws_cloudwatch_metric_alarm" "burst_scale_out" {
   tags = var.tags
 }
 
-# Fast scale-in: the mirror of fast scale-out (see local.fast_in_steps). With target tracking
+# The scale-in steps: fast scale-in, the mirror of fast scale-out (local.fast_in_steps), and
+# steady scale-in (local.steady_in_steps), one policy and one alarm each. With target tracking
 # and step scaling on one target, "Application Auto Scaling gives precedence to the policy
 # that provides the largest capacity for both scale out and scale in", and "if the step
 # scaling policy initiates a scale-in activity before the target tracking policy is ready to
@@ -599,10 +600,48 @@ resource "aws_cloudwatch_metric_alarm" "burst_scale_out" {
 # AWS step scaling example as Pulumi's awsx StepScalingPolicy reference quotes it: "remove 10
 # percent of 14, 1.4, rounded down to 1"); that it removes at least one unit between 0 and -1
 # is assumed, not found in the docs. simulator/autoscaling.py percent_scale_in does the same.
-resource "aws_appautoscaling_policy" "fast_scale_in" {
-  count = local.fast_scale_in ? 1 : 0
+#
+# Steady scale-in is a third scale-in policy beside target tracking and fast scale-in; when
+# several act in one minute the largest capacity wins, so right after a burst it can hold back
+# fast scale-in for one minute, until its own cooldown lets fast scale-in act alone. Each alarm
+# reads the load only while at least its minimum capacity is in service (steady scale-in: and
+# every desired unit, local.steady_in_metrics), and the target value otherwise, which never
+# breaches (ratio < 1).
+locals {
+  scale_in_steps = merge(
+    local.fast_scale_in ? {
+      fast = {
+        cooldown    = local.fast_scale_in_cooldown_seconds
+        steps       = local.fast_in_steps
+        threshold   = local.fast_in_threshold
+        periods     = local.fast_scale_in_evaluation_periods
+        datapoints  = local.fast_scale_in_evaluation_periods
+        metrics     = local.load_metrics
+        description = "Load below ${local.fast_scale_in_ratio} x the target (${local.target_value}) for ${local.fast_scale_in_evaluation_periods} minutes with at least ${local.fast_scale_in_min_capacity} capacity units in service: remove 33 to ${local.fast_scale_in_max_percent} % of the capacity."
+        label       = "${local.load_label} (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
+        expression  = "IF(FILL(c, 0) >= ${local.fast_scale_in_min_capacity}, ${local.load_expression}, ${local.target_value})"
+      }
+    } : {},
+    local.steady_scale_in ? {
+      steady = {
+        cooldown    = local.steady_scale_in_cooldown_seconds
+        steps       = local.steady_in_steps
+        threshold   = local.steady_in_threshold
+        periods     = local.steady_scale_in_evaluation_periods
+        datapoints  = local.steady_scale_in_datapoints
+        metrics     = local.steady_in_metrics
+        description = "Load below ${local.steady_scale_in_ratio} x the target (${local.target_value}) on ${local.steady_scale_in_datapoints} of ${local.steady_scale_in_evaluation_periods} minutes with at least ${local.steady_scale_in_min_capacity} capacity units and all the desired capacity in service: remove 15 or 25 % of the capacity."
+        label       = "${local.load_label} (the target while fewer than ${local.steady_scale_in_min_capacity} units, or fewer than the desired capacity, are in service)"
+        expression  = "IF(FILL(c, 0) >= ${local.steady_scale_in_min_capacity}, IF(FILL(c, 0) >= FILL(d, 0), ${local.load_expression}, ${local.target_value}), ${local.target_value})"
+      }
+    } : {},
+  )
+}
 
-  name               = "${var.name_prefix}-fast-scale-in"
+resource "aws_appautoscaling_policy" "scale_in" {
+  for_each = local.scale_in_steps
+
+  name               = "${var.name_prefix}-${each.key}-scale-in"
   policy_type        = "StepScaling"
   service_namespace  = aws_appautoscaling_target.fleet.service_namespace
   scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
@@ -610,11 +649,11 @@ resource "aws_appautoscaling_policy" "fast_scale_in" {
 
   step_scaling_policy_configuration {
     adjustment_type         = "PercentChangeInCapacity"
-    cooldown                = local.fast_scale_in_cooldown_seconds
+    cooldown                = each.value.cooldown
     metric_aggregation_type = "Maximum"
 
     dynamic "step_adjustment" {
-      for_each = local.fast_in_steps
+      for_each = each.value.steps
       content {
         metric_interval_lower_bound = step_adjustment.value.lower == null ? null : tostring(step_adjustment.value.lower)
         metric_interval_upper_bound = tostring(step_adjustment.value.upper)
@@ -624,22 +663,20 @@ resource "aws_appautoscaling_policy" "fast_scale_in" {
   }
 }
 
-# The alarm reads the load signal only while at least fast_scale_in_min_capacity units are in
-# service; for a smaller fleet it reads the target value, which never breaches (ratio < 1).
-resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
-  count = local.fast_scale_in ? 1 : 0
+resource "aws_cloudwatch_metric_alarm" "scale_in" {
+  for_each = local.scale_in_steps
 
-  alarm_name          = "${var.name_prefix}-fast-scale-in"
-  alarm_description   = "Load below ${local.fast_scale_in_ratio} x the target (${local.target_value}) for ${local.fast_scale_in_evaluation_periods} minutes with at least ${local.fast_scale_in_min_capacity} capacity units in service: remove 33 to ${local.fast_scale_in_max_percent} % of the capacity."
+  alarm_name          = "${var.name_prefix}-${each.key}-scale-in"
+  alarm_description   = each.value.description
   comparison_operator = "LessThanThreshold"
-  threshold           = local.fast_in_threshold
-  evaluation_periods  = local.fast_scale_in_evaluation_periods
-  datapoints_to_alarm = local.fast_scale_in_evaluation_periods
+  threshold           = each.value.threshold
+  evaluation_periods  = each.value.periods
+  datapoints_to_alarm = each.value.datapoints
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_appautoscaling_policy.fast_scale_in[0].arn]
+  alarm_actions       = [aws_appautoscaling_policy.scale_in[each.key].arn]
 
   dynamic "metric_query" {
-    for_each = local.load_metrics
+    for_each = each.value.metrics
     content {
       id          = metric_query.value.id
       return_data = false
@@ -656,95 +693,36 @@ resource "aws_cloudwatch_metric_alarm" "fast_scale_in" {
 
   metric_query {
     id          = "load"
-    label       = "${local.load_label} (the target while fewer than ${local.fast_scale_in_min_capacity} units are in service)"
-    expression  = "IF(FILL(c, 0) >= ${local.fast_scale_in_min_capacity}, ${local.load_expression}, ${local.target_value})"
-    return_data = true
-  }
-
-  tags = var.tags
-}
-
-# Steady scale-in (see local.steady_in_steps): a third scale-in policy beside target tracking
-# and fast scale-in; when several act in one minute the largest capacity wins (PutScalingPolicy,
-# quoted above fast_scale_in), so right after a burst this step can hold back fast scale-in for
-# one minute, until its own cooldown lets fast scale-in act alone.
-resource "aws_appautoscaling_policy" "steady_scale_in" {
-  count = local.steady_scale_in ? 1 : 0
-
-  name               = "${var.name_prefix}-steady-scale-in"
-  policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.fleet.service_namespace
-  scalable_dimension = aws_appautoscaling_target.fleet.scalable_dimension
-  resource_id        = aws_appautoscaling_target.fleet.resource_id
-
-  step_scaling_policy_configuration {
-    adjustment_type         = "PercentChangeInCapacity"
-    cooldown                = local.steady_scale_in_cooldown_seconds
-    metric_aggregation_type = "Maximum"
-
-    dynamic "step_adjustment" {
-      for_each = local.steady_in_steps
-      content {
-        metric_interval_lower_bound = step_adjustment.value.lower == null ? null : tostring(step_adjustment.value.lower)
-        metric_interval_upper_bound = tostring(step_adjustment.value.upper)
-        scaling_adjustment          = step_adjustment.value.adjustment
-      }
-    }
-  }
-}
-
-# Like the fast scale-in alarm, it reads the load only while at least
-# steady_scale_in_min_capacity units are in service, and only while all the desired capacity
-# is (local.steady_in_metrics); otherwise the target, which never breaches.
-resource "aws_cloudwatch_metric_alarm" "steady_scale_in" {
-  count = local.steady_scale_in ? 1 : 0
-
-  alarm_name          = "${var.name_prefix}-steady-scale-in"
-  alarm_description   = "Load below ${local.steady_scale_in_ratio} x the target (${local.target_value}) on ${local.steady_scale_in_datapoints} of ${local.steady_scale_in_evaluation_periods} minutes with at least ${local.steady_scale_in_min_capacity} capacity units in service: remove 15 or 25 % of the capacity."
-  comparison_operator = "LessThanThreshold"
-  threshold           = local.steady_in_threshold
-  evaluation_periods  = local.steady_scale_in_evaluation_periods
-  datapoints_to_alarm = local.steady_scale_in_datapoints
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_appautoscaling_policy.steady_scale_in[0].arn]
-
-  dynamic "metric_query" {
-    for_each = local.steady_in_metrics
-    content {
-      id          = metric_query.value.id
-      return_data = false
-
-      metric {
-        namespace   = metric_query.value.namespace
-        metric_name = metric_query.value.name
-        period      = local.period
-        stat        = metric_query.value.stat
-        dimensions  = metric_query.value.dimensions
-      }
-    }
-  }
-
-  metric_query {
-    id          = "load"
-    label       = "${local.load_label} (the target while fewer than ${local.steady_scale_in_min_capacity} units, or fewer than the desired capacity, are in service)"
-    expression  = "IF(FILL(c, 0) >= ${local.steady_scale_in_min_capacity}, IF(FILL(c, 0) >= FILL(d, 0), ${local.load_expression}, ${local.target_value}), ${local.target_value})"
+    label       = each.value.label
+    expression  = each.value.expression
     return_data = true
   }
 
   lifecycle {
     precondition {
-      condition     = local.steady_in_fits
+      condition     = each.key != "steady" || local.steady_in_fits
       error_message = "The steady scale-in alarm reads the load's metrics and the fleet's DesiredCapacity, and a metric-math alarm reads at most 10 metrics: at most ${local.queue_mode ? 6 : 7} endpoints with steady scale-in in ${local.mode} mode. Set steady_scale_in_ratio = 0 (or leave it null, which turns the step off for a fleet this size)."
     }
     precondition {
-      condition     = local.steady_scale_in_datapoints <= local.steady_scale_in_evaluation_periods
+      condition     = each.key != "steady" || local.steady_scale_in_datapoints <= local.steady_scale_in_evaluation_periods
       error_message = "steady_scale_in_datapoints (${local.steady_scale_in_datapoints}) must be at most steady_scale_in_evaluation_periods (${local.steady_scale_in_evaluation_periods}): the alarm needs M of the last N datapoints (PutMetricAlarm DatapointsToAlarm)."
     }
     precondition {
-      condition     = local.steady_scale_in_min_capacity * (1 - local.steady_scale_in_ratio) > 1
+      condition     = each.key != "steady" || local.steady_scale_in_min_capacity * (1 - local.steady_scale_in_ratio) > 1
       error_message = "steady_scale_in_min_capacity (${local.steady_scale_in_min_capacity}) must be above 1 / (1 - steady_scale_in_ratio) (${local.steady_scale_in_ratio}): below it, removing one unit at a load just under the threshold can push the load above the target, and target tracking scales straight back out."
     }
   }
 
   tags = var.tags
+}
+
+# The fast scale-in step's policy and alarm had addresses of their own until 2026-12-05.
+moved {
+  from = aws_appautoscaling_policy.fast_scale_in[0]
+  to   = aws_appautoscaling_policy.scale_in["fast"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.fast_scale_in[0]
+  to   = aws_cloudwatch_metric_alarm.scale_in["fast"]
 }

@@ -46,8 +46,7 @@ locals {
   step_policies = merge(
     { for policy in aws_appautoscaling_policy.scale_from_zero : "scale_from_zero" => policy },
     { for policy in aws_appautoscaling_policy.fast_scale_out : "fast_scale_out" => policy },
-    { for policy in aws_appautoscaling_policy.fast_scale_in : "fast_scale_in" => policy },
-    { for policy in aws_appautoscaling_policy.steady_scale_in : "steady_scale_in" => policy },
+    { for key, policy in aws_appautoscaling_policy.scale_in : "${key}_scale_in" => policy },
   )
   # The steps of each step policy (lower, upper offsets from the alarm threshold; adjustment).
   # step_adjustment is a set; ordered here by lower bound: zero-padded keys of lower + 1e12
@@ -149,27 +148,18 @@ output "burst_scale_out_alarm" {
   ])
 }
 
-output "fast_scale_in_policy_arn" {
-  description = "ARN of the fast scale-in step policy (load signal, fast_scale_in_ratio > 0), or null."
-  value       = one(aws_appautoscaling_policy.fast_scale_in[*].arn)
-}
-
-output "fast_scale_in_policy" {
-  description = "Adjustment type, cooldown, metric aggregation and steps (lower, upper offsets from the alarm threshold; percent) of the fast scale-in policy, or null."
-  value = one([
-    for policy in aws_appautoscaling_policy.fast_scale_in : {
+locals {
+  # The scale-in steps (main.tf local.scale_in_steps) as the outputs below show them.
+  scale_in_policies = {
+    for key, policy in aws_appautoscaling_policy.scale_in : key => {
       adjustment_type         = one(policy.step_scaling_policy_configuration).adjustment_type
       cooldown                = one(policy.step_scaling_policy_configuration).cooldown
       metric_aggregation_type = one(policy.step_scaling_policy_configuration).metric_aggregation_type
-      steps                   = local.ordered_steps["fast_scale_in"]
+      steps                   = local.ordered_steps["${key}_scale_in"]
     }
-  ])
-}
-
-output "fast_scale_in_alarm" {
-  description = "Threshold, comparison, evaluation and the expression of the fast scale-in alarm, or null."
-  value = one([
-    for alarm in aws_cloudwatch_metric_alarm.fast_scale_in : {
+  }
+  scale_in_alarms = {
+    for key, alarm in aws_cloudwatch_metric_alarm.scale_in : key => {
       threshold           = alarm.threshold
       comparison_operator = alarm.comparison_operator
       evaluation_periods  = alarm.evaluation_periods
@@ -177,24 +167,32 @@ output "fast_scale_in_alarm" {
       treat_missing_data  = alarm.treat_missing_data
       expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
     }
-  ])
+  }
+}
+
+output "fast_scale_in_policy_arn" {
+  description = "ARN of the fast scale-in step policy (load signal, fast_scale_in_ratio > 0), or null."
+  value       = try(aws_appautoscaling_policy.scale_in["fast"].arn, null)
+}
+
+output "fast_scale_in_policy" {
+  description = "Adjustment type, cooldown, metric aggregation and steps (lower, upper offsets from the alarm threshold; percent) of the fast scale-in policy, or null."
+  value       = lookup(local.scale_in_policies, "fast", null)
+}
+
+output "fast_scale_in_alarm" {
+  description = "Threshold, comparison, evaluation and the expression of the fast scale-in alarm, or null."
+  value       = lookup(local.scale_in_alarms, "fast", null)
 }
 
 output "steady_scale_in_policy_arn" {
   description = "ARN of the steady scale-in step policy (load signal, steady_scale_in_ratio > 0), or null."
-  value       = one(aws_appautoscaling_policy.steady_scale_in[*].arn)
+  value       = try(aws_appautoscaling_policy.scale_in["steady"].arn, null)
 }
 
 output "steady_scale_in_policy" {
   description = "Adjustment type, cooldown, metric aggregation and steps (lower, upper offsets from the alarm threshold; percent) of the steady scale-in policy, or null."
-  value = one([
-    for policy in aws_appautoscaling_policy.steady_scale_in : {
-      adjustment_type         = one(policy.step_scaling_policy_configuration).adjustment_type
-      cooldown                = one(policy.step_scaling_policy_configuration).cooldown
-      metric_aggregation_type = one(policy.step_scaling_policy_configuration).metric_aggregation_type
-      steps                   = local.ordered_steps["steady_scale_in"]
-    }
-  ])
+  value       = lookup(local.scale_in_policies, "steady", null)
 }
 
 output "steady_scale_in_metrics" {
@@ -204,16 +202,7 @@ output "steady_scale_in_metrics" {
 
 output "steady_scale_in_alarm" {
   description = "Threshold, comparison, evaluation (datapoints_to_alarm of evaluation_periods) and the expression of the steady scale-in alarm, or null."
-  value = one([
-    for alarm in aws_cloudwatch_metric_alarm.steady_scale_in : {
-      threshold           = alarm.threshold
-      comparison_operator = alarm.comparison_operator
-      evaluation_periods  = alarm.evaluation_periods
-      datapoints_to_alarm = alarm.datapoints_to_alarm
-      treat_missing_data  = alarm.treat_missing_data
-      expression          = one([for q in alarm.metric_query : q.expression if q.return_data])
-    }
-  ])
+  value       = lookup(local.scale_in_alarms, "steady", null)
 }
 
 output "scale_from_zero_policy_arn" {
