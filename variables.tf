@@ -360,7 +360,7 @@ variable "fast_scale_in_max_percent" {
 }
 
 variable "steady_scale_in_ratio" {
-  description = "Load signal: the steady scale-in step fires when load < ratio x load_target_value on steady_scale_in_datapoints of steady_scale_in_evaluation_periods datapoints (M of N, so one noisy minute does not restart the count as it does target tracking's 15 of 15); 0: no steady scale-in step. null: scaling_defaults.json (steady_scale_in_ratio_queue 0.8, steady_scale_in_ratio_direct 0)."
+  description = "Load signal: the steady scale-in step fires when load < ratio x load_target_value on steady_scale_in_datapoints of steady_scale_in_evaluation_periods datapoints (M of N, so one noisy minute does not restart the count as it does target tracking's 15 of 15); 0: no steady scale-in step. null: scaling_defaults.json (steady_scale_in_ratio 0.8; off on a fleet whose steady scale-in alarm would read more than 10 metrics: more than 7 endpoints, 6 in queue mode)."
   type        = number
   default     = null
 

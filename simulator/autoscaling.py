@@ -29,7 +29,7 @@ The fleet's policies (README, Design notes, "The scaling signal"):
   a steady scale-in step (-15 or -25 %, :func:`steady_scale_in_percent`) on an M-of-N alarm,
   ``steady_scale_in_datapoints`` of ``steady_scale_in_evaluation_periods`` datapoints of load <
   ``steady_scale_in_ratio`` * target while at least ``steady_scale_in_min_capacity`` units are
-  in service (ratio 0, direct mode's default: no such step);
+  in service (ratio 0: no such step);
 * a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
   dispatcher's ``OutstandingPerCapacity``; direct mode: the router's ``RoutedPerCapacity``
   per minute) with the fast scale-out threshold, whose action is the same fast scale-out
@@ -617,9 +617,9 @@ def fleet_target(
                 ),
                 settings.steady_scale_in_cooldown_seconds,
             )
-            if for_mode(settings, "steady_scale_in_ratio", mode) > 0
+            if settings.steady_scale_in_ratio > 0
             else None,
-            steady_in_ratio=for_mode(settings, "steady_scale_in_ratio", mode),
+            steady_in_ratio=settings.steady_scale_in_ratio,
             steady_in_min_capacity=settings.steady_scale_in_min_capacity,
         )
     return ScalableTarget(

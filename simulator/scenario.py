@@ -95,8 +95,7 @@ class ScalingSettings:
     fast_scale_in_min_capacity: int
     fast_scale_in_max_percent_queue: int
     fast_scale_in_max_percent_direct: int
-    steady_scale_in_ratio_queue: float
-    steady_scale_in_ratio_direct: float
+    steady_scale_in_ratio: float
     steady_scale_in_datapoints: int
     steady_scale_in_evaluation_periods: int
     steady_scale_in_cooldown_seconds: float

@@ -852,7 +852,7 @@ run "steady_scale_in_defaults_come_from_scaling_defaults_json_in_queue_mode" {
 
   assert {
     condition = module.autoscaling.steady_scale_in_alarm == {
-      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio_queue * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue
+      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_queue
       comparison_operator = "LessThanThreshold"
       evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_evaluation_periods
       datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_datapoints

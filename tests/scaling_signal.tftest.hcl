@@ -297,12 +297,32 @@ run "fast_scale_in_removes_a_third_half_or_two_thirds_below_ratio_times_target" 
   }
 }
 
-run "steady_scale_in_is_off_by_default_in_direct_mode" {
+run "steady_scale_in_defaults_come_from_scaling_defaults_json_in_direct_mode" {
   command = plan
 
   assert {
-    condition     = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio_direct == 0 && module.autoscaling.steady_scale_in_alarm == null && module.autoscaling.steady_scale_in_policy == null && module.autoscaling.steady_scale_in_policy_arn == null
-    error_message = "direct mode's default steady_scale_in_ratio_direct is 0: no steady scale-in alarm or policy"
+    condition = module.autoscaling.steady_scale_in_alarm == {
+      threshold           = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_ratio * jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct
+      comparison_operator = "LessThanThreshold"
+      evaluation_periods  = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_evaluation_periods
+      datapoints_to_alarm = jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_datapoints
+      treat_missing_data  = "notBreaching"
+      expression          = "IF(FILL(c, 0) >= ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).steady_scale_in_min_capacity}, IF(FILL(c, 0) >= FILL(d, 0), (FILL(a, 0) + (FILL(b1, 0) + FILL(b2, 0) + FILL(b3, 0)) / 3) / IF(FILL(c, 0) < 1, 1, FILL(c, 0)), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct}), ${jsondecode(file("modules/fleet-autoscaling/scaling_defaults.json")).load_target_value_direct})"
+    }
+    error_message = "direct mode: the steady scale-in alarm's ratio, M, N and minimum capacity default to scaling_defaults.json"
+  }
+}
+
+run "steady_scale_in_ratio_zero_creates_no_steady_scale_in" {
+  command = plan
+
+  variables {
+    steady_scale_in_ratio = 0
+  }
+
+  assert {
+    condition     = module.autoscaling.steady_scale_in_alarm == null && module.autoscaling.steady_scale_in_policy == null && module.autoscaling.steady_scale_in_policy_arn == null && module.autoscaling.fast_scale_in_alarm != null
+    error_message = "steady_scale_in_ratio = 0 turns the steady scale-in step off and leaves fast scale-in"
   }
 }
 

@@ -32,7 +32,7 @@ locals {
   fast_scale_in_max_percent          = coalesce(var.fast_scale_in_max_percent, local.defaults["fast_scale_in_max_percent_${local.mode}"])
   # The steady scale-in alarm reads one metric more than the load (d, see steady_in_metrics);
   # where that passes CloudWatch's 10 metrics, the default turns the step off.
-  steady_scale_in_ratio              = var.steady_scale_in_ratio != null ? var.steady_scale_in_ratio : local.steady_in_fits ? local.defaults["steady_scale_in_ratio_${local.mode}"] : 0
+  steady_scale_in_ratio              = var.steady_scale_in_ratio != null ? var.steady_scale_in_ratio : local.steady_in_fits ? local.defaults.steady_scale_in_ratio : 0
   steady_scale_in_datapoints         = coalesce(var.steady_scale_in_datapoints, local.defaults.steady_scale_in_datapoints)
   steady_scale_in_evaluation_periods = coalesce(var.steady_scale_in_evaluation_periods, local.defaults.steady_scale_in_evaluation_periods)
   steady_scale_in_cooldown_seconds   = coalesce(var.steady_scale_in_cooldown_seconds, local.defaults.steady_scale_in_cooldown_seconds)

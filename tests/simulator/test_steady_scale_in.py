@@ -24,7 +24,7 @@ from simulator.scenario import load
 
 SETTINGS = load("step").autoscaling
 TARGET = SETTINGS.load_target_value_queue
-RATIO = SETTINGS.steady_scale_in_ratio_queue
+RATIO = SETTINGS.steady_scale_in_ratio
 M = SETTINGS.steady_scale_in_datapoints
 N = SETTINGS.steady_scale_in_evaluation_periods
 COOLDOWN = SETTINGS.steady_scale_in_cooldown_seconds
@@ -34,7 +34,7 @@ S = RATIO * TARGET
 
 def test_defaults_are_sane():
     # The tests below rely on these ranges, not on the values.
-    assert 0 < RATIO <= 0.8 and SETTINGS.steady_scale_in_ratio_direct == 0
+    assert 0 < RATIO <= 0.8
     assert 1 <= M < N <= SCALE_IN_DATAPOINTS  # tolerates a noisy minute, fires no later than TT
     assert MIN * (1 - RATIO) > 1 and COOLDOWN >= 60
 
@@ -128,7 +128,7 @@ def run(t: ScalableTarget, minutes, load, actual: int = 12, capacity: float | No
 def test_noise_that_keeps_target_tracking_at_its_peak_does_not_stop_the_steady_step():
     assert NOISE <= SCALE_IN_DATAPOINTS
     assert noisy(NOISE, 12) > SCALE_IN_RATIO * TARGET  # the noisy minute breaks TT's count
-    off = replace(SETTINGS, steady_scale_in_ratio_queue=0.0)
+    off = replace(SETTINGS, steady_scale_in_ratio=0.0)
     t_off = fleet_target(off, 1, 12, "load", mode="queue")
     assert t_off.steady_in is None
     assert run(t_off, 40, noisy) == []  # the fleet holds 12 units for 40 minutes
