@@ -903,3 +903,20 @@ run "steady_scale_in_is_off_by_default_where_its_alarm_would_read_more_than_10_m
     error_message = "queue mode with 7 endpoints: a, 7 backlogs, q and c are the load alarm's 10 metrics, d would be the 11th, so the default leaves steady scale-in off"
   }
 }
+
+run "six_endpoints_keep_steady_scale_in_in_queue_mode" {
+  command = plan
+
+  variables {
+    fleet = {
+      name         = "demo"
+      max_capacity = 6
+      endpoints    = [for i in range(6) : { name = "demo-${i}", max_instances = 1 }]
+    }
+  }
+
+  assert {
+    condition     = length(module.autoscaling.steady_scale_in_metrics) == 10 && length(module.autoscaling.steady_scale_in_alarm.expression) <= 1024
+    error_message = "6 endpoints in queue mode: the steady alarm reads 10 metrics (a, b1-b6, q, c, d), and its expression stays within a metric-math expression's length limit"
+  }
+}
