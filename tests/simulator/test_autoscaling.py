@@ -459,7 +459,9 @@ def test_percent_scale_in_rounds_like_application_auto_scaling(actual, percent, 
 
 
 def fast_in_target(min_capacity: int = 1, settings=SETTINGS) -> ScalableTarget:
-    return fleet_target(settings, min_capacity, 12, "load")
+    """Fast scale-in beside target tracking, steady scale-in off (its tests:
+    test_steady_scale_in.py; with it on, a low load long enough also fires that step)."""
+    return fleet_target(replace(settings, steady_scale_in_ratio=0.0), min_capacity, 12, "load")
 
 
 def run_low(t: ScalableTarget, minutes: int, metric: float, actual: int, capacity: float):
