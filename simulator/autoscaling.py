@@ -28,8 +28,8 @@ The fleet's policies (README, Design notes, "The scaling signal"):
   target while at least ``fast_scale_in_min_capacity`` units are in service (ratio 0: no such step);
   a steady scale-in step (-15 or -25 %, :func:`steady_scale_in_percent`) on an M-of-N alarm,
   ``steady_scale_in_datapoints`` of ``steady_scale_in_evaluation_periods`` datapoints of load <
-  ``steady_scale_in_ratio`` * target while at least ``steady_scale_in_min_capacity`` units are
-  in service (ratio 0: no such step);
+  ``steady_scale_in_ratio`` * target while at least ``steady_scale_in_min_capacity`` units and
+  every unit of the published DesiredCapacity are in service (ratio 0: no such step);
 * a burst alarm (:class:`BurstAlarm`) on a high-resolution signal (queue mode: the
   dispatcher's ``OutstandingPerCapacity``; direct mode: the router's ``RoutedPerCapacity``
   per minute) with the fast scale-out threshold, whose action is the same fast scale-out
