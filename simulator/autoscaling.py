@@ -243,19 +243,16 @@ class Alarm:
 
     periods: int
     datapoints: int = 0  # M; 0: all N
-    streak: int = 0
-    window: deque[bool] = field(default_factory=deque)
+    window: deque[bool] = field(init=False)  # the last ``periods`` datapoints
+
+    def __post_init__(self) -> None:
+        self.window = deque(maxlen=self.periods)
 
     def observe(self, breaching: bool | None) -> bool:
         """One new datapoint (None: missing, which keeps the alarm where it was)."""
         if breaching is not None:
-            self.streak = self.streak + 1 if breaching else 0
             self.window.append(breaching)
-            if len(self.window) > self.periods:
-                self.window.popleft()
-        if self.datapoints:
-            return sum(self.window) >= self.datapoints
-        return self.streak >= self.periods
+        return sum(self.window) >= (self.datapoints or self.periods)
 
 
 # "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds"
@@ -498,14 +495,15 @@ class ScalableTarget:
                 # Scale-in: target tracking's low alarm and the fast scale-in step each act on
                 # their own (a step scale-in is not blocked by target tracking, PutScalingPolicy);
                 # when both act in one minute the larger capacity wins.
-                scale_ins: list[tuple[ScalingDecision, str]] = []
+                # Each with the step policy that proposed it (None: target tracking).
+                scale_ins: list[tuple[ScalingDecision, StepPolicy | None]] = []
                 if (
                     low
                     and wanted < desired
                     and now - tracking.last_scale_in >= tracking.scale_in_cooldown
                 ):
                     reason = f"target tracking: {tracked:.1f} < {tracking.target:g} x 0.9"
-                    scale_ins.append((ScalingDecision(wanted, reason), "tracking"))
+                    scale_ins.append((ScalingDecision(wanted, reason), None))
                 if (
                     self.fast_in is not None
                     and fast_in_alarm
@@ -517,7 +515,7 @@ class ScalableTarget:
                     result = self.clamp(actual + percent_scale_in(actual, percent))
                     if result < desired:
                         reason = f"fast scale-in {percent:g}%: {metric:.1f} < {fast_in_limit:.1f}"
-                        scale_ins.append((ScalingDecision(result, reason), "fast_in"))
+                        scale_ins.append((ScalingDecision(result, reason), self.fast_in))
                 if (
                     self.steady_in is not None
                     and steady_in_alarm
@@ -532,15 +530,13 @@ class ScalableTarget:
                         if result < desired:
                             limit = self.steady_in_ratio * tracking.target
                             reason = f"steady scale-in {steady:g}%: {metric:.1f} < {limit:.1f}"
-                            scale_ins.append((ScalingDecision(result, reason), "steady_in"))
+                            scale_ins.append((ScalingDecision(result, reason), self.steady_in))
                 if scale_ins:
                     decision, policy = max(scale_ins, key=lambda item: item[0].desired)
-                    if policy == "tracking":
+                    if policy is None:
                         tracking.last_scale_in = now
-                    elif policy == "fast_in" and self.fast_in is not None:
-                        self.fast_in.mark(now, decision.desired)
-                    elif policy == "steady_in" and self.steady_in is not None:
-                        self.steady_in.mark(now, decision.desired)
+                    else:
+                        policy.mark(now, decision.desired)
                     return decision
         if not proposals:
             return None

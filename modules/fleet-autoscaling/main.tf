@@ -225,7 +225,7 @@ locals {
   # endpoint failed or instances still provisioning, is not trimmed (the benchmark's
   # endpoint-failure scenario lost a unit to this step a minute before an endpoint was deleted).
   steady_in_metrics   = concat(local.load_metrics, [{ id = "d", namespace = var.metrics_namespace, name = "DesiredCapacity", stat = "Maximum", dimensions = { Fleet = coalesce(var.fleet_name, "unset") } }])
-  steady_in_fits      = length(local.load_metrics) + 1 <= 10
+  steady_in_fits      = length(local.steady_in_metrics) <= 10
   steady_in_threshold = local.steady_scale_in_ratio * local.target_value
   steady_in_split     = floor(local.steady_in_threshold / 8 * 1000000 + 0.5) / 1000000
   steady_in_steps = [

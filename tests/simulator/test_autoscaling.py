@@ -133,7 +133,7 @@ def test_a_scale_out_ends_the_scale_in_cooldown():
         t.evaluate(m * 60, 1.0, 0, actual=10, desired=10)  # scale-in at minute 15
     for m in range(16, 19):
         t.evaluate(m * 60, 50.0, 0, actual=2, desired=2)  # scale-out at minute 18
-    t.tracking.low.streak = 14
+    t.tracking.low.window.extend([True] * 14)  # 14 of the low alarm's 15 datapoints
     decision = t.evaluate(19 * 60, 1.0, 0, actual=10, desired=10)
     assert decision is not None and decision.desired == 2  # no scale-in cooldown left
 
